@@ -1,0 +1,106 @@
+package io.herald;
+
+import io.herald.app.Applications;
+import io.herald.attempt.Attempts;
+import io.herald.auth.Tokens;
+import io.herald.delivery.Dispatcher;
+import io.herald.delivery.HttpSender;
+import io.herald.delivery.RetryPolicy;
+import io.herald.delivery.SsrfGuard;
+import io.herald.endpoint.Endpoints;
+import io.herald.eventtype.EventTypes;
+import io.herald.message.Messages;
+import io.herald.store.Ids;
+import io.herald.store.Store;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.UUID;
+import java.util.random.RandomGenerator;
+
+/**
+ * The engine, wired: store, services and the dispatcher. Embeddable: nothing here knows HTTP
+ * routing. Start it with {@link #start}, then {@link #close} it to shut down gracefully.
+ */
+public final class Herald implements AutoCloseable {
+    public static final String VERSION = versionOf();
+
+    private final Store store;
+    private final HttpSender sender;
+    private final Dispatcher dispatcher;
+    private final Applications applications;
+    private final EventTypes eventTypes;
+    private final Endpoints endpoints;
+    private final Messages messages;
+    private final Attempts attempts;
+    private final Tokens tokens;
+
+    private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
+        this.store = Store.open(config.databaseUrl(), config.poolSize());
+        Ids ids = new Ids(clock, random);
+        String userAgent = "Herald/" + VERSION;
+        this.sender = new HttpSender(new SsrfGuard(config.allowedTargets()), userAgent);
+        this.dispatcher = new Dispatcher(store, sender, new RetryPolicy(config.retryDelays(), RetryPolicy.DEFAULT_JITTER, random),
+                clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent);
+        this.applications = new Applications(store, ids, clock);
+        this.eventTypes = new EventTypes(store, clock);
+        this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly());
+        this.messages = new Messages(store, ids, clock, dispatcher);
+        this.attempts = new Attempts(store);
+        this.tokens = new Tokens(store, clock);
+    }
+
+    /** Opens the store (migrating it), and starts delivering. */
+    public static Herald start(EngineConfig config, Clock clock) {
+        return start(config, clock, new SecureRandom());
+    }
+
+    public static Herald start(EngineConfig config, Clock clock, RandomGenerator random) {
+        Herald h = new Herald(config, clock, random);
+        h.dispatcher.start();
+        return h;
+    }
+
+    private static String versionOf() {
+        String v = Herald.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public Applications applications() {
+        return applications;
+    }
+
+    public EventTypes eventTypes() {
+        return eventTypes;
+    }
+
+    public Endpoints endpoints() {
+        return endpoints;
+    }
+
+    public Messages messages() {
+        return messages;
+    }
+
+    public Attempts attempts() {
+        return attempts;
+    }
+
+    public Tokens tokens() {
+        return tokens;
+    }
+
+    @Override
+    public void close() {
+        dispatcher.close();
+        sender.close();
+        store.close();
+    }
+}

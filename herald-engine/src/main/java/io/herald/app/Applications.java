@@ -1,0 +1,135 @@
+package io.herald.app;
+
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.Validate;
+import io.herald.store.Ids;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import io.herald.store.Store;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** Applications: create, read, update, delete. */
+public final class Applications {
+    private static final RowMapper<Application> ROW = (rs, ctx) -> new Application(
+            rs.getString("id"), rs.getString("uid"), rs.getString("name"),
+            Rows.intOrNull(rs, "rate_limit"),
+            readMap(rs.getString("metadata")),
+            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+
+    private final Store store;
+    private final Ids ids;
+    private final Clock clock;
+
+    public Applications(Store store, Ids ids, Clock clock) {
+        this.store = store;
+        this.ids = ids;
+        this.clock = clock;
+    }
+
+    @SuppressWarnings("unchecked")
+    static Map<String, String> readMap(String json) {
+        return Map.copyOf(Json.read(json, Map.class));
+    }
+
+    private static ApplicationIn validate(ApplicationIn in) {
+        Validate.required("name", in.name());
+        Validate.length("name", in.name(), 1, 256);
+        Validate.uid("uid", in.uid());
+        Validate.range("rateLimit", in.rateLimit(), 1, 65_535);
+        Validate.metadata("metadata", in.metadata());
+        return in;
+    }
+
+    /** The result of a create: the application, and whether it was made now. */
+    public record Created(Application application, boolean created) {}
+
+    /**
+     * Creates an application. With {@code getIfExists}, an existing application with the same uid
+     * is returned unchanged instead of a conflict.
+     */
+    public Created create(ApplicationIn in, boolean getIfExists) {
+        validate(in);
+        return store.inTransaction(h -> {
+            if (in.uid() != null) {
+                Optional<Application> existing = findByUid(h, in.uid());
+                if (existing.isPresent()) {
+                    if (getIfExists) {
+                        return new Created(existing.get(), false);
+                    }
+                    throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
+                }
+            }
+            long now = clock.millis();
+            String id = ids.next("app");
+            h.createUpdate("""
+                    INSERT INTO application (id, uid, name, rate_limit, metadata, created_at, updated_at)
+                    VALUES (:id, :uid, :name, :rateLimit, :metadata, :now, :now)""")
+                    .bind("id", id).bind("uid", in.uid()).bind("name", in.name())
+                    .bind("rateLimit", in.rateLimit())
+                    .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
+                    .bind("now", now)
+                    .execute();
+            return new Created(get(h, id), true);
+        });
+    }
+
+    public Page<Application> list(PageRequest page) {
+        return store.read(h -> Pager.page(h, "SELECT * FROM application WHERE 1 = 1", page, q -> {}, ROW, Application::id));
+    }
+
+    public Application get(String idOrUid) {
+        return store.read(h -> get(h, idOrUid));
+    }
+
+    /** Looks up by id, then by uid; throws NotFound. Usable inside another transaction. */
+    public static Application get(Handle h, String idOrUid) {
+        return h.createQuery("SELECT * FROM application WHERE id = :k OR uid = :k ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1")
+                .bind("k", idOrUid).map(ROW).findOne()
+                .orElseThrow(() -> new HeraldException.NotFound("application", idOrUid));
+    }
+
+    private static Optional<Application> findByUid(Handle h, String uid) {
+        return h.createQuery("SELECT * FROM application WHERE uid = :uid").bind("uid", uid).map(ROW).findOne();
+    }
+
+    /** Replaces every settable field (PUT semantics: absent means cleared). */
+    public Application update(String idOrUid, ApplicationIn in) {
+        validate(in);
+        return store.inTransaction(h -> {
+            Application current = get(h, idOrUid);
+            if (in.uid() != null && !in.uid().equals(current.uid())) {
+                findByUid(h, in.uid()).ifPresent(other -> {
+                    throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
+                });
+            }
+            h.createUpdate("""
+                    UPDATE application SET uid = :uid, name = :name, rate_limit = :rateLimit, metadata = :metadata,
+                           updated_at = :now WHERE id = :id""")
+                    .bind("id", current.id()).bind("uid", in.uid()).bind("name", in.name())
+                    .bind("rateLimit", in.rateLimit())
+                    .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
+                    .bind("now", clock.millis())
+                    .execute();
+            return get(h, current.id());
+        });
+    }
+
+    /** Deletes the application with its endpoints, messages, queued deliveries and attempts. */
+    public void delete(String idOrUid) {
+        store.inTransaction(h -> {
+            Application app = get(h, idOrUid);
+            for (String table : new String[] {"attempt", "delivery", "message", "endpoint"}) {
+                h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
+            }
+            h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
+            return null;
+        });
+    }
+}

@@ -1,0 +1,110 @@
+package io.herald.attempt;
+
+import io.herald.HeraldException;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.endpoint.Endpoints;
+import io.herald.message.Messages;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import io.herald.store.Store;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.Query;
+
+/** The attempt log: written by the dispatcher, read through the API. */
+public final class Attempts {
+    private static final RowMapper<Attempt> ROW = (rs, ctx) -> new Attempt(
+            rs.getString("id"), rs.getString("app_id"), rs.getString("message_id"), rs.getString("endpoint_id"),
+            rs.getString("delivery_id"), rs.getInt("attempt_number"), rs.getInt("status"), rs.getInt("trigger_type"),
+            rs.getString("url"), rs.getInt("response_status_code"), rs.getString("response"),
+            rs.getLong("response_duration_ms"), rs.getString("error"), Rows.instantOrNull(rs, "next_attempt_at"),
+            Rows.instant(rs, "created_at"));
+
+    private final Store store;
+
+    public Attempts(Store store) {
+        this.store = store;
+    }
+
+    public static void insert(Handle h, Attempt a) {
+        h.createUpdate("""
+                INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
+                                     trigger_type, url, response_status_code, response, response_duration_ms, error,
+                                     next_attempt_at, created_at)
+                VALUES (:id, :app, :msg, :ep, :dlv, :n, :status, :trigger, :url, :code, :response, :duration, :error,
+                        :next, :at)""")
+                .bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
+                .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
+                .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
+                .bind("response", a.response()).bind("duration", a.responseDurationMs()).bind("error", a.error())
+                .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
+                .bind("at", a.timestamp().toEpochMilli())
+                .execute();
+    }
+
+    /** Attempts made for one endpoint, newest first. */
+    public Page<Attempt> byEndpoint(String appIdOrUid, String endpointIdOrUid, AttemptQuery query, PageRequest page) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            String ep = Endpoints.find(h, app.id(), endpointIdOrUid).id();
+            return list(h, "SELECT * FROM attempt WHERE app_id = :app AND endpoint_id = :ep", query, page,
+                    q -> q.bind("app", app.id()).bind("ep", ep));
+        });
+    }
+
+    /** Attempts made for one message, newest first. */
+    public Page<Attempt> byMessage(String appIdOrUid, String msgIdOrEventId, AttemptQuery query, PageRequest page) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
+            String ep = query.endpointId() == null ? null : Endpoints.find(h, app.id(), query.endpointId()).id();
+            String sql = "SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg"
+                    + (ep == null ? "" : " AND endpoint_id = :ep");
+            return list(h, sql, query, page, q -> {
+                q.bind("app", app.id()).bind("msg", msg);
+                if (ep != null) {
+                    q.bind("ep", ep);
+                }
+            });
+        });
+    }
+
+    private static Page<Attempt> list(Handle h, String base, AttemptQuery query, PageRequest page,
+                                      java.util.function.Consumer<Query> bind) {
+        StringBuilder sql = new StringBuilder(base);
+        if (query.status() != null) {
+            sql.append(" AND status = :status");
+        }
+        if (query.before() != null) {
+            sql.append(" AND created_at < :before");
+        }
+        if (query.after() != null) {
+            sql.append(" AND created_at > :after");
+        }
+        return Pager.page(h, sql.toString(), page, q -> {
+            bind.accept(q);
+            if (query.status() != null) {
+                q.bind("status", query.status());
+            }
+            if (query.before() != null) {
+                q.bind("before", query.before().toEpochMilli());
+            }
+            if (query.after() != null) {
+                q.bind("after", query.after().toEpochMilli());
+            }
+        }, ROW, Attempt::id);
+    }
+
+    public Attempt get(String appIdOrUid, String msgIdOrEventId, String attemptId) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
+            return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
+                    .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
+                    .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
+        });
+    }
+}

@@ -1,0 +1,76 @@
+package io.herald.delivery;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Arrays;
+
+/** An address range such as {@code 10.0.0.0/8} or {@code fd00::/8}. */
+public record Cidr(byte[] network, int prefix) {
+    public Cidr {
+        network = network.clone();
+    }
+
+    /** Parses {@code address/prefix}; a bare address is a single-host range. Literals only, no DNS. */
+    public static Cidr parse(String text) {
+        String t = text.strip();
+        int slash = t.indexOf('/');
+        String addr = slash < 0 ? t : t.substring(0, slash);
+        if (addr.isEmpty() || !addr.matches("[0-9a-fA-F:.]+")) {
+            throw new IllegalArgumentException("'" + text + "' is not a CIDR range");
+        }
+        byte[] bytes;
+        try {
+            bytes = InetAddress.getByName(addr).getAddress();
+        } catch (UnknownHostException e) {
+            throw new IllegalArgumentException("'" + text + "' is not a CIDR range");
+        }
+        int max = bytes.length * 8;
+        int prefix;
+        try {
+            prefix = slash < 0 ? max : Integer.parseInt(t.substring(slash + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("'" + text + "' has no valid prefix length");
+        }
+        if (prefix < 0 || prefix > max) {
+            throw new IllegalArgumentException("'" + text + "' has a prefix length outside 0.." + max);
+        }
+        return new Cidr(bytes, prefix);
+    }
+
+    public boolean contains(byte[] address) {
+        if (address.length != network.length) {
+            return false;
+        }
+        int full = prefix / 8;
+        for (int i = 0; i < full; i++) {
+            if (address[i] != network[i]) {
+                return false;
+            }
+        }
+        int rest = prefix % 8;
+        if (rest == 0) {
+            return true;
+        }
+        int mask = (0xFF << (8 - rest)) & 0xFF;
+        return (address[full] & mask) == (network[full] & mask);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Cidr c && c.prefix == prefix && Arrays.equals(c.network, network);
+    }
+
+    @Override
+    public int hashCode() {
+        return Arrays.hashCode(network) * 31 + prefix;
+    }
+
+    @Override
+    public String toString() {
+        try {
+            return InetAddress.getByAddress(network).getHostAddress() + "/" + prefix;
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

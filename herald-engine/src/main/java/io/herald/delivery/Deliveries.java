@@ -1,0 +1,117 @@
+package io.herald.delivery;
+
+import io.herald.store.Dialect;
+import io.herald.store.Ids;
+import java.util.ArrayList;
+import java.util.List;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+/**
+ * The SQL of the delivery queue. A row is {@code pending} until it succeeds or gives up; a pending
+ * row is due when {@code next_attempt_at <= now} and no live lease ({@code locked_until > now})
+ * holds it. Every change to a leased row is guarded by its {@code version}.
+ */
+public final class Deliveries {
+    public static final String PENDING = "pending";
+    public static final String SUCCEEDED = "succeeded";
+    public static final String FAILED = "failed";
+    public static final int TRIGGER_SCHEDULED = 0;
+    public static final int TRIGGER_MANUAL = 1;
+
+    private Deliveries() {}
+
+    /** A delivery this node holds a lease on, as of the claim. */
+    public record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
+                        long lockedUntil, int triggerType) {}
+
+    static final RowMapper<Claim> CLAIM = (rs, ctx) -> new Claim(
+            rs.getString("id"), rs.getString("app_id"), rs.getString("message_id"), rs.getString("endpoint_id"),
+            rs.getInt("attempts"), rs.getInt("version"), rs.getLong("locked_until"), rs.getInt("trigger_type"));
+
+    /**
+     * Queues one delivery per endpoint, due now. With a reservation that holds a lease, the rows are
+     * born leased to this node, so no other node starts them while this one does.
+     */
+    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<String> endpointIds,
+                                     int trigger, long now, Dispatcher.Reservation reservation) {
+        List<Claim> claims = new ArrayList<>(endpointIds.size());
+        if (endpointIds.isEmpty()) {
+            return claims;
+        }
+        String lockedBy = reservation.leased() ? reservation.node() : null;
+        Long lockedUntil = reservation.leased() ? now + reservation.lease().toMillis() : null;
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
+                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at)
+                VALUES (:id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now)""");
+        for (String ep : endpointIds) {
+            String id = ids.next("dlv");
+            batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", ep).bind("trigger", trigger)
+                    .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil).add();
+            claims.add(new Claim(id, appId, messageId, ep, 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger));
+        }
+        batch.execute();
+        return claims;
+    }
+
+    /** Leases up to {@code limit} due deliveries to {@code node} until {@code leaseUntil}. */
+    static List<Claim> claimDue(Handle h, Dialect dialect, String node, long now, long leaseUntil, int limit) {
+        return h.createQuery("""
+                UPDATE delivery SET locked_by = :node, locked_until = :until, version = version + 1, updated_at = :now
+                WHERE id IN (
+                    SELECT id FROM delivery
+                    WHERE status = 'pending' AND next_attempt_at <= :now
+                      AND (locked_until IS NULL OR locked_until < :now)
+                    ORDER BY next_attempt_at
+                    LIMIT :limit %s)
+                RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type"""
+                        .formatted(dialect.lockClause()))
+                .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("limit", limit)
+                .map(CLAIM).list();
+    }
+
+    /**
+     * Records the end of an attempt on a leased row. Returns false when the lease was lost (the row
+     * changed under us, e.g. another node claimed it after our lease expired, or it was deleted).
+     */
+    static boolean finish(Handle h, Claim c, String status, int attempts, Long nextAttemptAt, long now) {
+        return h.createUpdate("""
+                UPDATE delivery SET status = :status, attempts = :attempts, next_attempt_at = :next,
+                       locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
+                WHERE id = :id AND version = :version""")
+                .bind("status", status).bind("attempts", attempts).bind("next", nextAttemptAt).bind("now", now)
+                .bind("id", c.id()).bind("version", c.version())
+                .execute() == 1;
+    }
+
+    /** Gives a leased row back without an attempt, due at {@code dueAt}. */
+    static boolean release(Handle h, Claim c, long dueAt, long now) {
+        return h.createUpdate("""
+                UPDATE delivery SET next_attempt_at = :due, locked_by = NULL, locked_until = NULL,
+                       version = version + 1, updated_at = :now
+                WHERE id = :id AND version = :version AND status = 'pending'""")
+                .bind("due", dueAt).bind("now", now).bind("id", c.id()).bind("version", c.version())
+                .execute() == 1;
+    }
+
+    /** Drops every lease {@code node} holds, e.g. at shutdown. */
+    static int releaseAll(Handle h, String node, long now) {
+        return h.createUpdate("""
+                UPDATE delivery SET locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
+                WHERE locked_by = :node AND status = 'pending'""")
+                .bind("node", node).bind("now", now).execute();
+    }
+
+    /**
+     * Drops every lease. Only safe where no other process can hold one: the embedded SQLite store,
+     * at start, where any lease left is from a process that died.
+     */
+    static int releaseEveryLease(Handle h, long now) {
+        return h.createUpdate("""
+                UPDATE delivery SET locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
+                WHERE locked_by IS NOT NULL AND status = 'pending'""")
+                .bind("now", now).execute();
+    }
+}

@@ -1,0 +1,392 @@
+package io.herald.delivery;
+
+import io.herald.attempt.Attempt;
+import io.herald.attempt.Attempts;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Endpoints;
+import io.herald.endpoint.Secrets;
+import io.herald.message.Messages;
+import io.herald.message.Message;
+import io.herald.store.Ids;
+import io.herald.store.Store;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs deliveries: those handed over by publish (already leased to this node), and due retries it
+ * claims from the database. Each attempt runs on its own virtual thread; no database transaction
+ * is open while an HTTP request is. Per endpoint, at most {@code perEndpoint} attempts run at once
+ * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself.
+ *
+ * <p>Not guaranteed: exactly-once. If this node loses its lease (it stalls longer than the lease,
+ * or dies after sending and before recording), another node sends again with the same
+ * {@code webhook-id}.
+ */
+public final class Dispatcher implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
+    /** How long a delivery that found its endpoint's lane full waits before it is claimed again. */
+    private static final Duration LANE_FULL_BACKOFF = Duration.ofSeconds(1);
+    /** Waiting deliveries one lane holds before it gives further ones back to the database. */
+    private static final int LANE_QUEUE_CAP = 1_000;
+
+    private final Store store;
+    private final HttpSender sender;
+    private final RetryPolicy policy;
+    private final Clock clock;
+    private final Ids ids;
+    private final DispatcherSettings settings;
+    private final String node;
+    private final boolean httpsOnly;
+    private final String userAgent;
+    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    /** Deliveries this node holds: reserved at publish, claimed, running or waiting in a lane. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final AtomicLong attemptsMade = new AtomicLong();
+    private volatile boolean accepting = true;
+    private volatile Thread poller;
+
+    public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
+                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent) {
+        this.store = store;
+        this.sender = sender;
+        this.policy = policy;
+        this.clock = clock;
+        this.ids = ids;
+        this.settings = settings;
+        this.node = node;
+        this.httpsOnly = httpsOnly;
+        this.userAgent = userAgent;
+    }
+
+    public String node() {
+        return node;
+    }
+
+    /** Attempts this dispatcher has finished since it started. */
+    public long attemptsMade() {
+        return attemptsMade.get();
+    }
+
+    /**
+     * Starts the poller. On a store only this process can use, leases left by a previous process
+     * (which died) are dropped first, so its deliveries resume at once instead of after the lease.
+     */
+    public void start() {
+        if (store.dialect().singleWriter()) {
+            int n = store.inTransaction(h -> Deliveries.releaseEveryLease(h, clock.millis()));
+            if (n > 0) {
+                log.info("resumed {} deliveries leased by a previous run", n);
+            }
+        }
+        if (!settings.pollInterval().isZero()) {
+            poller = Thread.ofPlatform().daemon().name("herald-poller").start(this::pollLoop);
+        }
+    }
+
+    /**
+     * Room for deliveries about to be written, so they can be born leased to this node. When this
+     * node is full or stopping, the reservation holds no lease and the rows wait for a claim.
+     */
+    public record Reservation(Dispatcher dispatcher, int count, boolean leased, String node, Duration lease) {
+        /** Returns the room when the rows were not written after all. */
+        public void cancel() {
+            if (leased) {
+                dispatcher.held.addAndGet(-count);
+            }
+        }
+    }
+
+    public Reservation reserve(int count) {
+        if (count > 0 && accepting) {
+            int now;
+            do {
+                now = held.get();
+                if (now + count > settings.maxInMemory()) {
+                    return new Reservation(this, count, false, node, settings.lease());
+                }
+            } while (!held.compareAndSet(now, now + count));
+            return new Reservation(this, count, true, node, settings.lease());
+        }
+        return new Reservation(this, count, false, node, settings.lease());
+    }
+
+    /** Starts committed deliveries that were written under {@code reservation}. */
+    public void accept(List<Deliveries.Claim> claims, Reservation reservation) {
+        if (reservation.leased()) {
+            claims.forEach(this::enqueue);
+        }
+    }
+
+    /**
+     * Claims what is due now and runs it to completion; returns how many deliveries it ran. For
+     * tests and tools that drive time with a test clock instead of the poller.
+     */
+    public int runDueOnce() {
+        List<CompletableFuture<Void>> done = new ArrayList<>();
+        int total = 0;
+        while (true) {
+            List<Deliveries.Claim> claims = claim();
+            if (claims.isEmpty()) {
+                break;
+            }
+            total += claims.size();
+            for (Deliveries.Claim c : claims) {
+                done.add(enqueue(c));
+            }
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
+            done.clear();
+        }
+        return total;
+    }
+
+    private List<Deliveries.Claim> claim() {
+        int room = settings.maxInMemory() - held.get();
+        if (room <= 0 || !accepting) {
+            return List.of();
+        }
+        int limit = Math.min(room, 500);
+        long now = clock.millis();
+        List<Deliveries.Claim> claims = store.inTransaction(
+                h -> Deliveries.claimDue(h, store.dialect(), node, now, now + settings.lease().toMillis(), limit));
+        held.addAndGet(claims.size());
+        return claims;
+    }
+
+    private void pollLoop() {
+        while (accepting) {
+            try {
+                List<Deliveries.Claim> claims = claim();
+                claims.forEach(this::enqueue);
+                if (claims.size() < 500) {
+                    Thread.sleep(settings.pollInterval().toMillis());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException e) {
+                // The loop never dies: a database outage is waited out.
+                log.warn("claiming due deliveries failed; retrying in {} ms", settings.pollInterval().toMillis(), e);
+                try {
+                    Thread.sleep(settings.pollInterval().toMillis());
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private CompletableFuture<Void> enqueue(Deliveries.Claim c) {
+        Task task = new Task(c, new CompletableFuture<>());
+        while (true) {
+            Lane lane = lanes.computeIfAbsent(c.endpointId(), id -> new Lane());
+            Boolean admitted = lane.offer(task);
+            if (admitted == null) {
+                continue; // the lane retired between lookup and offer
+            }
+            if (!admitted) {
+                giveBack(c, clock.millis() + LANE_FULL_BACKOFF.toMillis());
+                done(task);
+            }
+            return task.done();
+        }
+    }
+
+    private record Task(Deliveries.Claim claim, CompletableFuture<Void> done) {}
+
+    /** One endpoint's turn-taking: a few attempts in flight, the rest waiting in order. */
+    private final class Lane {
+        private final ArrayDeque<Task> waiting = new ArrayDeque<>();
+        private int running;
+        private boolean retired;
+
+        /** True when admitted, false when full, null when retired. */
+        synchronized Boolean offer(Task t) {
+            if (retired) {
+                return null;
+            }
+            if (running < settings.perEndpoint()) {
+                running++;
+                Thread.ofVirtual().name("herald-attempt").start(() -> runThenNext(t));
+                return true;
+            }
+            if (waiting.size() >= LANE_QUEUE_CAP) {
+                return false;
+            }
+            waiting.add(t);
+            return true;
+        }
+
+        private void runThenNext(Task first) {
+            Task t = first;
+            while (t != null) {
+                run(t.claim());
+                done(t);
+                synchronized (this) {
+                    t = waiting.poll();
+                    if (t == null) {
+                        running--;
+                        if (running == 0) {
+                            retired = true;
+                            lanes.remove(first.claim().endpointId(), this);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private void done(Task t) {
+        held.decrementAndGet();
+        t.done().complete(null);
+    }
+
+    private void run(Deliveries.Claim c) {
+        try {
+            long now = clock.millis();
+            if (!accepting || now + settings.timeout().plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
+                // Too little lease left to finish before another node may claim it: hand it back.
+                giveBack(c, now);
+                return;
+            }
+            attempt(c);
+        } catch (RuntimeException e) {
+            log.error("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
+                    c.id(), c.messageId(), c.endpointId(), e);
+            try {
+                giveBack(c, clock.millis() + LANE_FULL_BACKOFF.toMillis() * 5);
+            } catch (RuntimeException again) {
+                log.warn("could not give back delivery {}; its lease will expire", c.id(), again);
+            }
+        }
+    }
+
+    private void giveBack(Deliveries.Claim c, long dueAt) {
+        store.inTransaction(h -> Deliveries.release(h, c, dueAt, clock.millis()));
+    }
+
+    private record Target(Endpoint endpoint, Message message, Secrets secrets) {}
+
+    private void attempt(Deliveries.Claim c) {
+        Optional<Target> target = store.read(h -> Endpoints.byId(h, c.endpointId()).flatMap(ep ->
+                Messages.byId(h, c.messageId()).map(m -> new Target(ep, m, Endpoints.secrets(h, ep.id())))));
+        if (target.isEmpty()) {
+            // Endpoint or message deleted since the claim: nothing to send, nothing to keep.
+            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+            return;
+        }
+        Endpoint ep = target.get().endpoint();
+        Message msg = target.get().message();
+        if (ep.disabled()) {
+            // Disabled after this delivery was queued: it is not sent. Recover replays it later.
+            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+            return;
+        }
+        Instant sentAt = clock.instant();
+        byte[] body = msg.payload().getBytes(StandardCharsets.UTF_8);
+        long ts = sentAt.getEpochSecond();
+        Map<String, String> headers = new LinkedHashMap<>(ep.headers());
+        headers.put("webhook-id", msg.id());
+        headers.put("webhook-timestamp", Long.toString(ts));
+        headers.put("webhook-signature", Signer.sign(msg.id(), ts, body, target.get().secrets().signingKeys(sentAt)));
+
+        HttpSender.Result r;
+        URI uri = URI.create(ep.url());
+        if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
+            r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
+        } else {
+            r = sender.post(uri, headers, body, "application/json", settings.timeout());
+        }
+        Instant finishedAt = clock.instant();
+        int n = c.attempts() + 1;
+        String status;
+        Optional<Instant> next = Optional.empty();
+        boolean gone = r.statusCode() == 410;
+        if (r.succeeded()) {
+            status = Deliveries.SUCCEEDED;
+        } else if (gone) {
+            status = Deliveries.FAILED;
+        } else {
+            Optional<Duration> retryAfter = r.statusCode() == 429 || r.statusCode() == 503 ? r.retryAfter() : Optional.empty();
+            next = policy.next(n, finishedAt, retryAfter);
+            status = next.isPresent() ? Deliveries.PENDING : Deliveries.FAILED;
+        }
+        Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
+                r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
+                r.body(), r.durationMs(), r.error(), next.orElse(null), sentAt);
+        Long nextMillis = next.map(Instant::toEpochMilli).orElse(null);
+        boolean kept = store.inTransaction(h -> {
+            Attempts.insert(h, a);
+            if (gone) {
+                Endpoints.disable(h, ep.id(), finishedAt.toEpochMilli());
+            }
+            return Deliveries.finish(h, c, status, n, nextMillis, finishedAt.toEpochMilli());
+        });
+        attemptsMade.incrementAndGet();
+        if (!kept) {
+            log.warn("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",
+                    c.id(), c.messageId(), c.endpointId(), n);
+        }
+        if (gone) {
+            log.info("endpoint {} answered 410 Gone and was disabled", ep.id());
+        } else if (status.equals(Deliveries.FAILED)) {
+            log.info("delivery {} (message {}, endpoint {}) failed for good after attempt {} of {}",
+                    c.id(), c.messageId(), c.endpointId(), n, policy.maxAttempts());
+        }
+    }
+
+    /** Deliveries this node holds right now. */
+    public int held() {
+        return held.get();
+    }
+
+    /**
+     * Stops claiming, lets attempts in flight finish for up to the shutdown grace, then gives every
+     * lease this node still holds back to the database.
+     */
+    @Override
+    public void close() {
+        accepting = false;
+        Thread p = poller;
+        if (p != null) {
+            p.interrupt();
+            try {
+                p.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+        while (held.get() > 0 && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        try {
+            int released = store.inTransaction(h -> Deliveries.releaseAll(h, node, clock.millis()));
+            if (released > 0) {
+                log.info("shutdown: released {} deliveries for other nodes or the next start", released);
+            }
+        } catch (RuntimeException e) {
+            log.warn("shutdown: could not release leases; they will expire", e);
+        }
+    }
+}

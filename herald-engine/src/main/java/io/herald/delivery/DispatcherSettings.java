@@ -1,0 +1,59 @@
+package io.herald.delivery;
+
+import java.time.Duration;
+
+/**
+ * How the dispatcher paces itself.
+ *
+ * @param lease             how long a claimed delivery is held before another node may take it;
+ *                          longer than the longest endpoint timeout
+ * @param pollInterval      how often due retries are claimed; zero disables the poller (tests
+ *                          call {@link Dispatcher#runDueOnce()})
+ * @param maxInMemory       deliveries held by this node at once, running or waiting for their
+ *                          endpoint's turn
+ * @param perEndpoint       attempts in flight at once to one endpoint
+ * @param timeout           how long a receiver has to answer
+ * @param shutdownGrace     how long shutdown waits for attempts in flight
+ */
+public record DispatcherSettings(Duration lease, Duration pollInterval, int maxInMemory, int perEndpoint,
+                                 Duration timeout, Duration shutdownGrace) {
+    public static final Duration DEFAULT_LEASE = Duration.ofSeconds(90);
+    public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
+    public static final int DEFAULT_MAX_IN_MEMORY = 4_096;
+    public static final int DEFAULT_PER_ENDPOINT = 16;
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+    public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+    /** A lease must outlast the attempt by this much, or the attempt is not started. */
+    static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
+
+    public static final DispatcherSettings DEFAULTS = new DispatcherSettings(DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
+            DEFAULT_MAX_IN_MEMORY, DEFAULT_PER_ENDPOINT, DEFAULT_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);
+
+    public DispatcherSettings {
+        if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofSeconds(30)) > 0) {
+            throw new IllegalArgumentException("timeout must be between 1 s and 30 s, got " + timeout);
+        }
+        if (lease.compareTo(timeout.plus(LEASE_MARGIN).multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("lease (" + lease + ") must be at least twice timeout + "
+                    + LEASE_MARGIN.toSeconds() + " s (" + timeout.plus(LEASE_MARGIN).multipliedBy(2) + ")");
+        }
+        if (pollInterval.isNegative()) {
+            throw new IllegalArgumentException("pollInterval must not be negative");
+        }
+        if (maxInMemory < 1 || perEndpoint < 1) {
+            throw new IllegalArgumentException("maxInMemory and perEndpoint must be at least 1");
+        }
+    }
+
+    public DispatcherSettings withPollInterval(Duration d) {
+        return new DispatcherSettings(lease, d, maxInMemory, perEndpoint, timeout, shutdownGrace);
+    }
+
+    public DispatcherSettings withLease(Duration d) {
+        return new DispatcherSettings(d, pollInterval, maxInMemory, perEndpoint, timeout, shutdownGrace);
+    }
+
+    public DispatcherSettings withTimeout(Duration d) {
+        return new DispatcherSettings(lease, pollInterval, maxInMemory, perEndpoint, d, shutdownGrace);
+    }
+}

@@ -1,0 +1,135 @@
+package io.herald.delivery;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.eclipse.jetty.client.BytesRequestContent;
+import org.eclipse.jetty.client.HttpClient;
+import org.eclipse.jetty.client.InputStreamResponseListener;
+import org.eclipse.jetty.client.Request;
+import org.eclipse.jetty.client.Response;
+import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpMethod;
+import org.eclipse.jetty.io.ClientConnector;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+
+/**
+ * Sends one webhook POST through a shared Jetty client: no redirects, a total timeout, the response
+ * body read up to a cap, and every connection made to an address the {@link SsrfGuard} vetted.
+ * Blocking; call it from a virtual thread.
+ */
+public final class HttpSender implements AutoCloseable {
+    /** How much of a response body is kept for the attempt log. */
+    public static final int RESPONSE_CAP = 64 * 1024;
+
+    private final HttpClient client;
+
+    public HttpSender(SsrfGuard guard, String userAgent) {
+        ClientConnector connector = new ClientConnector();
+        connector.setSslContextFactory(new SslContextFactory.Client());
+        connector.setConnectTimeout(Duration.ofSeconds(10));
+        QueuedThreadPool pool = new QueuedThreadPool();
+        pool.setName("herald-client");
+        pool.setVirtualThreadsExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+        connector.setExecutor(pool);
+        client = new HttpClient(new HttpClientTransportOverHTTP(connector));
+        client.setExecutor(pool);
+        client.setFollowRedirects(false);
+        client.setSocketAddressResolver(guard);
+        client.setUserAgentField(new org.eclipse.jetty.http.HttpField(HttpHeader.USER_AGENT, userAgent));
+        client.setMaxConnectionsPerDestination(256);
+        // Herald bounds its own in-flight work; the client must not reject what Herald admits.
+        client.setMaxRequestsQueuedPerDestination(1_000_000);
+        // Idle connections close before their origin's pool does, so pools of silent origins go away.
+        client.setIdleTimeout(30_000);
+        client.setDestinationIdleTimeout(60_000);
+        try {
+            client.start();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot start the HTTP client", e);
+        }
+    }
+
+    /** What came back: a status (0 when no response arrived), the body prefix, and why it failed. */
+    public record Result(int statusCode, String body, long durationMs, Optional<Duration> retryAfter, String error) {
+        public boolean succeeded() {
+            return statusCode >= 200 && statusCode < 300;
+        }
+    }
+
+    public Result post(URI url, Map<String, String> headers, byte[] body, String contentType, Duration timeout) {
+        long start = System.nanoTime();
+        Request request = client.newRequest(url)
+                .method(HttpMethod.POST)
+                .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .body(new BytesRequestContent(contentType, body));
+        request.headers(h -> headers.forEach(h::put));
+        InputStreamResponseListener listener = new InputStreamResponseListener();
+        request.send(listener);
+        try {
+            Response response = listener.get(timeout.toMillis() + 1_000, TimeUnit.MILLISECONDS);
+            String text;
+            try (InputStream in = listener.getInputStream()) {
+                // Closing before the end aborts the rest of a large body, which is what we want.
+                text = new String(in.readNBytes(RESPONSE_CAP), StandardCharsets.UTF_8);
+            }
+            return new Result(response.getStatus(), text, elapsed(start),
+                    RetryAfter.parse(response.getHeaders().get(HttpHeader.RETRY_AFTER)), null);
+        } catch (InterruptedException e) {
+            request.abort(e);
+            Thread.currentThread().interrupt();
+            return new Result(0, "", elapsed(start), Optional.empty(), "interrupted (Herald shutting down)");
+        } catch (TimeoutException e) {
+            request.abort(e);
+            return new Result(0, "", elapsed(start), Optional.empty(), "timed out after " + timeout.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            return new Result(0, "", elapsed(start), Optional.empty(), describe(e.getCause(), timeout));
+        } catch (IOException e) {
+            // The status arrived but the body broke off: the status stands.
+            return new Result(0, "", elapsed(start), Optional.empty(), "response body broke off: " + e.getMessage());
+        }
+    }
+
+    private static long elapsed(long start) {
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    static String describe(Throwable t, Duration timeout) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof SsrfGuard.RefusedTarget) {
+                return c.getMessage();
+            }
+            if (c instanceof TimeoutException) {
+                return "timed out after " + timeout.toMillis() + " ms";
+            }
+            if (c instanceof UnknownHostException) {
+                return "DNS: " + c.getMessage();
+            }
+            if (c instanceof ConnectException) {
+                return "connection failed: " + c.getMessage();
+            }
+        }
+        String msg = t.getMessage();
+        return t.getClass().getSimpleName() + (msg == null ? "" : ": " + msg);
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot stop the HTTP client", e);
+        }
+    }
+}

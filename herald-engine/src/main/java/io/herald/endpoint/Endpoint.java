@@ -1,0 +1,37 @@
+package io.herald.endpoint;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A subscription of one application: where to deliver, and which messages. {@code filterTypes}
+ * and {@code channels} are null when unrestricted. Secrets are not part of this value; see
+ * {@link Endpoints#secrets}.
+ */
+public record Endpoint(String id, String appId, String uid, String url, String description, int version,
+                       Integer rateLimit, Set<String> filterTypes, Set<String> channels, boolean disabled,
+                       Map<String, String> headers, Map<String, String> metadata, Instant createdAt, Instant updatedAt) {
+
+    /** True when a message of {@code eventType} on {@code messageChannels} is for this endpoint. */
+    public boolean subscribesTo(String eventType, Set<String> messageChannels) {
+        if (disabled) {
+            return false;
+        }
+        if (filterTypes != null && filterTypes.stream().noneMatch(f -> typeMatches(f, eventType))) {
+            return false;
+        }
+        // A global endpoint (no channels) receives everything; a scoped one only its channels.
+        return channels == null || (messageChannels != null && messageChannels.stream().anyMatch(channels::contains));
+    }
+
+    static boolean typeMatches(String filter, String eventType) {
+        if (filter.equals("*")) {
+            return true;
+        }
+        if (filter.endsWith(".*")) {
+            return eventType.startsWith(filter.substring(0, filter.length() - 1));
+        }
+        return filter.equals(eventType);
+    }
+}

@@ -1,0 +1,9 @@
+package io.herald.endpoint;
+
+import java.util.Map;
+import java.util.Set;
+
+/** What a caller may set on an endpoint. {@code secret} is only read on create. */
+public record EndpointIn(String url, String description, String uid, Integer version, Integer rateLimit,
+                         Set<String> filterTypes, Set<String> channels, Boolean disabled,
+                         Map<String, String> headers, Map<String, String> metadata, String secret) {}

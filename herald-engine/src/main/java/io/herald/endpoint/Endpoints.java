@@ -1,0 +1,332 @@
+package io.herald.endpoint;
+
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.Validate;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.store.Ids;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import io.herald.store.Store;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import tools.jackson.core.type.TypeReference;
+
+/** Endpoints of an application: CRUD, secrets and rotation, custom headers. */
+public final class Endpoints {
+    /** How long a rotated-out secret keeps signing beside the new one. */
+    public static final Duration DEFAULT_ROTATION_OVERLAP = Duration.ofHours(24);
+
+    /** Headers Herald sets itself, or that would break the request if a caller set them. */
+    private static final Set<String> RESERVED_HEADERS = Set.of(
+            "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
+            "proxy-authorization", "proxy-connection", "expect",
+            "webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature");
+
+    private static final RowMapper<Endpoint> ROW = (rs, ctx) -> new Endpoint(
+            rs.getString("id"), rs.getString("app_id"), rs.getString("uid"), rs.getString("url"),
+            rs.getString("description"), rs.getInt("version"), Rows.intOrNull(rs, "rate_limit"),
+            readSet(rs.getString("filter_types")), readSet(rs.getString("channels")), rs.getBoolean("disabled"),
+            readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
+            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+
+    private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
+            rs.getString("secret"),
+            Json.MAPPER.readValue(rs.getString("old_secrets"), new TypeReference<List<Secrets.Previous>>() {}));
+
+    private final Store store;
+    private final Ids ids;
+    private final Clock clock;
+    private final boolean httpsOnly;
+
+    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly) {
+        this.store = store;
+        this.ids = ids;
+        this.clock = clock;
+        this.httpsOnly = httpsOnly;
+    }
+
+    static Set<String> readSet(String json) {
+        if (json == null) {
+            return null;
+        }
+        return Set.copyOf(Json.MAPPER.readValue(json, new TypeReference<List<String>>() {}));
+    }
+
+    static Map<String, String> readMap(String json) {
+        return Map.copyOf(Json.MAPPER.readValue(json, new TypeReference<Map<String, String>>() {}));
+    }
+
+    private static String writeSet(Set<String> set) {
+        return set == null ? null : Json.write(new ArrayList<>(new java.util.TreeSet<>(set)));
+    }
+
+    /** Checks an endpoint URL: absolute http(s) with a host, https when the server demands it. */
+    public static URI checkUrl(String field, String url, boolean httpsOnly) {
+        Validate.required(field, url);
+        Validate.length(field, url, 1, 65_536);
+        URI uri;
+        try {
+            uri = new URI(url);
+        } catch (URISyntaxException e) {
+            throw new HeraldException.InvalidInput(field, "is not a valid URL: " + e.getReason());
+        }
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+        if (!scheme.equals("https") && !scheme.equals("http")) {
+            throw new HeraldException.InvalidInput(field, "must be an http or https URL");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw new HeraldException.InvalidInput(field, "must name a host");
+        }
+        if (uri.getUserInfo() != null) {
+            throw new HeraldException.InvalidInput(field, "must not carry credentials; use a custom Authorization header");
+        }
+        if (httpsOnly && !scheme.equals("https")) {
+            throw new HeraldException.InvalidInput(field, "must be https (this server runs with HERALD_HTTPS_ONLY=true)");
+        }
+        return uri;
+    }
+
+    static void checkHeaders(String field, Map<String, String> headers) {
+        if (headers == null) {
+            return;
+        }
+        for (Map.Entry<String, String> e : headers.entrySet()) {
+            String f = field + "." + e.getKey();
+            Validate.headerName(f, e.getKey());
+            if (RESERVED_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+                throw new HeraldException.InvalidInput(f, "is set by Herald and cannot be overridden");
+            }
+            if (e.getValue() == null || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw new HeraldException.InvalidInput(f, "must be a string without line breaks");
+            }
+        }
+    }
+
+    private void validate(EndpointIn in) {
+        checkUrl("url", in.url(), httpsOnly);
+        Validate.length("description", in.description(), 0, 4096);
+        Validate.uid("uid", in.uid());
+        Validate.range("version", in.version(), 1, 1_000_000);
+        Validate.range("rateLimit", in.rateLimit(), 1, 65_535);
+        if (in.filterTypes() != null) {
+            if (in.filterTypes().isEmpty()) {
+                throw new HeraldException.InvalidInput("filterTypes", "must hold at least one event type, or be omitted");
+            }
+            int i = 0;
+            for (String t : in.filterTypes()) {
+                String f = "filterTypes[" + i++ + "]";
+                if (t == null || !(t.equals("*") || (t.endsWith(".*") && t.length() > 2
+                        ? isName(t.substring(0, t.length() - 2)) : isName(t)))) {
+                    throw new HeraldException.InvalidInput(f, "must be an event type name, '*' or a prefix such as 'scan.*'");
+                }
+            }
+        }
+        if (in.channels() != null && in.channels().isEmpty()) {
+            throw new HeraldException.InvalidInput("channels", "must hold at least one channel, or be omitted");
+        }
+        Validate.channels("channels", in.channels());
+        checkHeaders("headers", in.headers());
+        Validate.metadata("metadata", in.metadata());
+    }
+
+    private static boolean isName(String s) {
+        return s.length() <= 256 && s.matches("[a-zA-Z0-9\\-_.]+");
+    }
+
+    public Endpoint create(String appIdOrUid, EndpointIn in) {
+        validate(in);
+        String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
+        return store.inTransaction(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            checkUidFree(h, app.id(), in.uid(), null);
+            long now = clock.millis();
+            String id = ids.next("ep");
+            h.createUpdate("""
+                    INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
+                                          disabled, headers, metadata, secret, old_secrets, created_at, updated_at)
+                    VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
+                            :disabled, :headers, :metadata, :secret, '[]', :now, :now)""")
+                    .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
+                    .bindMap(fields(in))
+                    .execute();
+            return find(h, app.id(), id);
+        });
+    }
+
+    private static Map<String, Object> fields(EndpointIn in) {
+        Map<String, Object> m = new TreeMap<>();
+        m.put("uid", in.uid());
+        m.put("url", in.url());
+        m.put("description", in.description() == null ? "" : in.description());
+        m.put("version", in.version() == null ? 1 : in.version());
+        m.put("rateLimit", in.rateLimit());
+        m.put("filterTypes", writeSet(in.filterTypes()));
+        m.put("channels", writeSet(in.channels()));
+        m.put("disabled", Boolean.TRUE.equals(in.disabled()));
+        m.put("headers", Json.write(in.headers() == null ? Map.of() : in.headers()));
+        m.put("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()));
+        return m;
+    }
+
+    private static void checkUidFree(Handle h, String appId, String uid, String exceptId) {
+        if (uid == null) {
+            return;
+        }
+        boolean taken = h.createQuery("SELECT id FROM endpoint WHERE app_id = :app AND uid = :uid")
+                .bind("app", appId).bind("uid", uid).mapTo(String.class).findOne()
+                .filter(id -> !id.equals(exceptId)).isPresent();
+        if (taken) {
+            throw new HeraldException.Conflict("uid", "an endpoint with uid '" + uid + "' already exists in this application");
+        }
+    }
+
+    public Page<Endpoint> list(String appIdOrUid, PageRequest page) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            return Pager.page(h, "SELECT * FROM endpoint WHERE app_id = :app", page, q -> q.bind("app", app.id()), ROW, Endpoint::id);
+        });
+    }
+
+    public Endpoint get(String appIdOrUid, String idOrUid) {
+        return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), idOrUid));
+    }
+
+    /** Looks an endpoint up by id or uid within one application; throws NotFound. */
+    public static Endpoint find(Handle h, String appId, String idOrUid) {
+        return h.createQuery("""
+                SELECT * FROM endpoint WHERE app_id = :app AND (id = :k OR uid = :k)
+                ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1""")
+                .bind("app", appId).bind("k", idOrUid).map(ROW).findOne()
+                .orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
+    }
+
+    /** By id alone, for the delivery engine; empty when deleted. */
+    public static java.util.Optional<Endpoint> byId(Handle h, String id) {
+        return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", id).map(ROW).findOne();
+    }
+
+    /** Every endpoint of an application that is not disabled, for fan-out. */
+    public static List<Endpoint> enabledOf(Handle h, String appId) {
+        return h.createQuery("SELECT * FROM endpoint WHERE app_id = :app AND disabled = :no")
+                .bind("app", appId).bind("no", false).map(ROW).list();
+    }
+
+    /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
+    public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
+        validate(in);
+        return store.inTransaction(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            Endpoint current = find(h, app.id(), idOrUid);
+            checkUidFree(h, app.id(), in.uid(), current.id());
+            h.createUpdate("""
+                    UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
+                           rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
+                           disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now
+                    WHERE id = :id""")
+                    .bind("id", current.id()).bind("now", clock.millis())
+                    .bindMap(fields(in))
+                    .execute();
+            return find(h, app.id(), current.id());
+        });
+    }
+
+    public void delete(String appIdOrUid, String idOrUid) {
+        store.inTransaction(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            Endpoint ep = find(h, app.id(), idOrUid);
+            // Queued deliveries go with the endpoint; the attempt log is kept for the messages' history.
+            h.createUpdate("DELETE FROM delivery WHERE endpoint_id = :ep").bind("ep", ep.id()).execute();
+            h.createUpdate("DELETE FROM endpoint WHERE id = :ep").bind("ep", ep.id()).execute();
+            return null;
+        });
+    }
+
+    /** The current secret of an endpoint, as the API shows it. */
+    public String secret(String appIdOrUid, String idOrUid) {
+        return store.read(h -> {
+            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            return secrets(h, ep.id()).current();
+        });
+    }
+
+    public static Secrets secrets(Handle h, String endpointId) {
+        return h.createQuery("SELECT secret, old_secrets FROM endpoint WHERE id = :id")
+                .bind("id", endpointId).map(SECRETS).one();
+    }
+
+    /**
+     * Makes {@code newKey} (or a fresh key) the current secret. The previous one keeps signing,
+     * beside the new one, for {@code overlap}; keys whose overlap has ended are dropped.
+     */
+    public void rotateSecret(String appIdOrUid, String idOrUid, String newKey, Duration overlap) {
+        String key = newKey == null ? Secrets.generate() : Secrets.parse("key", newKey);
+        store.inTransaction(h -> {
+            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Secrets old = secrets(h, ep.id());
+            Instant now = clock.instant();
+            List<Secrets.Previous> keep = new ArrayList<>();
+            keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+            old.previous().stream().filter(p -> p.expiresAt().isAfter(now)).forEach(keep::add);
+            h.createUpdate("UPDATE endpoint SET secret = :secret, old_secrets = :old, updated_at = :now WHERE id = :id")
+                    .bind("secret", key).bind("old", Json.write(keep)).bind("now", now.toEpochMilli())
+                    .bind("id", ep.id()).execute();
+            return null;
+        });
+    }
+
+    public Map<String, String> headers(String appIdOrUid, String idOrUid) {
+        return get(appIdOrUid, idOrUid).headers();
+    }
+
+    /** Replaces the custom headers ({@code merge=false}) or merges into them, a null value removing one. */
+    public void setHeaders(String appIdOrUid, String idOrUid, Map<String, String> headers, boolean merge) {
+        store.inTransaction(h -> {
+            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Map<String, String> result = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            if (merge) {
+                result.putAll(ep.headers());
+                headers.forEach((k, v) -> {
+                    if (v == null) {
+                        result.remove(k);
+                    } else {
+                        result.put(k, v);
+                    }
+                });
+            } else {
+                Validate.metadata("headers", headers);
+                result.putAll(headers);
+            }
+            checkHeaders("headers", result);
+            h.createUpdate("UPDATE endpoint SET headers = :headers, updated_at = :now WHERE id = :id")
+                    .bind("headers", Json.write(new java.util.LinkedHashMap<>(result)))
+                    .bind("now", clock.millis()).bind("id", ep.id()).execute();
+            return null;
+        });
+    }
+
+    /** Disables an endpoint, e.g. after its receiver answered 410 Gone. Nothing more is queued for it. */
+    public static void disable(Handle h, String endpointId, long now) {
+        h.createUpdate("UPDATE endpoint SET disabled = :yes, updated_at = :now WHERE id = :id")
+                .bind("yes", true).bind("now", now).bind("id", endpointId).execute();
+    }
+
+    static Set<String> orderedCopy(Set<String> s) {
+        return s == null ? null : new LinkedHashSet<>(s);
+    }
+}

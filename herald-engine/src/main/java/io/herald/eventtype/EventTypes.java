@@ -1,0 +1,128 @@
+package io.herald.eventtype;
+
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.Validate;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import io.herald.store.Store;
+import java.time.Clock;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** The event type catalog. Deleting archives unless asked to expunge. */
+public final class EventTypes {
+    private static final RowMapper<EventType> ROW = (rs, ctx) -> new EventType(
+            rs.getString("name"), rs.getString("description"),
+            rs.getString("schemas") == null ? null : Json.read(rs.getString("schemas")),
+            rs.getString("feature_flag"), rs.getBoolean("archived"),
+            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+
+    private final Store store;
+    private final Clock clock;
+
+    public EventTypes(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    private static void validate(EventTypeIn in) {
+        Validate.eventTypeName("name", in.name());
+        Validate.required("description", in.description());
+        Validate.length("description", in.description(), 0, 4096);
+        if (in.schemas() != null && !in.schemas().isNull() && !in.schemas().isObject()) {
+            throw new HeraldException.InvalidInput("schemas", "must be an object mapping a version to a JSON Schema");
+        }
+        Validate.length("featureFlag", in.featureFlag(), 1, 256);
+    }
+
+    public EventType create(EventTypeIn in) {
+        validate(in);
+        return store.inTransaction(h -> {
+            if (find(h, in.name()) != null) {
+                throw new HeraldException.Conflict("name", "event type '" + in.name() + "' already exists");
+            }
+            long now = clock.millis();
+            h.createUpdate("""
+                    INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at)
+                    VALUES (:name, :description, :schemas, :flag, :archived, :now, :now)""")
+                    .bind("name", in.name()).bind("description", in.description())
+                    .bind("schemas", schemasText(in)).bind("flag", in.featureFlag())
+                    .bind("archived", Boolean.TRUE.equals(in.archived())).bind("now", now)
+                    .execute();
+            return find(h, in.name());
+        });
+    }
+
+    private static String schemasText(EventTypeIn in) {
+        return in.schemas() == null || in.schemas().isNull() ? null : Json.write(in.schemas());
+    }
+
+    public Page<EventType> list(PageRequest page, boolean includeArchived) {
+        String sql = "SELECT * FROM event_type WHERE " + (includeArchived ? "1 = 1" : "archived = :no");
+        return store.read(h -> Pager.page(h, sql, "name", page,
+                q -> { if (!includeArchived) q.bind("no", false); }, ROW, EventType::name));
+    }
+
+    public EventType get(String name) {
+        return store.read(h -> {
+            EventType t = find(h, name);
+            if (t == null) {
+                throw new HeraldException.NotFound("event type", name);
+            }
+            return t;
+        });
+    }
+
+    static EventType find(Handle h, String name) {
+        return h.createQuery("SELECT * FROM event_type WHERE name = :name").bind("name", name).map(ROW).findOne().orElse(null);
+    }
+
+    /** PUT semantics; like Svix, updating a type that does not exist creates it. */
+    public Created upsert(String name, EventTypeIn in) {
+        EventTypeIn named = new EventTypeIn(name, in.description(), in.schemas(), in.featureFlag(), in.archived());
+        validate(named);
+        return store.inTransaction(h -> {
+            if (find(h, name) == null) {
+                long now = clock.millis();
+                h.createUpdate("""
+                        INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at)
+                        VALUES (:name, :description, :schemas, :flag, :archived, :now, :now)""")
+                        .bind("name", name).bind("description", named.description())
+                        .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
+                        .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", now)
+                        .execute();
+                return new Created(find(h, name), true);
+            }
+            h.createUpdate("""
+                    UPDATE event_type SET description = :description, schemas = :schemas, feature_flag = :flag,
+                           archived = :archived, updated_at = :now WHERE name = :name""")
+                    .bind("name", name).bind("description", named.description())
+                    .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
+                    .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", clock.millis())
+                    .execute();
+            return new Created(find(h, name), false);
+        });
+    }
+
+    /** The result of an upsert: the event type, and whether it was made now. */
+    public record Created(EventType eventType, boolean created) {}
+
+    /** Archives the type (it stays in the catalog, hidden by default); {@code expunge} removes it. */
+    public void delete(String name, boolean expunge) {
+        store.inTransaction(h -> {
+            if (find(h, name) == null) {
+                throw new HeraldException.NotFound("event type", name);
+            }
+            if (expunge) {
+                h.createUpdate("DELETE FROM event_type WHERE name = :name").bind("name", name).execute();
+            } else {
+                h.createUpdate("UPDATE event_type SET archived = :yes, updated_at = :now WHERE name = :name")
+                        .bind("yes", true).bind("now", clock.millis()).bind("name", name).execute();
+            }
+            return null;
+        });
+    }
+}

@@ -1,0 +1,238 @@
+package io.herald.message;
+
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.Validate;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.delivery.Deliveries;
+import io.herald.delivery.Dispatcher;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Endpoints;
+import io.herald.store.Ids;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import io.herald.store.Store;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * Publishing: a message and one delivery per subscribed endpoint, written in one transaction, then
+ * handed to the dispatcher so the first attempt starts without waiting for a poll.
+ */
+public final class Messages {
+    /** Largest payload accepted, as serialized JSON. */
+    public static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
+
+    private static final RowMapper<Message> ROW = (rs, ctx) -> new Message(
+            rs.getString("id"), rs.getString("app_id"), rs.getString("event_type"), rs.getString("event_id"),
+            rs.getString("payload"), readSet(rs.getString("channels")), readSet(rs.getString("tags")),
+            Rows.instant(rs, "created_at"));
+
+    private final Store store;
+    private final Ids ids;
+    private final Clock clock;
+    private final Dispatcher dispatcher;
+
+    public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher) {
+        this.store = store;
+        this.ids = ids;
+        this.clock = clock;
+        this.dispatcher = dispatcher;
+    }
+
+    static Set<String> readSet(String json) {
+        return json == null ? null : Set.copyOf(Json.MAPPER.readValue(json, new TypeReference<List<String>>() {}));
+    }
+
+    private static String writeSet(Set<String> s) {
+        return s == null || s.isEmpty() ? null : Json.write(new ArrayList<>(new TreeSet<>(s)));
+    }
+
+    /** A published message and how many deliveries it queued. */
+    public record Published(Message message, int deliveries) {}
+
+    public Published create(String appIdOrUid, MessageIn in) {
+        Validate.eventTypeName("eventType", in.eventType());
+        Validate.uid("eventId", in.eventId());
+        if (in.payload() == null || in.payload().isNull()) {
+            throw new HeraldException.InvalidInput("payload", "is required");
+        }
+        if (!in.payload().isObject()) {
+            throw new HeraldException.InvalidInput("payload", "must be a JSON object");
+        }
+        Validate.channels("channels", in.channels());
+        if (in.tags() != null) {
+            if (in.tags().size() > 5) {
+                throw new HeraldException.InvalidInput("tags", "may hold at most 5 tags");
+            }
+            int i = 0;
+            for (String t : in.tags()) {
+                Validate.uid("tags[" + i++ + "]", Validate.required("tags[" + (i - 1) + "]", t));
+            }
+        }
+        String payload = Json.write(in.payload());
+        if (payload.length() > MAX_PAYLOAD_BYTES) {
+            throw new HeraldException.InvalidInput("payload", "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
+        }
+        Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
+        Written written;
+        try {
+            written = store.inTransaction(h -> {
+                Application app = Applications.get(h, appIdOrUid);
+                if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
+                    throw duplicate(in.eventId());
+                }
+                long now = clock.millis();
+                Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
+                        in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),
+                        in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
+                        java.time.Instant.ofEpochMilli(now));
+                h.createUpdate("""
+                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at)
+                        VALUES (:id, :app, :type, :eventId, :payload, :channels, :tags, :now)""")
+                        .bind("id", m.id()).bind("app", app.id()).bind("type", m.eventType())
+                        .bind("eventId", m.eventId()).bind("payload", payload)
+                        .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
+                        .bind("now", now)
+                        .execute();
+                List<String> targets = new ArrayList<>();
+                for (Endpoint ep : Endpoints.enabledOf(h, app.id())) {
+                    if (ep.subscribesTo(m.eventType(), m.channels())) {
+                        targets.add(ep.id());
+                    }
+                }
+                reserved[0] = dispatcher.reserve(targets.size());
+                List<Deliveries.Claim> claims = Deliveries.insert(h, ids, app.id(), m.id(), targets,
+                        Deliveries.TRIGGER_SCHEDULED, now, reserved[0]);
+                return new Written(m, claims);
+            });
+        } catch (UnableToExecuteStatementException e) {
+            release(reserved[0]);
+            // Two publishers raced past the check above; the unique index decided.
+            if (in.eventId() != null && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("event_id")) {
+                throw duplicate(in.eventId());
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            release(reserved[0]);
+            throw e;
+        }
+        // Committed: from here on the message survives anything; starting now only saves a poll.
+        dispatcher.accept(written.claims(), reserved[0]);
+        return new Published(written.message(), written.claims().size());
+    }
+
+    /**
+     * Sends a message to one endpoint again, as a new manual delivery with its own retries,
+     * whatever happened to it before (and even if the endpoint's filters would not select it now).
+     */
+    public void resend(String appIdOrUid, String msgIdOrEventId, String endpointIdOrUid) {
+        Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
+        List<Deliveries.Claim> claims;
+        try {
+            claims = store.inTransaction(h -> {
+                Application app = Applications.get(h, appIdOrUid);
+                Message m = find(h, app.id(), msgIdOrEventId);
+                Endpoint ep = Endpoints.find(h, app.id(), endpointIdOrUid);
+                if (ep.disabled()) {
+                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
+                }
+                reserved[0] = dispatcher.reserve(1);
+                return Deliveries.insert(h, ids, app.id(), m.id(), List.of(ep.id()), Deliveries.TRIGGER_MANUAL,
+                        clock.millis(), reserved[0]);
+            });
+        } catch (RuntimeException e) {
+            release(reserved[0]);
+            throw e;
+        }
+        dispatcher.accept(claims, reserved[0]);
+    }
+
+    private record Written(Message message, List<Deliveries.Claim> claims) {}
+
+    private static void release(Dispatcher.Reservation r) {
+        if (r != null) {
+            r.cancel();
+        }
+    }
+
+    public Message get(String appIdOrUid, String msgIdOrEventId) {
+        return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), msgIdOrEventId));
+    }
+
+    /** By id or eventId within one application; throws NotFound. */
+    public static Message find(Handle h, String appId, String idOrEventId) {
+        return h.createQuery("""
+                SELECT * FROM message WHERE app_id = :app AND (id = :k OR event_id = :k)
+                ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1""")
+                .bind("app", appId).bind("k", idOrEventId).map(ROW).findOne()
+                .orElseThrow(() -> new HeraldException.NotFound("message", idOrEventId));
+    }
+
+    /** By id alone, for the delivery engine. */
+    public static java.util.Optional<Message> byId(Handle h, String id) {
+        return h.createQuery("SELECT * FROM message WHERE id = :id").bind("id", id).map(ROW).findOne();
+    }
+
+    /** Newest first. */
+    public Page<Message> list(String appIdOrUid, MessageQuery query, PageRequest page) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            StringBuilder sql = new StringBuilder("SELECT * FROM message WHERE app_id = :app");
+            List<String> types = query.eventTypes() == null ? List.of() : List.copyOf(query.eventTypes());
+            if (!types.isEmpty()) {
+                sql.append(" AND event_type IN (<types>)");
+            }
+            // Channel and tag names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
+            if (query.channel() != null) {
+                sql.append(" AND channels LIKE :channel");
+            }
+            if (query.tag() != null) {
+                sql.append(" AND tags LIKE :tag");
+            }
+            if (query.before() != null) {
+                sql.append(" AND created_at < :before");
+            }
+            if (query.after() != null) {
+                sql.append(" AND created_at > :after");
+            }
+            return Pager.page(h, sql.toString(), page, q -> {
+                q.bind("app", app.id());
+                if (!types.isEmpty()) {
+                    q.bindList("types", types);
+                }
+                if (query.channel() != null) {
+                    q.bind("channel", "%\"" + query.channel() + "\"%");
+                }
+                if (query.tag() != null) {
+                    q.bind("tag", "%\"" + query.tag() + "\"%");
+                }
+                if (query.before() != null) {
+                    q.bind("before", query.before().toEpochMilli());
+                }
+                if (query.after() != null) {
+                    q.bind("after", query.after().toEpochMilli());
+                }
+            }, ROW, Message::id);
+        });
+    }
+
+    private static boolean eventIdTaken(Handle h, String appId, String eventId) {
+        return h.createQuery("SELECT 1 FROM message WHERE app_id = :app AND event_id = :eventId")
+                .bind("app", appId).bind("eventId", eventId).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    private static HeraldException duplicate(String eventId) {
+        return new HeraldException.Conflict("eventId", "a message with eventId '" + eventId + "' already exists in this application");
+    }
+}

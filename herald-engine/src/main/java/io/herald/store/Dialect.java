@@ -1,0 +1,63 @@
+package io.herald.store;
+
+import com.zaxxer.hikari.HikariConfig;
+
+/** What differs between the databases Herald runs on. Everything else is shared SQL. */
+public enum Dialect {
+    SQLITE {
+        @Override
+        void configure(HikariConfig config) {
+            config.addDataSourceProperty("journal_mode", "WAL");
+            // FULL: the commit is on disk before publish returns 201.
+            config.addDataSourceProperty("synchronous", "FULL");
+            config.addDataSourceProperty("busy_timeout", "30000");
+            config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
+            config.addDataSourceProperty("foreign_keys", "false");
+        }
+
+        @Override
+        public String lockClause() {
+            // Writers are serialized (see Store.writeLock), so the claim below is atomic as is.
+            return "";
+        }
+
+        @Override
+        public boolean singleWriter() {
+            return true;
+        }
+    },
+    POSTGRESQL {
+        @Override
+        void configure(HikariConfig config) {
+            config.addDataSourceProperty("reWriteBatchedInserts", "true");
+        }
+
+        @Override
+        public String lockClause() {
+            return "FOR UPDATE SKIP LOCKED";
+        }
+
+        @Override
+        public boolean singleWriter() {
+            return false;
+        }
+    };
+
+    abstract void configure(HikariConfig config);
+
+    /** Appended to the inner SELECT of the claim so concurrent claimers skip each other's rows. */
+    public abstract String lockClause();
+
+    /** True when only one process may use the database (so leases can be reset at start). */
+    public abstract boolean singleWriter();
+
+    public static Dialect forUrl(String jdbcUrl) {
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+            return SQLITE;
+        }
+        if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            return POSTGRESQL;
+        }
+        throw new IllegalArgumentException("HERALD_DATABASE_URL must start with jdbc:postgresql: or jdbc:sqlite:, got " + Store.redact(jdbcUrl));
+    }
+}

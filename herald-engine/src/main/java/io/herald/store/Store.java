@@ -1,0 +1,124 @@
+package io.herald.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import io.herald.HeraldException;
+import java.nio.file.Path;
+import java.util.concurrent.locks.ReentrantLock;
+import org.flywaydb.core.Flyway;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.UnableToCreateStatementException;
+import org.jdbi.v3.core.ConnectionException;
+
+/**
+ * The database: a pool, the schema, and transactions through callbacks so that no connection
+ * escapes. Works on SQLite (embedded, one process) and PostgreSQL (shared by many nodes).
+ */
+public final class Store implements AutoCloseable {
+    private final HikariDataSource dataSource;
+    private final Jdbi jdbi;
+    private final Dialect dialect;
+    /**
+     * SQLite allows one writer at a time and answers a second one with SQLITE_BUSY, which its
+     * busy handler retries with sleeps of up to 100 ms. Queueing writers on a fair Java lock
+     * instead keeps commit latency at the cost of one fsync. PostgreSQL needs no such lock.
+     */
+    private final ReentrantLock writeLock;
+
+    private Store(HikariDataSource dataSource, Dialect dialect) {
+        this.dataSource = dataSource;
+        this.jdbi = Jdbi.create(dataSource);
+        this.dialect = dialect;
+        this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+    }
+
+    /** The SQLite file Herald uses by default in {@code dataDir}. */
+    public static String sqliteUrl(Path dataDir) {
+        return "jdbc:sqlite:" + dataDir.resolve("herald.db").toAbsolutePath();
+    }
+
+    /** Opens a pool on {@code jdbcUrl} and brings the schema up to date. */
+    public static Store open(String jdbcUrl, int maxPoolSize) {
+        Dialect dialect = Dialect.forUrl(jdbcUrl);
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setPoolName("herald");
+        config.setMaximumPoolSize(maxPoolSize);
+        config.setConnectionTimeout(10_000);
+        dialect.configure(config);
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new HeraldException.StoreUnavailable("cannot open database " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+        }
+        try {
+            Flyway.configure()
+                    .dataSource(ds)
+                    .locations("classpath:db/migration")
+                    .load()
+                    .migrate();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw e;
+        }
+        return new Store(ds, dialect);
+    }
+
+    static String redact(String url) {
+        return url.replaceAll("password=[^&]*", "password=***");
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** Runs {@code callback} in one transaction: all of its writes commit, or none do. */
+    public <T> T inTransaction(HandleCallback<T, RuntimeException> callback) {
+        if (writeLock == null) {
+            return translate(() -> jdbi.inTransaction(callback));
+        }
+        writeLock.lock();
+        try {
+            return translate(() -> jdbi.inTransaction(callback));
+        } finally {
+            writeLock.unlock();
+        }
+    }
+
+    /** Runs {@code callback} on a connection in auto-commit mode, for reads. */
+    public <T> T read(HandleCallback<T, RuntimeException> callback) {
+        return translate(() -> jdbi.withHandle(callback));
+    }
+
+    private static <T> T translate(java.util.function.Supplier<T> work) {
+        try {
+            return work.get();
+        } catch (ConnectionException | UnableToCreateStatementException e) {
+            throw new HeraldException.StoreUnavailable("database unavailable: " + e.getMessage(), e);
+        }
+    }
+
+    /** For tests and tools: a handle outside of any transaction discipline. */
+    public Jdbi jdbi() {
+        return jdbi;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+
+    /** Convenience for code that already holds a handle. */
+    public interface TxWork extends HandleCallback<Void, RuntimeException> {
+        void run(Handle handle);
+
+        @Override
+        default Void withHandle(Handle handle) {
+            run(handle);
+            return null;
+        }
+    }
+}
