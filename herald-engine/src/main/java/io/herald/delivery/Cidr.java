@@ -21,6 +21,14 @@ public record Cidr(byte[] network, int prefix) {
         byte[] bytes;
         try {
             bytes = InetAddress.getByName(addr).getAddress();
+            if (addr.contains(":") && bytes.length == 4) {
+                // Java turns IPv4-mapped IPv6 literals (::ffff:a.b.c.d) into IPv4; keep the v6 form.
+                byte[] mapped = new byte[16];
+                mapped[10] = (byte) 0xFF;
+                mapped[11] = (byte) 0xFF;
+                System.arraycopy(bytes, 0, mapped, 12, 4);
+                bytes = mapped;
+            }
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR range");
         }

@@ -1,0 +1,152 @@
+package io.herald.api;
+
+import io.herald.Herald;
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.auth.Tokens;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.io.Content;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
+import org.eclipse.jetty.server.Response;
+import org.eclipse.jetty.util.Callback;
+import org.eclipse.jetty.util.Fields;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Jetty glue for the API: authentication, body reading, routing, and the one place where
+ * exceptions become HTTP problem documents (RFC 9457, with Svix's {@code code} beside).
+ */
+public final class ApiHandler extends Handler.Abstract {
+    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+    /** Request bodies larger than this are refused before parsing (payload cap plus envelope). */
+    static final int MAX_BODY_BYTES = io.herald.message.Messages.MAX_PAYLOAD_BYTES + 64 * 1024;
+
+    private final Router router;
+    private final Tokens tokens;
+
+    public ApiHandler(Herald herald) {
+        this.router = Routes.build(herald);
+        this.tokens = herald.tokens();
+    }
+
+    @Override
+    public boolean handle(Request request, Response response, Callback callback) {
+        String path = Request.getPathInContext(request);
+        Reply reply;
+        try {
+            Router.Match match = router.find(request.getMethod(), path);
+            if (!path.equals("/api/v1/health")) {
+                authenticate(request);
+            }
+            Call call = new Call(match.params(), query(request), readBody(request),
+                    name -> request.getHeaders().get(name));
+            reply = match.handler().handle(call);
+        } catch (HeraldException e) {
+            reply = problem(e);
+        } catch (ApiError e) {
+            reply = problem(e.status, e.code, e.field, e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("{} {} failed", request.getMethod(), path, e);
+            reply = problem(500, "internal", null, "internal error; see the server log");
+        }
+        write(response, callback, reply);
+        return true;
+    }
+
+    private void authenticate(Request request) {
+        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
+        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            throw new ApiError(401, "authentication_failed", null, "an Authorization: Bearer <token> header is required");
+        }
+        String token = auth.substring(7).strip();
+        if (tokens.roleOf(token).filter(Tokens.ADMIN::equals).isEmpty()) {
+            throw new ApiError(401, "authentication_failed", null, "the bearer token is not valid");
+        }
+    }
+
+    private static Map<String, List<String>> query(Request request) {
+        Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (Fields.Field f : fields) {
+            out.put(f.getName(), f.getValues());
+        }
+        return out;
+    }
+
+    private static String readBody(Request request) {
+        String method = request.getMethod();
+        if (method.equals("GET") || method.equals("DELETE") || method.equals("HEAD")) {
+            return null;
+        }
+        long declared = request.getLength();
+        if (declared > MAX_BODY_BYTES) {
+            throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
+        }
+        try (InputStream in = Content.Source.asInputStream(request)) {
+            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            if (bytes.length > MAX_BODY_BYTES) {
+                throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
+            }
+            return new String(bytes, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw ApiError.badRequest("body", "could not be read: " + e.getMessage());
+        }
+    }
+
+    static Reply problem(HeraldException e) {
+        return switch (e) {
+            case HeraldException.NotFound nf -> problem(404, nf.code(), null, nf.getMessage());
+            case HeraldException.Conflict c -> problem(409, c.code(), c.field(), c.getMessage());
+            case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason());
+            case HeraldException.StoreUnavailable s -> problem(503, s.code(), null, "the database is unavailable; nothing was written");
+            default -> problem(500, e.code(), null, e.getMessage());
+        };
+    }
+
+    static Reply problem(int status, String code, String field, String detail) {
+        Map<String, Object> p = new LinkedHashMap<>();
+        p.put("type", "urn:herald:problem:" + code);
+        p.put("title", titleOf(status));
+        p.put("status", status);
+        p.put("code", code);
+        p.put("detail", field == null ? detail : field + ": " + detail);
+        if (field != null) {
+            p.put("errors", List.of(Map.of("field", field, "message", detail)));
+        }
+        return new Reply(status, p);
+    }
+
+    private static String titleOf(int status) {
+        return switch (status) {
+            case 400 -> "Bad request";
+            case 401 -> "Unauthorized";
+            case 404 -> "Not found";
+            case 405 -> "Method not allowed";
+            case 409 -> "Conflict";
+            case 413 -> "Payload too large";
+            case 422 -> "Invalid input";
+            case 503 -> "Service unavailable";
+            default -> "Internal error";
+        };
+    }
+
+    private static void write(Response response, Callback callback, Reply reply) {
+        response.setStatus(reply.status());
+        if (reply.body() == null) {
+            callback.succeeded();
+            return;
+        }
+        boolean isProblem = reply.status() >= 400;
+        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isProblem ? "application/problem+json" : "application/json");
+        byte[] bytes = Json.MAPPER.writeValueAsBytes(reply.body());
+        response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+    }
+}

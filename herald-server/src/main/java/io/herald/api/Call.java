@@ -1,0 +1,133 @@
+package io.herald.api;
+
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.store.PageRequest;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+
+/** One API request as a route sees it: path parameters, query, headers and the JSON body. */
+final class Call {
+    private final Map<String, String> params;
+    private final Map<String, List<String>> query;
+    private final String body;
+    private final java.util.function.Function<String, String> header;
+
+    Call(Map<String, String> params, Map<String, List<String>> query, String body,
+         java.util.function.Function<String, String> header) {
+        this.params = params;
+        this.query = query;
+        this.body = body;
+        this.header = header;
+    }
+
+    String param(String name) {
+        return params.get(name);
+    }
+
+    String header(String name) {
+        return header.apply(name);
+    }
+
+    String query(String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.get(v.size() - 1);
+    }
+
+    /** Repeated ({@code ?a=1&a=2}) or comma-separated values. */
+    Set<String> queryAll(String name) {
+        List<String> v = query.get(name);
+        if (v == null || v.isEmpty()) {
+            return null;
+        }
+        Set<String> out = new LinkedHashSet<>();
+        for (String s : v) {
+            for (String part : s.split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.strip());
+                }
+            }
+        }
+        return out.isEmpty() ? null : out;
+    }
+
+    boolean queryBool(String name, boolean dflt) {
+        String v = query(name);
+        if (v == null) {
+            return dflt;
+        }
+        return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+            case "true", "1" -> true;
+            case "false", "0" -> false;
+            default -> throw new HeraldException.InvalidInput(name, "must be true or false");
+        };
+    }
+
+    Integer queryInt(String name) {
+        String v = query(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new HeraldException.InvalidInput(name, "must be an integer");
+        }
+    }
+
+    Instant queryInstant(String name) {
+        String v = query(name);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return OffsetDateTime.parse(v).toInstant();
+        } catch (DateTimeParseException e) {
+            throw new HeraldException.InvalidInput(name, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
+        }
+    }
+
+    PageRequest page(boolean newestFirst) {
+        Integer limit = queryInt("limit");
+        String order = query("order");
+        boolean newest = newestFirst;
+        if (order != null) {
+            newest = switch (order) {
+                case "descending" -> true;
+                case "ascending" -> false;
+                default -> throw new HeraldException.InvalidInput("order", "must be ascending or descending");
+            };
+        }
+        return new PageRequest(limit == null ? PageRequest.DEFAULT_LIMIT : limit, query("iterator"), newest);
+    }
+
+    /** The body as a JSON object; a missing or malformed body is a 400 that says where. */
+    JsonNode json() {
+        if (body == null || body.isBlank()) {
+            throw ApiError.badRequest("body", "a JSON object is required");
+        }
+        JsonNode node;
+        try {
+            node = Json.read(body);
+        } catch (JacksonException e) {
+            throw ApiError.badRequest("body", "is not valid JSON: " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
+        }
+        if (node == null || !node.isObject()) {
+            throw ApiError.badRequest("body", "must be a JSON object");
+        }
+        return node;
+    }
+
+    /** The body when one is optional (e.g. rotate with no key). */
+    JsonNode jsonOrEmpty() {
+        return body == null || body.isBlank() ? Json.MAPPER.createObjectNode() : json();
+    }
+}

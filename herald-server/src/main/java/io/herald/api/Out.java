@@ -1,0 +1,111 @@
+package io.herald.api;
+
+import io.herald.Json;
+import io.herald.app.Application;
+import io.herald.attempt.Attempt;
+import io.herald.endpoint.Endpoint;
+import io.herald.eventtype.EventType;
+import io.herald.message.Message;
+import io.herald.store.Page;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/** The JSON shapes of the API, in Svix's field names; Herald's additions are extra fields. */
+final class Out {
+    private Out() {}
+
+    static String time(Instant t) {
+        return t == null ? null : t.toString();
+    }
+
+    private static List<String> sorted(Set<String> s) {
+        return s == null ? null : new ArrayList<>(new TreeSet<>(s));
+    }
+
+    static Map<String, Object> application(Application a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("uid", a.uid());
+        m.put("name", a.name());
+        m.put("rateLimit", a.rateLimit());
+        m.put("metadata", a.metadata());
+        m.put("createdAt", time(a.createdAt()));
+        m.put("updatedAt", time(a.updatedAt()));
+        return m;
+    }
+
+    static Map<String, Object> eventType(EventType t, boolean withSchemas) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("name", t.name());
+        m.put("description", t.description());
+        m.put("archived", t.archived());
+        m.put("deprecated", false);
+        m.put("schemas", withSchemas ? t.schemas() : null);
+        m.put("featureFlag", t.featureFlag());
+        m.put("createdAt", time(t.createdAt()));
+        m.put("updatedAt", time(t.updatedAt()));
+        return m;
+    }
+
+    static Map<String, Object> endpoint(Endpoint e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", e.id());
+        m.put("uid", e.uid());
+        m.put("url", e.url());
+        m.put("version", e.version());
+        m.put("description", e.description());
+        m.put("filterTypes", sorted(e.filterTypes()));
+        m.put("channels", sorted(e.channels()));
+        m.put("disabled", e.disabled());
+        m.put("rateLimit", e.rateLimit());
+        m.put("metadata", e.metadata());
+        m.put("createdAt", time(e.createdAt()));
+        m.put("updatedAt", time(e.updatedAt()));
+        return m;
+    }
+
+    static Map<String, Object> message(Message msg, boolean withContent) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", msg.id());
+        m.put("eventType", msg.eventType());
+        m.put("eventId", msg.eventId());
+        m.put("payload", withContent ? Json.read(msg.payload()) : Map.of());
+        m.put("channels", sorted(msg.channels()));
+        m.put("tags", sorted(msg.tags()));
+        m.put("timestamp", time(msg.timestamp()));
+        return m;
+    }
+
+    static Map<String, Object> attempt(Attempt a) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", a.id());
+        m.put("msgId", a.msgId());
+        m.put("endpointId", a.endpointId());
+        m.put("url", a.url());
+        m.put("response", a.response());
+        m.put("responseStatusCode", a.responseStatusCode());
+        m.put("responseDurationMs", a.responseDurationMs());
+        m.put("status", a.status());
+        m.put("triggerType", a.triggerType());
+        m.put("timestamp", time(a.timestamp()));
+        // Herald's additions.
+        m.put("attemptNumber", a.attemptNumber());
+        m.put("nextAttempt", time(a.nextAttempt()));
+        m.put("error", a.error());
+        return m;
+    }
+
+    static <T> Map<String, Object> page(Page<T> page, java.util.function.Function<T, Object> item) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("data", page.data().stream().map(item).toList());
+        m.put("iterator", page.iterator());
+        m.put("prevIterator", page.prevIterator());
+        m.put("done", page.done());
+        return m;
+    }
+}

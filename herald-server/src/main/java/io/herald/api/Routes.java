@@ -1,0 +1,161 @@
+package io.herald.api;
+
+import io.herald.Herald;
+import io.herald.app.Applications;
+import io.herald.attempt.AttemptQuery;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Endpoints;
+import io.herald.eventtype.EventType;
+import io.herald.eventtype.EventTypes;
+import io.herald.message.MessageQuery;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** The Svix v1 management API, route by route. */
+final class Routes {
+    private Routes() {}
+
+    static Router build(Herald h) {
+        Router r = new Router();
+        r.add("GET", "/api/v1/health", c -> Reply.noContent());
+
+        // Applications
+        r.add("GET", "/api/v1/app", c -> Reply.ok(Out.page(h.applications().list(c.page(false)), Out::application)));
+        r.add("POST", "/api/v1/app", c -> {
+            Applications.Created made = h.applications().create(In.application(c.json()), c.queryBool("get_if_exists", false));
+            return new Reply(made.created() ? 201 : 200, Out.application(made.application()));
+        });
+        r.add("GET", "/api/v1/app/{app_id}", c -> Reply.ok(Out.application(h.applications().get(c.param("app_id")))));
+        r.add("PUT", "/api/v1/app/{app_id}", c ->
+                Reply.ok(Out.application(h.applications().update(c.param("app_id"), In.application(c.json())))));
+        r.add("PATCH", "/api/v1/app/{app_id}", c -> {
+            var current = h.applications().get(c.param("app_id"));
+            JsonNode merged = merge(Out.application(current), c.json());
+            return Reply.ok(Out.application(h.applications().update(current.id(), In.application(merged))));
+        });
+        r.add("DELETE", "/api/v1/app/{app_id}", c -> {
+            h.applications().delete(c.param("app_id"));
+            return Reply.noContent();
+        });
+
+        // Event types
+        r.add("GET", "/api/v1/event-type", c -> {
+            boolean withContent = c.queryBool("with_content", false);
+            return Reply.ok(Out.page(h.eventTypes().list(c.page(false), c.queryBool("include_archived", false)),
+                    t -> Out.eventType(t, withContent)));
+        });
+        r.add("POST", "/api/v1/event-type", c -> Reply.created(Out.eventType(h.eventTypes().create(In.eventType(c.json())), true)));
+        r.add("GET", "/api/v1/event-type/{name}", c -> Reply.ok(Out.eventType(h.eventTypes().get(c.param("name")), true)));
+        r.add("PUT", "/api/v1/event-type/{name}", c -> {
+            EventTypes.Created made = h.eventTypes().upsert(c.param("name"), In.eventType(c.json()));
+            return new Reply(made.created() ? 201 : 200, Out.eventType(made.eventType(), true));
+        });
+        r.add("PATCH", "/api/v1/event-type/{name}", c -> {
+            EventType current = h.eventTypes().get(c.param("name"));
+            JsonNode merged = merge(Out.eventType(current, true), c.json());
+            return Reply.ok(Out.eventType(h.eventTypes().upsert(current.name(), In.eventType(merged)).eventType(), true));
+        });
+        r.add("DELETE", "/api/v1/event-type/{name}", c -> {
+            h.eventTypes().delete(c.param("name"), c.queryBool("expunge", false));
+            return Reply.noContent();
+        });
+
+        // Endpoints
+        String ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}";
+        r.add("GET", "/api/v1/app/{app_id}/endpoint", c ->
+                Reply.ok(Out.page(h.endpoints().list(c.param("app_id"), c.page(false)), Out::endpoint)));
+        r.add("POST", "/api/v1/app/{app_id}/endpoint", c ->
+                Reply.created(Out.endpoint(h.endpoints().create(c.param("app_id"), In.endpoint(c.json())))));
+        r.add("GET", ep, c -> Reply.ok(Out.endpoint(h.endpoints().get(c.param("app_id"), c.param("endpoint_id")))));
+        r.add("PUT", ep, c -> Reply.ok(Out.endpoint(
+                h.endpoints().update(c.param("app_id"), c.param("endpoint_id"), withHeaders(h, c, In.endpoint(c.json()))))));
+        r.add("PATCH", ep, c -> {
+            Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
+            Map<String, Object> asInput = Out.endpoint(current);
+            asInput.put("headers", current.headers());
+            JsonNode merged = merge(asInput, c.json());
+            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(merged))));
+        });
+        r.add("DELETE", ep, c -> {
+            h.endpoints().delete(c.param("app_id"), c.param("endpoint_id"));
+            return Reply.noContent();
+        });
+        r.add("GET", ep + "/secret", c -> Reply.ok(Map.of("key", h.endpoints().secret(c.param("app_id"), c.param("endpoint_id")))));
+        r.add("POST", ep + "/secret/rotate", c -> {
+            h.endpoints().rotateSecret(c.param("app_id"), c.param("endpoint_id"), In.str(c.jsonOrEmpty(), "key"),
+                    Endpoints.DEFAULT_ROTATION_OVERLAP);
+            return Reply.noContent();
+        });
+        r.add("GET", ep + "/headers", c -> Reply.ok(Map.of(
+                "headers", h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")), "sensitive", java.util.List.of())));
+        r.add("PUT", ep + "/headers", c -> {
+            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), false), false);
+            return Reply.noContent();
+        });
+        r.add("PATCH", ep + "/headers", c -> {
+            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), true), true);
+            return Reply.noContent();
+        });
+
+        // Messages
+        r.add("GET", "/api/v1/app/{app_id}/msg", c -> {
+            boolean withContent = c.queryBool("with_content", true);
+            MessageQuery q = new MessageQuery(c.queryAll("event_types"), c.query("channel"), c.query("tag"),
+                    c.queryInstant("before"), c.queryInstant("after"));
+            return Reply.ok(Out.page(h.messages().list(c.param("app_id"), q, c.page(true)), m -> Out.message(m, withContent)));
+        });
+        r.add("POST", "/api/v1/app/{app_id}/msg", c -> {
+            var published = h.messages().create(c.param("app_id"), In.message(c.json()));
+            return Reply.created(Out.message(published.message(), c.queryBool("with_content", true)));
+        });
+        r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->
+                Reply.ok(Out.message(h.messages().get(c.param("app_id"), c.param("msg_id")), c.queryBool("with_content", true))));
+
+        // Attempts
+        r.add("GET", "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}", c -> Reply.ok(Out.page(
+                h.attempts().byEndpoint(c.param("app_id"), c.param("endpoint_id"), attemptQuery(c, null), c.page(true)),
+                Out::attempt)));
+        r.add("GET", "/api/v1/app/{app_id}/attempt/msg/{msg_id}", c -> Reply.ok(Out.page(
+                h.attempts().byMessage(c.param("app_id"), c.param("msg_id"), attemptQuery(c, c.query("endpoint_id")), c.page(true)),
+                Out::attempt)));
+        r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}", c -> Reply.ok(Out.attempt(
+                h.attempts().get(c.param("app_id"), c.param("msg_id"), c.param("attempt_id")))));
+        r.add("POST", "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend", c -> {
+            h.messages().resend(c.param("app_id"), c.param("msg_id"), c.param("endpoint_id"));
+            return Reply.accepted();
+        });
+        return r;
+    }
+
+    private static AttemptQuery attemptQuery(Call c, String endpointId) {
+        return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"));
+    }
+
+    /** A full PUT of an endpoint keeps its custom headers unless the body sets them. */
+    private static io.herald.endpoint.EndpointIn withHeaders(Herald h, Call c, io.herald.endpoint.EndpointIn in) {
+        if (in.headers() != null) {
+            return in;
+        }
+        Map<String, String> headers = h.endpoints().headers(c.param("app_id"), c.param("endpoint_id"));
+        return new io.herald.endpoint.EndpointIn(in.url(), in.description(), in.uid(), in.version(), in.rateLimit(),
+                in.filterTypes(), in.channels(), in.disabled(), headers, in.metadata(), in.secret());
+    }
+
+    private static Map<String, String> requireMap(JsonNode body, boolean nullsAllowed) {
+        Map<String, String> m = In.stringMap(body, "headers", nullsAllowed);
+        if (m == null) {
+            throw new io.herald.HeraldException.InvalidInput("headers", "is required");
+        }
+        return m;
+    }
+
+    /** JSON merge of a PATCH body onto the current state: present fields replace, null clears. */
+    static JsonNode merge(Map<String, Object> current, JsonNode patch) {
+        ObjectNode base = io.herald.Json.MAPPER.valueToTree(current);
+        for (Map.Entry<String, JsonNode> e : patch.properties()) {
+            base.set(e.getKey(), e.getValue());
+        }
+        return base;
+    }
+}

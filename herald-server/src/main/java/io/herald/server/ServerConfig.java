@@ -1,0 +1,107 @@
+package io.herald.server;
+
+import io.herald.EngineConfig;
+import io.herald.delivery.Cidr;
+import io.herald.delivery.DispatcherSettings;
+import io.herald.delivery.RetryPolicy;
+import io.herald.store.Store;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * The server's settings, read from the environment (flags may override) and validated at once: a
+ * bad value stops start-up with a message that names the setting.
+ */
+public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
+                           List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace) {
+    public static final int DEFAULT_PORT = 8080;
+    public static final Path DEFAULT_DATA_DIR = Path.of("data");
+
+    /** A setting that cannot be used; the message names it. */
+    public static final class Invalid extends RuntimeException {
+        public Invalid(String message) {
+            super(message);
+        }
+    }
+
+    public static ServerConfig fromEnv(Map<String, String> env) {
+        int port = intSetting(env, "HERALD_PORT", DEFAULT_PORT, 0, 65_535);
+        Path dataDir = Path.of(env.getOrDefault("HERALD_DATA_DIR", DEFAULT_DATA_DIR.toString()));
+        String db = blankToNull(env.get("HERALD_DATABASE_URL"));
+        if (db != null && !db.startsWith("jdbc:postgresql:") && !db.startsWith("jdbc:sqlite:")) {
+            throw new Invalid("HERALD_DATABASE_URL must start with jdbc:postgresql: (or jdbc:sqlite:), or be unset for the embedded SQLite file");
+        }
+        String token = blankToNull(env.get("HERALD_ADMIN_TOKEN"));
+        if (token != null && token.length() < 16) {
+            throw new Invalid("HERALD_ADMIN_TOKEN must be at least 16 characters long");
+        }
+        boolean httpsOnly = boolSetting(env, "HERALD_HTTPS_ONLY", true);
+        List<Cidr> allowed = new ArrayList<>();
+        String targets = blankToNull(env.get("HERALD_ALLOWED_TARGETS"));
+        if (targets != null) {
+            for (String part : targets.split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                try {
+                    allowed.add(Cidr.parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw new Invalid("HERALD_ALLOWED_TARGETS: " + e.getMessage() + " (expected e.g. 127.0.0.1/32,10.0.0.0/8)");
+                }
+            }
+        }
+        Duration lease = Duration.ofSeconds(intSetting(env, "HERALD_LEASE_SECONDS",
+                (int) DispatcherSettings.DEFAULT_LEASE.toSeconds(), 40, 3_600));
+        Duration grace = Duration.ofSeconds(intSetting(env, "HERALD_SHUTDOWN_GRACE_SECONDS",
+                (int) DispatcherSettings.DEFAULT_SHUTDOWN_GRACE.toSeconds(), 0, 600));
+        return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace);
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s.strip();
+    }
+
+    private static int intSetting(Map<String, String> env, String name, int dflt, int min, int max) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            int n = Integer.parseInt(v);
+            if (n < min || n > max) {
+                throw new Invalid(name + " must be between " + min + " and " + max + ", got " + n);
+            }
+            return n;
+        } catch (NumberFormatException e) {
+            throw new Invalid(name + " must be a whole number, got '" + v + "'");
+        }
+    }
+
+    private static boolean boolSetting(Map<String, String> env, String name, boolean dflt) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return dflt;
+        }
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes" -> true;
+            case "false", "0", "no" -> false;
+            default -> throw new Invalid(name + " must be true or false, got '" + v + "'");
+        };
+    }
+
+    /** The JDBC URL to open: the configured one, or the SQLite file in the data directory. */
+    public String jdbcUrl() {
+        return databaseUrl != null ? databaseUrl : Store.sqliteUrl(dataDir);
+    }
+
+    public EngineConfig engineConfig() {
+        DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT,
+                DispatcherSettings.DEFAULT_TIMEOUT, shutdownGrace);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, RetryPolicy.DEFAULT_DELAYS, EngineConfig.DEFAULT_POOL_SIZE);
+    }
+}
