@@ -1,0 +1,94 @@
+package io.herald.testing;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HexFormat;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The PostgreSQL server tests run against: {@code HERALD_TEST_POSTGRES_URL} when set, else the
+ * server at 127.0.0.1:5432 (user postgres), else an embedded one started for this JVM, so that a
+ * machine without a server still runs every PostgreSQL test instead of skipping it. Each test
+ * takes a database of its own and drops it afterwards.
+ */
+public final class TestPostgres {
+    private static final String LOCAL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
+    private static final Pattern URL = Pattern.compile("^(jdbc:postgresql://[^/?]*)(/[^?]*)?(\\?.*)?$");
+    private static String adminUrl;
+    private static EmbeddedPostgres embedded;
+
+    private TestPostgres() {}
+
+    /** A fresh, empty database; closing it drops it. */
+    public record Database(String name, String url) implements AutoCloseable {
+        @Override
+        public void close() {
+            execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+        }
+    }
+
+    public static Database create() {
+        String name = "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        execute("CREATE DATABASE " + name);
+        return new Database(name, withDatabase(adminUrl(), name));
+    }
+
+    /** The URL of the server's maintenance database. */
+    public static synchronized String adminUrl() {
+        if (adminUrl != null) {
+            return adminUrl;
+        }
+        String env = System.getenv("HERALD_TEST_POSTGRES_URL");
+        if (env != null && !env.isBlank()) {
+            adminUrl = env.strip();
+        } else if (reachable(LOCAL)) {
+            adminUrl = LOCAL;
+        } else {
+            try {
+                embedded = EmbeddedPostgres.builder().start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("no PostgreSQL at 127.0.0.1:5432 and the embedded one did not start", e);
+            }
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                try {
+                    embedded.close();
+                } catch (IOException e) {
+                    // the JVM is exiting
+                }
+            }));
+            adminUrl = embedded.getJdbcUrl("postgres", "postgres");
+        }
+        return adminUrl;
+    }
+
+    static String withDatabase(String url, String database) {
+        Matcher m = URL.matcher(url);
+        if (!m.matches()) {
+            throw new IllegalArgumentException("not a jdbc:postgresql:// URL: " + url);
+        }
+        return m.group(1) + "/" + database + (m.group(3) == null ? "" : m.group(3));
+    }
+
+    private static boolean reachable(String url) {
+        try (Connection c = DriverManager.getConnection(url)) {
+            return c.isValid(2);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    private static void execute(String sql) {
+        try (Connection c = DriverManager.getConnection(adminUrl()); Statement s = c.createStatement()) {
+            s.execute(sql);
+        } catch (SQLException e) {
+            throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+        }
+    }
+}
