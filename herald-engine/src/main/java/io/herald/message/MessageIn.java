@@ -1,7 +1,14 @@
 package io.herald.message;
 
 import java.util.Set;
-import tools.jackson.databind.JsonNode;
 
-/** What a publisher sends. {@code payload} must be a JSON object. */
-public record MessageIn(String eventType, String eventId, JsonNode payload, Set<String> channels, Set<String> tags) {}
+/**
+ * What a publisher sends. {@code payload} is JSON text holding an object; it is stored and
+ * delivered byte for byte as given. {@code payloadField} names where it came from, for errors.
+ */
+public record MessageIn(String eventType, String eventId, String payload, String payloadField, Set<String> channels,
+                        Set<String> tags) {
+    public MessageIn(String eventType, String eventId, String payload, Set<String> channels, Set<String> tags) {
+        this(eventType, eventId, payload, "payload", channels, tags);
+    }
+}

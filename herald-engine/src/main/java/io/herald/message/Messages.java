@@ -64,11 +64,19 @@ public final class Messages {
     public Published create(String appIdOrUid, MessageIn in) {
         Validate.eventTypeName("eventType", in.eventType());
         Validate.uid("eventId", in.eventId());
-        if (in.payload() == null || in.payload().isNull()) {
-            throw new HeraldException.InvalidInput("payload", "is required");
+        String payload = in.payload();
+        if (payload == null) {
+            throw new HeraldException.InvalidInput(in.payloadField(), "is required");
         }
-        if (!in.payload().isObject()) {
-            throw new HeraldException.InvalidInput("payload", "must be a JSON object");
+        if (payload.length() > MAX_PAYLOAD_BYTES) {
+            throw new HeraldException.InvalidInput(in.payloadField(), "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
+        }
+        try {
+            if (!Json.read(payload).isObject()) {
+                throw new HeraldException.InvalidInput(in.payloadField(), "must be a JSON object");
+            }
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new HeraldException.InvalidInput(in.payloadField(), "is not valid JSON: " + e.getOriginalMessage());
         }
         Validate.channels("channels", in.channels());
         if (in.tags() != null) {
@@ -79,10 +87,6 @@ public final class Messages {
             for (String t : in.tags()) {
                 Validate.uid("tags[" + i++ + "]", Validate.required("tags[" + (i - 1) + "]", t));
             }
-        }
-        String payload = Json.write(in.payload());
-        if (payload.length() > MAX_PAYLOAD_BYTES) {
-            throw new HeraldException.InvalidInput("payload", "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
         }
         Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
         Written written;

@@ -32,6 +32,11 @@ final class Call {
         return params.get(name);
     }
 
+    /** The request body as sent, or null for bodiless methods. */
+    String body() {
+        return body;
+    }
+
     String header(String name) {
         return header.apply(name);
     }

@@ -9,6 +9,9 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import io.herald.Json;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.JsonToken;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -34,9 +37,57 @@ final class In {
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"));
     }
 
-    static MessageIn message(JsonNode n) {
+    /**
+     * The payload is delivered exactly as the publisher wrote it: the text of the body's
+     * {@code payload} member, byte for byte (whitespace, key order and number spelling kept), or the
+     * JSON text in {@code transformationsParams.rawPayload}, which is how the Svix SDKs send a raw
+     * payload.
+     */
+    static MessageIn message(JsonNode n, String body) {
+        JsonNode params = n.get("transformationsParams");
+        JsonNode raw = params != null && params.isObject() ? params.get("rawPayload") : null;
+        if (raw != null && !raw.isNull()) {
+            if (!raw.isString()) {
+                throw new HeraldException.InvalidInput("transformationsParams.rawPayload", "must be a string of JSON");
+            }
+            return new MessageIn(str(n, "eventType"), str(n, "eventId"), raw.asString(), "transformationsParams.rawPayload",
+                    stringSet(n, "channels"), stringSet(n, "tags"));
+        }
         JsonNode payload = n.get("payload");
-        return new MessageIn(str(n, "eventType"), str(n, "eventId"), payload, stringSet(n, "channels"), stringSet(n, "tags"));
+        if (payload != null && !payload.isNull() && !payload.isObject()) {
+            throw new HeraldException.InvalidInput("payload", "must be a JSON object");
+        }
+        return new MessageIn(str(n, "eventType"), str(n, "eventId"),
+                payload == null || payload.isNull() ? null : rawObjectMember(body, "payload"),
+                stringSet(n, "channels"), stringSet(n, "tags"));
+    }
+
+    /**
+     * The source text of the top-level member {@code field} of the JSON object {@code json}, which
+     * the caller has parsed already and found to hold an object there. Of duplicate members the last
+     * one counts, as in the parsed tree.
+     */
+    static String rawObjectMember(String json, String field) {
+        String found = null;
+        try (JsonParser p = Json.MAPPER.createParser(json)) {
+            p.nextToken(); // START_OBJECT
+            while (p.nextToken() == JsonToken.PROPERTY_NAME) {
+                String name = p.currentName();
+                JsonToken value = p.nextToken();
+                if (name.equals(field) && value == JsonToken.START_OBJECT) {
+                    int start = (int) p.currentTokenLocation().getCharOffset();
+                    p.skipChildren();
+                    int end = (int) p.currentLocation().getCharOffset();
+                    found = json.substring(start, end);
+                } else {
+                    p.skipChildren();
+                }
+            }
+        }
+        if (found == null) {
+            throw new IllegalStateException(field + " was parsed as an object but not found again in the body");
+        }
+        return found;
     }
 
     static String str(JsonNode n, String field) {

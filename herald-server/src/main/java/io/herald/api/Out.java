@@ -91,6 +91,12 @@ final class Out {
         m.put("responseStatusCode", a.responseStatusCode());
         m.put("responseDurationMs", a.responseDurationMs());
         m.put("status", a.status());
+        m.put("statusText", switch (a.status()) {
+            case Attempt.SUCCESS -> "success";
+            case Attempt.PENDING -> "pending";
+            case Attempt.SENDING -> "sending";
+            default -> "fail";
+        });
         m.put("triggerType", a.triggerType());
         m.put("timestamp", time(a.timestamp()));
         // Herald's additions.

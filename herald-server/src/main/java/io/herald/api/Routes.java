@@ -106,7 +106,7 @@ final class Routes {
             return Reply.ok(Out.page(h.messages().list(c.param("app_id"), q, c.page(true)), m -> Out.message(m, withContent)));
         });
         r.add("POST", "/api/v1/app/{app_id}/msg", c -> {
-            var published = h.messages().create(c.param("app_id"), In.message(c.json()));
+            var published = h.messages().create(c.param("app_id"), In.message(c.json(), c.body()));
             return Reply.created(Out.message(published.message(), c.queryBool("with_content", true)));
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->

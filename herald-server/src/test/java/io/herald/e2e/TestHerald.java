@@ -1,0 +1,119 @@
+package io.herald.e2e;
+
+import io.herald.EngineConfig;
+import io.herald.api.ApiClient;
+import io.herald.delivery.DispatcherSettings;
+import io.herald.server.HeraldServer;
+import io.herald.server.ServerConfig;
+import io.herald.testing.SettableClock;
+import io.herald.testing.TestPostgres;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Herald's server in-process, on a real SQLite file or a real PostgreSQL database, with its clock
+ * in the test's hand: the poller is off, so retries happen when the test advances the clock and
+ * calls {@link #runDue()}. First attempts still start at publish, as in production.
+ */
+public final class TestHerald implements AutoCloseable {
+    public static final String TOKEN = "test-admin-token-0123456789";
+    /** Short, so that a hanging receiver costs a test one real second. */
+    public static final Duration TIMEOUT = Duration.ofSeconds(1);
+
+    public final SettableClock clock = SettableClock.atNow();
+    public final HeraldServer server;
+    public final ApiClient api;
+    private final TestPostgres.Database database;
+
+    private TestHerald(Path dataDir, TestPostgres.Database database, Map<String, String> env) {
+        this.database = database;
+        Map<String, String> all = new HashMap<>(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dataDir.toString(),
+                "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
+        if (database != null) {
+            all.put("HERALD_DATABASE_URL", database.url());
+        }
+        all.putAll(env);
+        ServerConfig config = ServerConfig.fromEnv(all);
+        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(12), Duration.ZERO,
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
+                Duration.ofSeconds(2));
+        EngineConfig engine = config.engineConfig().withDispatcher(d);
+        this.server = HeraldServer.start(config, engine, clock);
+        this.api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN);
+    }
+
+    /** On an SQLite file in {@code dataDir}. */
+    public static TestHerald sqlite(Path dataDir, Map<String, String> env) {
+        return new TestHerald(dataDir, null, env);
+    }
+
+    /** On a fresh PostgreSQL database, dropped at {@link #close()}. */
+    public static TestHerald postgres(Path dataDir, Map<String, String> env) {
+        TestPostgres.Database db = TestPostgres.create();
+        try {
+            return new TestHerald(dataDir, db, env);
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
+    }
+
+    /** Claims and runs every delivery due at the clock's time; returns how many ran. */
+    public int runDue() {
+        return server.herald().dispatcher().runDueOnce();
+    }
+
+    public void advance(Duration d) {
+        clock.advance(d);
+    }
+
+    /** POSTs and expects {@code status}; returns the body. */
+    public JsonNode post(String path, String json, int status) {
+        return expect(api.post(path, json), status);
+    }
+
+    public JsonNode get(String path) {
+        return expect(api.get(path), 200);
+    }
+
+    public static JsonNode expect(ApiClient.Answer a, int status) {
+        if (a.status() != status) {
+            throw new AssertionError("expected HTTP " + status + ", got " + a.status() + ": " + a.raw());
+        }
+        return a.body();
+    }
+
+    /** The attempts of a message, newest first, once there are {@code n} of them (waits up to 10 s). */
+    public JsonNode awaitAttempts(String app, String msgId, int n) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            JsonNode data = get("/api/v1/app/" + app + "/attempt/msg/" + msgId).get("data");
+            if (data.size() >= n) {
+                return data;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("expected " + n + " attempts for " + msgId + ", have " + data);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.close();
+        } finally {
+            if (database != null) {
+                database.close();
+            }
+        }
+    }
+}
