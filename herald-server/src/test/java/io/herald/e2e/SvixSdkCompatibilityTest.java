@@ -1,0 +1,129 @@
+package io.herald.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.svix.Svix;
+import com.svix.SvixOptions;
+import com.svix.exceptions.ApiException;
+import com.svix.models.ApplicationIn;
+import com.svix.models.ApplicationOut;
+import com.svix.models.EndpointIn;
+import com.svix.models.EndpointOut;
+import com.svix.models.EndpointSecretRotateIn;
+import com.svix.models.EventTypeIn;
+import com.svix.models.MessageAttemptOut;
+import com.svix.models.MessageIn;
+import com.svix.models.MessageOut;
+import com.svix.models.MessageStatus;
+import io.herald.testing.LoopbackReceiver;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The official Svix Java SDK, unchanged, as a client of Herald's API. */
+class SvixSdkCompatibilityTest {
+    @TempDir
+    Path dir;
+    TestHerald herald;
+    LoopbackReceiver receiver;
+    Svix svix;
+
+    @BeforeEach
+    void setUp() {
+        herald = TestHerald.sqlite(dir, Map.of());
+        receiver = new LoopbackReceiver();
+        SvixOptions options = new SvixOptions();
+        options.setServerUrl("http://127.0.0.1:" + herald.server.port());
+        svix = new Svix(TestHerald.TOKEN, options);
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.close();
+        herald.close();
+    }
+
+    @Test
+    void svixSdk_createsAppEventTypeEndpoint_sendsMessage_andListsAttempts() throws Exception {
+        ApplicationOut app = svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        assertThat(app.getId()).startsWith("app_");
+        assertThat(svix.getApplication().get("acme").getId()).isEqualTo(app.getId());
+
+        svix.getEventType().create(new EventTypeIn().name("scan.finished").description("A scan completed"));
+        assertThat(svix.getEventType().list().getData()).extracting(t -> t.getName()).contains("scan.finished");
+
+        EndpointOut ep = svix.getEndpoint().create(app.getId(), new EndpointIn()
+                .url(URI.create(receiver.url("/hook"))).filterTypes(Set.of("scan.*")).uid("siem"));
+        assertThat(ep.getId()).startsWith("ep_");
+        assertThat(ep.getFilterTypes()).containsExactly("scan.*");
+        String secret = svix.getEndpoint().getSecret(app.getId(), ep.getId()).getKey();
+        assertThat(secret).startsWith("whsec_");
+
+        String payload = "{\"scanId\": 42, \"severity\": 3}";
+        MessageOut msg = svix.getMessage().create(app.getId(),
+                new MessageIn().eventType("scan.finished").eventId("evt-42").payload(payload));
+        assertThat(msg.getId()).startsWith("msg_");
+
+        LoopbackReceiver.Received r = receiver.await("/hook", 1, Duration.ofSeconds(10)).getFirst();
+        assertThat(r.bodyText()).isEqualTo(payload);
+        new com.svix.Webhook(secret).verify(r.bodyText(), Map.of(
+                "webhook-id", List.of(r.header("webhook-id")),
+                "webhook-timestamp", List.of(r.header("webhook-timestamp")),
+                "webhook-signature", List.of(r.header("webhook-signature"))));
+
+        herald.awaitAttempts("acme", msg.getId(), 1);
+        List<MessageAttemptOut> attempts = svix.getMessageAttempt().listByMsg(app.getId(), msg.getId()).getData();
+        assertThat(attempts).hasSize(1);
+        assertThat(attempts.getFirst().getStatus()).isEqualTo(MessageStatus.SUCCESS);
+        assertThat(attempts.getFirst().getResponseStatusCode()).isEqualTo((short) 200);
+        assertThat(attempts.getFirst().getMsgId()).isEqualTo(msg.getId());
+        assertThat(attempts.getFirst().getEndpointId()).isEqualTo(ep.getId());
+        assertThat(svix.getMessageAttempt().listByEndpoint(app.getId(), ep.getId()).getData()).hasSize(1);
+        assertThat(svix.getMessageAttempt().get(app.getId(), msg.getId(), attempts.getFirst().getId()).getUrl())
+                .isEqualTo(URI.create(receiver.url("/hook")));
+
+        MessageOut fetched = svix.getMessage().get(app.getId(), "evt-42");
+        assertThat(fetched.getId()).isEqualTo(msg.getId());
+        assertThat(fetched.getEventType()).isEqualTo("scan.finished");
+        assertThat(svix.getMessage().list(app.getId()).getData()).extracting(MessageOut::getId).containsExactly(msg.getId());
+    }
+
+    @Test
+    void svixSdk_duplicateEventId_isApiException409() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        svix.getMessage().create("acme", new MessageIn().eventType("scan.finished").eventId("evt-1").payload("{}"));
+        assertThatThrownBy(() -> svix.getMessage().create("acme",
+                new MessageIn().eventType("scan.finished").eventId("evt-1").payload("{}")))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    }
+
+    @Test
+    void svixSdk_rotatesSecret_andNewMessagesCarryBothSignatures() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        EndpointOut ep = svix.getEndpoint().create("acme", new EndpointIn().url(URI.create(receiver.url("/hook"))));
+        String before = svix.getEndpoint().getSecret("acme", ep.getId()).getKey();
+        svix.getEndpoint().rotateSecret("acme", ep.getId(), new EndpointSecretRotateIn());
+        String after = svix.getEndpoint().getSecret("acme", ep.getId()).getKey();
+        assertThat(after).isNotEqualTo(before).startsWith("whsec_");
+
+        // (The SDK's MessageAttempt.resend is not exercised: SDK 1.99.1 throws client-side, before
+        // sending, because OkHttp refuses a POST without a body. Resend is covered over plain HTTP.)
+        svix.getMessage().create("acme", new MessageIn().eventType("scan.finished").payload("{\"a\":1}"));
+        LoopbackReceiver.Received r = receiver.await("/hook", 1, Duration.ofSeconds(10)).getFirst();
+        assertThat(r.header("webhook-signature").split(" ")).hasSize(2);
+        for (String key : List.of(before, after)) {
+            new com.svix.Webhook(key).verify(r.bodyText(), Map.of(
+                    "svix-id", List.of(r.header("webhook-id")),
+                    "svix-timestamp", List.of(r.header("webhook-timestamp")),
+                    "svix-signature", List.of(r.header("webhook-signature"))));
+        }
+    }
+}
