@@ -3,9 +3,14 @@ package io.herald.delivery;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
 /** An address range such as {@code 10.0.0.0/8} or {@code fd00::/8}. */
 public record Cidr(byte[] network, int prefix) {
+    private static final String OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])";
+    private static final Pattern IPV4 = Pattern.compile(OCTET + "(\\." + OCTET + "){3}");
+    private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:][0-9a-fA-F:.]*");
+
     public Cidr {
         network = network.clone();
     }
@@ -15,7 +20,9 @@ public record Cidr(byte[] network, int prefix) {
         String t = text.strip();
         int slash = t.indexOf('/');
         String addr = slash < 0 ? t : t.substring(0, slash);
-        if (addr.isEmpty() || !addr.matches("[0-9a-fA-F:.]+")) {
+        // Only strict literals reach InetAddress.getByName: it would look a hex-looking name such as
+        // "cafe" up in DNS, and read IPv4 shorthand such as "10.1" as 10.0.0.1, not 10.1.0.0.
+        if (!(addr.contains(":") ? IPV6.matcher(addr).matches() : IPV4.matcher(addr).matches())) {
             throw new IllegalArgumentException("'" + text + "' is not a CIDR range");
         }
         byte[] bytes;
