@@ -47,6 +47,11 @@ public final class LoopbackReceiver implements AutoCloseable {
             return new Hang(max);
         }
 
+        /** Waits {@code delay}, then does {@code then}: a slow receiver. */
+        static Reply delayed(Duration delay, Reply then) {
+            return new Delayed(delay, then);
+        }
+
         /** Reads the request, then resets the TCP connection (RST, no response). */
         static Reply reset() {
             return new Reset();
@@ -58,6 +63,8 @@ public final class LoopbackReceiver implements AutoCloseable {
     public record Hang(Duration max) implements Reply {}
 
     public record Reset() implements Reply {}
+
+    public record Delayed(Duration delay, Reply then) implements Reply {}
 
     /** One request as it arrived; header names in lower case. */
     public record Received(String method, String path, Map<String, String> headers, byte[] body, long atNanos) {
@@ -179,6 +186,12 @@ public final class LoopbackReceiver implements AutoCloseable {
                 }
                 received.add(r);
                 Reply reply = next(r.path());
+                while (reply instanceof Delayed d) {
+                    if (closed.await(d.delay().toMillis(), TimeUnit.MILLISECONDS)) {
+                        return;
+                    }
+                    reply = d.then();
+                }
                 switch (reply) {
                     case Respond resp -> {
                         byte[] body = resp.body().getBytes(StandardCharsets.UTF_8);
@@ -198,6 +211,7 @@ public final class LoopbackReceiver implements AutoCloseable {
                         s.setSoLinger(true, 0);
                         return;
                     }
+                    case Delayed d -> throw new IllegalStateException("unwrapped above");
                 }
             }
         } catch (IOException | InterruptedException e) {

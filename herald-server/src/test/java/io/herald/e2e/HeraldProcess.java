@@ -1,0 +1,134 @@
+package io.herald.e2e;
+
+import io.herald.api.ApiClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Herald as a separate operating-system process, started the way {@code herald serve} starts it
+ * (the same main class and flags, on this test's class path), so a test can kill it with SIGKILL.
+ */
+final class HeraldProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    final int port;
+    final ApiClient api;
+
+    private HeraldProcess(Process process, Path log, int port) {
+        this.process = process;
+        this.log = log;
+        this.port = port;
+        this.api = new ApiClient("http://127.0.0.1:" + port, TestHerald.TOKEN);
+    }
+
+    /** Starts Herald with {@code env} added to the usual test settings; returns once it answers. */
+    static HeraldProcess start(Path dataDir, Path log, Map<String, String> env) {
+        int port = freePort();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "io.herald.server.Main", "serve"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+        pb.environment().putAll(Map.of("HERALD_PORT", Integer.toString(port), "HERALD_DATA_DIR", dataDir.toString(),
+                "HERALD_ADMIN_TOKEN", TestHerald.TOKEN, "HERALD_HTTPS_ONLY", "false",
+                "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
+        pb.environment().putAll(env);
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        HeraldProcess hp = new HeraldProcess(p, log, port);
+        hp.awaitHealthy(Duration.ofSeconds(60));
+        return hp;
+    }
+
+    private void awaitHealthy(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new AssertionError("Herald exited with " + process.exitValue() + ":\n" + log());
+            }
+            try {
+                if (api.get("/api/v1/health").status() == 204) {
+                    return;
+                }
+            } catch (UncheckedIOException e) {
+                // not listening yet
+            }
+            sleep(50);
+        }
+        throw new AssertionError("Herald did not become healthy within " + timeout + ":\n" + log());
+    }
+
+    /** SIGKILL: no shutdown hook, no lease released, nothing flushed that was not committed. */
+    void kill9() {
+        process.destroyForcibly();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                throw new AssertionError("Herald survived SIGKILL");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    String log() {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    static void joinQuietly(Thread t) {
+        try {
+            t.join(Duration.ofSeconds(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** A graceful stop (SIGTERM), as an operator would do it. */
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+}
