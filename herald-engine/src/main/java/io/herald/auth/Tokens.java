@@ -49,17 +49,49 @@ public final class Tokens {
                 .bind("r", ADMIN).mapTo(Integer.class).one() > 0);
     }
 
+    /** Where a token came from. */
+    public enum Origin {
+        /** HERALD_ADMIN_TOKEN: there is at most one, the latest value of the variable. */
+        ENV,
+        /** Made on a first start without HERALD_ADMIN_TOKEN and printed once. */
+        GENERATED,
+        API;
+
+        String column() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
     /** Stores the hash of {@code token} with {@code role}; storing it twice is harmless. */
-    public void add(String token, String role) {
+    public void add(String token, String role, Origin origin) {
         String h = hash(token);
         store.inTransaction(handle -> {
-            boolean exists = handle.createQuery("SELECT 1 FROM api_token WHERE token_hash = :h").bind("h", h)
-                    .mapTo(Integer.class).findOne().isPresent();
-            if (!exists) {
-                handle.createUpdate("INSERT INTO api_token (token_hash, role, created_at) VALUES (:h, :r, :now)")
-                        .bind("h", h).bind("r", role).bind("now", clock.millis()).execute();
-            }
+            insertIfAbsent(handle, h, role, origin);
             return null;
         });
+    }
+
+    /**
+     * Makes {@code token} the admin token given by the environment. The one given before, if it
+     * differs, stops working: changing HERALD_ADMIN_TOKEN revokes the old value.
+     */
+    public void replaceEnvAdmin(String token) {
+        String h = hash(token);
+        store.inTransaction(handle -> {
+            handle.createUpdate("DELETE FROM api_token WHERE origin = :env AND token_hash <> :h")
+                    .bind("env", Origin.ENV.column()).bind("h", h).execute();
+            insertIfAbsent(handle, h, ADMIN, Origin.ENV);
+            return null;
+        });
+    }
+
+    private void insertIfAbsent(org.jdbi.v3.core.Handle handle, String h, String role, Origin origin) {
+        boolean exists = handle.createQuery("SELECT 1 FROM api_token WHERE token_hash = :h").bind("h", h)
+                .mapTo(Integer.class).findOne().isPresent();
+        if (!exists) {
+            handle.createUpdate("""
+                    INSERT INTO api_token (token_hash, role, origin, created_at) VALUES (:h, :r, :origin, :now)""")
+                    .bind("h", h).bind("r", role).bind("origin", origin.column()).bind("now", clock.millis()).execute();
+        }
     }
 }

@@ -69,16 +69,16 @@ public final class HeraldServer implements AutoCloseable {
     }
 
     /**
-     * With HERALD_ADMIN_TOKEN set, that token is an admin token. Without it, the first start makes
-     * one, prints it once and keeps only its hash.
+     * With HERALD_ADMIN_TOKEN set, that token is an admin token, and a different value set before
+     * is revoked. Without it, the first start makes one, prints it once and keeps only its hash.
      */
     private static void bootstrapAdmin(Herald herald, ServerConfig config) {
         Tokens tokens = herald.tokens();
         if (config.adminToken() != null) {
-            tokens.add(config.adminToken(), Tokens.ADMIN);
+            tokens.replaceEnvAdmin(config.adminToken());
         } else if (!tokens.hasAdmin()) {
             String token = Tokens.generate();
-            tokens.add(token, Tokens.ADMIN);
+            tokens.add(token, Tokens.ADMIN, Tokens.Origin.GENERATED);
             String line = "Admin token (shown once, store it now): " + token;
             System.out.println(line);
             log.info("generated the first admin token; it was printed to standard output and only its hash is stored");

@@ -1,0 +1,74 @@
+package io.herald.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.herald.api.ApiClient;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code herald serve} as an operator meets it: a real process, its output, its data directory. */
+class StartupTest {
+    private static final Pattern PRINTED = Pattern.compile("Admin token \\(shown once, store it now\\): (hrld_\\S+)");
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void firstStart_withoutAdminToken_printsOneOnce_andStoresOnlyItsHash() throws IOException {
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("herald.log");
+        String token;
+        try (HeraldProcess first = HeraldProcess.start(data, log, Map.of("HERALD_ADMIN_TOKEN", ""))) {
+            Matcher m = PRINTED.matcher(first.log());
+            assertThat(m.find()).as(first.log()).isTrue();
+            token = m.group(1);
+            assertThat(new ApiClient("http://127.0.0.1:" + first.port, token).get("/api/v1/app").status()).isEqualTo(200);
+        }
+        byte[] db = Files.readAllBytes(data.resolve("herald.db"));
+        assertThat(new String(db, StandardCharsets.ISO_8859_1)).doesNotContain(token);
+
+        try (HeraldProcess second = HeraldProcess.start(data, log, Map.of("HERALD_ADMIN_TOKEN", ""))) {
+            assertThat(PRINTED.matcher(second.log()).results().count()).as("printed on the first start only").isEqualTo(1);
+            assertThat(new ApiClient("http://127.0.0.1:" + second.port, token).get("/api/v1/app").status()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    void adminTokenFromEnv_changed_revokesThePreviousValue() {
+        Path data = dir.resolve("data");
+        Path log = dir.resolve("herald.log");
+        String a = "first-admin-token-0123456789";
+        String b = "second-admin-token-0123456789";
+        try (HeraldProcess p = HeraldProcess.start(data, log, Map.of("HERALD_ADMIN_TOKEN", a))) {
+            assertThat(new ApiClient("http://127.0.0.1:" + p.port, a).get("/api/v1/app").status()).isEqualTo(200);
+            assertThat(p.log()).doesNotContain("Admin token (shown once");
+        }
+        try (HeraldProcess p = HeraldProcess.start(data, log, Map.of("HERALD_ADMIN_TOKEN", b))) {
+            assertThat(new ApiClient("http://127.0.0.1:" + p.port, b).get("/api/v1/app").status()).isEqualTo(200);
+            assertThat(new ApiClient("http://127.0.0.1:" + p.port, a).get("/api/v1/app").status()).isEqualTo(401);
+        }
+    }
+
+    @Test
+    void serve_badSetting_exitsNonZeroNamingIt() throws Exception {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        ProcessBuilder pb = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
+                System.getProperty("java.class.path"), "io.herald.server.Main", "serve")).redirectErrorStream(true);
+        pb.environment().put("HERALD_DATA_DIR", dir.toString());
+        pb.environment().put("HERALD_ALLOWED_TARGETS", "10.0.0.0/99");
+        Process p = pb.start();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.exitValue()).isEqualTo(2);
+        assertThat(out).contains("HERALD_ALLOWED_TARGETS");
+    }
+}

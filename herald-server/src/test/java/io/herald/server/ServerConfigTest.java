@@ -1,0 +1,54 @@
+package io.herald.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.herald.delivery.Cidr;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.api.Test;
+
+class ServerConfigTest {
+    @Test
+    void fromEnv_empty_givesDocumentedDefaults() {
+        ServerConfig c = ServerConfig.fromEnv(Map.of());
+        assertThat(c.port()).isEqualTo(8080);
+        assertThat(c.dataDir()).isEqualTo(Path.of("data"));
+        assertThat(c.jdbcUrl()).startsWith("jdbc:sqlite:").endsWith("herald.db");
+        assertThat(c.httpsOnly()).isTrue();
+        assertThat(c.allowedTargets()).isEmpty();
+        assertThat(c.adminToken()).isNull();
+        assertThat(c.lease()).isEqualTo(Duration.ofSeconds(90));
+    }
+
+    @Test
+    void fromEnv_allSet_areRead() {
+        ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_PORT", "9090", "HERALD_DATA_DIR", "/tmp/h",
+                "HERALD_DATABASE_URL", "jdbc:postgresql://db/herald", "HERALD_ADMIN_TOKEN", "0123456789abcdef",
+                "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32, 10.0.0.0/8"));
+        assertThat(c.port()).isEqualTo(9090);
+        assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://db/herald");
+        assertThat(c.httpsOnly()).isFalse();
+        assertThat(c.allowedTargets()).containsExactly(Cidr.parse("127.0.0.1/32"), Cidr.parse("10.0.0.0/8"));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+            "HERALD_PORT | 80000",
+            "HERALD_PORT | http",
+            "HERALD_DATABASE_URL | mysql://localhost/herald",
+            "HERALD_ADMIN_TOKEN | short",
+            "HERALD_HTTPS_ONLY | maybe",
+            "HERALD_ALLOWED_TARGETS | 10.0.0.0/33",
+            "HERALD_ALLOWED_TARGETS | intranet",
+            "HERALD_LEASE_SECONDS | 5",
+            "HERALD_SHUTDOWN_GRACE_SECONDS | -1"})
+    void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
+                .isInstanceOf(ServerConfig.Invalid.class)
+                .hasMessageContaining(name);
+    }
+}
