@@ -123,7 +123,7 @@ public final class Messages {
         } catch (UnableToExecuteStatementException e) {
             release(reserved[0]);
             // Two publishers raced past the check above; the unique index decided.
-            if (in.eventId() != null && String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT).contains("event_id")) {
+            if (in.eventId() != null && violatesEventIdIndex(e)) {
                 throw duplicate(in.eventId());
             }
             throw e;
@@ -234,6 +234,17 @@ public final class Messages {
     private static boolean eventIdTaken(Handle h, String appId, String eventId) {
         return h.createQuery("SELECT 1 FROM message WHERE app_id = :app AND event_id = :eventId")
                 .bind("app", appId).bind("eventId", eventId).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /**
+     * True when the unique index on (app_id, event_id) refused the message. Only the database's own
+     * message counts: jdbi's quotes the failed statement, which names event_id whatever went wrong,
+     * and a publisher told "already exists" stops retrying a message that was never stored.
+     */
+    private static boolean violatesEventIdIndex(UnableToExecuteStatementException e) {
+        String m = String.valueOf(e.getCause() == null ? null : e.getCause().getMessage()).toLowerCase(java.util.Locale.ROOT);
+        // PostgreSQL names the index, SQLite the columns.
+        return m.contains("message_app_event_id") || m.contains("message.event_id");
     }
 
     private static HeraldException duplicate(String eventId) {

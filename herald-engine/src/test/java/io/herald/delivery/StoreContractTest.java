@@ -1,0 +1,640 @@
+package io.herald.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+import io.herald.EngineConfig;
+import io.herald.Herald;
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.app.ApplicationIn;
+import io.herald.attempt.Attempt;
+import io.herald.attempt.AttemptQuery;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.EndpointIn;
+import io.herald.message.MessageIn;
+import io.herald.message.Messages.Published;
+import io.herald.store.PageRequest;
+import io.herald.testing.LoopbackReceiver;
+import io.herald.testing.LoopbackReceiver.Received;
+import io.herald.testing.LoopbackReceiver.Reply;
+import io.herald.testing.SettableClock;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.HandleCallback;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The contract of the store and the delivery engine, run against every database Herald supports:
+ * one subclass per database, as db-scheduler's {@code CompatibilityTest}. Each test gets a fresh
+ * database, a test clock and real HTTP receivers on loopback. The poller is off, so deliveries run
+ * only when a test calls {@code runDueOnce()} (or at once, when publish writes them leased to its
+ * node); time passes only when a test moves the clock.
+ *
+ * <p>Tests with two nodes run both on one database. On SQLite that means two Stores on one file,
+ * which Herald never does in production (one process per file); their writes are then kept apart
+ * by SQLite's file lock instead of one Store's lock, which makes those tests stricter, not moot.
+ */
+abstract class StoreContractTest {
+    static final Duration TIMEOUT = Duration.ofSeconds(1);
+    /** DispatcherSettings demands at least twice (timeout + 5 s). */
+    static final Duration LEASE = Duration.ofSeconds(30);
+    static final int MAX_IN_MEMORY = DispatcherSettings.DEFAULT_MAX_IN_MEMORY;
+    static final DispatcherSettings SETTINGS = new DispatcherSettings(LEASE, Duration.ZERO, MAX_IN_MEMORY,
+            DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT, Duration.ofSeconds(5));
+
+    final SettableClock clock = SettableClock.atNow();
+    /**
+     * One source for every node of a test: Random is thread-safe, and two nodes seeded alike would
+     * mint the same ids in the same (frozen) millisecond.
+     */
+    final Random random = new Random(20_251_123);
+    final LoopbackReceiver receiver = new LoopbackReceiver();
+    private final List<Herald> running = new ArrayList<>();
+    String url;
+    /** The test's own connection to the database, as an operator would look at it. */
+    Jdbi db;
+    Herald node;
+    String app;
+
+    /** A fresh, empty database for one test; returns its JDBC URL. */
+    abstract String createDatabase();
+
+    /** Removes what {@link #createDatabase} made; called after every node is closed. */
+    abstract void dropDatabase();
+
+    /** True when only one process may use the database, so a start drops leases left by one that died. */
+    abstract boolean singleProcess();
+
+    /** Returns once a writer of another connection waits for a lock the test's transaction holds. */
+    abstract void awaitWriterBlocked();
+
+    @BeforeEach
+    void startNode() {
+        url = createDatabase();
+        node = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        db = Jdbi.create(url);
+        app = node.applications().create(new ApplicationIn("contract", "contract", null, null), false)
+                .application().id();
+    }
+
+    @AfterEach
+    void stopAll() {
+        receiver.close();
+        List<Herald> nodes = new ArrayList<>(running);
+        Collections.reverse(nodes);
+        nodes.forEach(this::stop);
+        dropDatabase();
+    }
+
+    // --- publish ---------------------------------------------------------------------------------
+
+    @Test
+    void publish_toTypeAndChannelFilters_queuesOneDeliveryPerSubscribedEndpoint() {
+        Endpoint exact = endpoint("/exact", Set.of("invoice.paid"), null, false);
+        Endpoint star = endpoint("/star", Set.of("*"), null, false);
+        Endpoint prefix = endpoint("/prefix", Set.of("scan.*"), null, false);
+        Endpoint global = endpoint("/global", null, null, false);
+        Endpoint eu = endpoint("/eu", null, Set.of("eu"), false);
+        Endpoint euPaid = endpoint("/eu-paid", Set.of("invoice.paid"), Set.of("eu"), false);
+        endpoint("/disabled", null, null, true);
+
+        Published scan = publish(message("scan.finished", null));
+        Published scanner = publish(message("scanner.started", null));
+        Published paidEu = publish(message("invoice.paid", null, "eu", "us"));
+        Published paidUs = publish(message("invoice.paid", null, "us"));
+        awaitIdle(node);
+
+        assertThat(queuedFor(scan)).containsExactlyInAnyOrder(star.id(), prefix.id(), global.id());
+        // "scan.*" is a prefix of dotted names, not of strings: "scanner.started" is not under it.
+        assertThat(queuedFor(scanner)).containsExactlyInAnyOrder(star.id(), global.id());
+        assertThat(queuedFor(paidEu)).containsExactlyInAnyOrder(exact.id(), star.id(), global.id(), eu.id(), euPaid.id());
+        assertThat(queuedFor(paidUs)).containsExactlyInAnyOrder(exact.id(), star.id(), global.id());
+        assertThat(List.of(scan, scanner, paidEu, paidUs)).extracting(Published::deliveries).containsExactly(3, 2, 5, 3);
+        assertThat(receiver.received("/disabled")).isEmpty();
+        assertThat(receiver.received()).hasSize(13);
+    }
+
+    @Test
+    void publish_whenWritingItsDeliveriesFails_leavesNoMessageBehind() {
+        endpoint("/a");
+        // The message row is written first; the delivery rows then fail to write.
+        db.useHandle(h -> h.execute("ALTER TABLE delivery RENAME TO delivery_away"));
+        try {
+            assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
+                    .isNotInstanceOf(HeraldException.Conflict.class);
+        } finally {
+            db.useHandle(h -> h.execute("ALTER TABLE delivery_away RENAME TO delivery"));
+        }
+
+        assertThat(count("SELECT COUNT(*) FROM message")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+        assertThat(node.dispatcher().held()).as("room reserved for the rows is given back").isZero();
+        assertThat(publish(message("invoice.paid", "evt-1")).deliveries()).isEqualTo(1);
+    }
+
+    @Test
+    void publish_withAnEventIdAlreadyPublished_isConflictAndWritesNothing() {
+        endpoint("/a");
+        publish(message("invoice.paid", "evt-1"));
+        awaitIdle(node);
+
+        assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
+                .isInstanceOf(HeraldException.Conflict.class);
+
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
+        assertThat(node.dispatcher().held()).isZero();
+    }
+
+    @Test
+    void publish_racingAnotherWriterForTheSameEventId_isConflictAndWritesNothing() {
+        endpoint("/a");
+        try (Handle other = db.open()) {
+            other.begin();
+            other.execute("""
+                    INSERT INTO message (id, app_id, event_type, event_id, payload, created_at)
+                    VALUES (?, ?, 'invoice.paid', 'evt-1', '{}', ?)""", "msg_other", app, clock.millis());
+            CompletableFuture<Published> racing = CompletableFuture.supplyAsync(
+                    () -> node.messages().create(app, message("invoice.paid", "evt-1")));
+            // On PostgreSQL the publish has passed its own check and waits on the unique index.
+            awaitWriterBlocked();
+            other.commit();
+            assertThatThrownBy(racing::join).hasCauseInstanceOf(HeraldException.Conflict.class);
+        }
+
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+        assertThat(node.dispatcher().held()).isZero();
+    }
+
+    @Test
+    void publish_whenTheStoreFailsOnAMessageWithEventId_isNotReportedAsADuplicate() {
+        endpoint("/a");
+        // Stands in for any failed statement (a dropped connection, a failover): the statements that
+        // fail name event_id, but nothing was published, so a publisher must not be told it was.
+        db.useHandle(h -> h.execute("ALTER TABLE message RENAME TO message_away"));
+        try {
+            assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
+                    .isNotInstanceOf(HeraldException.Conflict.class);
+        } finally {
+            db.useHandle(h -> h.execute("ALTER TABLE message_away RENAME TO message"));
+        }
+
+        assertThat(node.dispatcher().held()).isZero();
+        assertThat(publish(message("invoice.paid", "evt-1")).deliveries()).isEqualTo(1);
+    }
+
+    @Test
+    void publish_toAnUnknownApplication_isNotFoundAndWritesNothing() {
+        endpoint("/a");
+
+        assertThatThrownBy(() -> node.messages().create("no-such-app", message("invoice.paid", "evt-1")))
+                .isInstanceOf(HeraldException.NotFound.class);
+
+        assertThat(count("SELECT COUNT(*) FROM message")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+        assertThat(node.dispatcher().held()).isZero();
+    }
+
+    // --- claiming --------------------------------------------------------------------------------
+
+    @Test
+    void claim_ofARowNotYetDue_waitsUntilTheClockReachesIt() {
+        endpoint("/a");
+        Instant t0 = clock.instant();
+        // A row due in 10 s: published with the clock ahead, then the clock is set back.
+        clock.set(t0.plusSeconds(10));
+        Published later = publishUnleased(message("invoice.paid", null));
+        clock.set(t0);
+        Published now = publishUnleased(message("invoice.paid", null));
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE locked_by IS NULL AND locked_until IS NULL")).isEqualTo(2);
+
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(webhookIds("/a")).containsExactly(now.message().id());
+
+        clock.set(t0.plusSeconds(10).minusMillis(1));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+
+        clock.set(t0.plusSeconds(10));
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(webhookIds("/a")).containsExactly(now.message().id(), later.message().id());
+    }
+
+    @Test
+    void claim_ofARowUnderAnotherNodesLiveLease_waitsUntilTheLeaseExpires() {
+        endpoint("/a");
+        Published p = publishUnleased(message("invoice.paid", null));
+        assertThat(leaseTo("node-other")).hasSize(1);
+
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        clock.advance(LEASE.minusMillis(1));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received()).isEmpty();
+
+        clock.advance(Duration.ofMillis(2));
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(webhookIds("/a")).containsExactly(p.message().id());
+        assertThat(deliveriesOf(p)).extracting(Row::status, Row::lockedBy).containsExactly(tuple("succeeded", null));
+    }
+
+    @Test
+    void finishAndRelease_withTheVersionOfALostLease_returnFalseAndChangeNothing() {
+        endpoint("/a");
+        publishUnleased(message("invoice.paid", null));
+        Deliveries.Claim lost = only(leaseTo("node-a"));
+        clock.advance(LEASE.plusMillis(1));
+        Deliveries.Claim current = only(leaseTo("node-b"));
+        assertThat(current.id()).isEqualTo(lost.id());
+        Row before = row(current.id());
+        assertThat(before.lockedBy()).isEqualTo("node-b");
+        long now = clock.millis();
+
+        assertThat(changes(h -> Deliveries.finish(h, lost, Deliveries.SUCCEEDED, 1, null, now))).isFalse();
+        assertThat(changes(h -> Deliveries.release(h, lost, now, now))).isFalse();
+        assertThat(row(current.id())).isEqualTo(before);
+
+        assertThat(changes(h -> Deliveries.finish(h, current, Deliveries.SUCCEEDED, 1, null, now))).isTrue();
+        assertThat(row(current.id())).extracting(Row::status, Row::attempts, Row::lockedBy, Row::lockedUntil)
+                .containsExactly("succeeded", 1, null, null);
+        // Finished rows have no lease to give back.
+        assertThat(changes(h -> Deliveries.release(h, current, now, now))).isFalse();
+    }
+
+    // --- retries ---------------------------------------------------------------------------------
+
+    @Test
+    void delivery_answered500Then200_isRetriedWhenTheClockReachesItsSchedule() {
+        receiver.script("/flaky", Reply.status(500), Reply.status(200));
+        endpoint("/flaky");
+        Instant t0 = clock.instant();
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        Attempt first = only(attemptsOf(p));
+        assertThat(first).extracting(Attempt::attemptNumber, Attempt::status, Attempt::responseStatusCode)
+                .containsExactly(1, Attempt.FAIL, 500);
+        Instant next = first.nextAttempt();
+        assertThat(next).isBetween(t0.plusMillis(4_000), t0.plusMillis(6_000));
+        Row row = only(deliveriesOf(p));
+        assertThat(row).extracting(Row::status, Row::attempts, Row::nextAttemptAt, Row::lockedBy)
+                .containsExactly("pending", 1, next.toEpochMilli(), null);
+
+        clock.set(next.minusMillis(1));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/flaky")).hasSize(1);
+
+        clock.set(next);
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(attemptsOf(p))
+                .extracting(Attempt::attemptNumber, Attempt::status, Attempt::responseStatusCode, Attempt::deliveryId)
+                .containsExactly(tuple(1, Attempt.FAIL, 500, row.id()), tuple(2, Attempt.SUCCESS, 200, row.id()));
+        assertThat(attemptsOf(p).get(1).nextAttempt()).isNull();
+        assertThat(webhookIds("/flaky")).containsExactly(p.message().id(), p.message().id());
+        assertThat(row(row.id())).extracting(Row::status, Row::attempts, Row::lockedBy).containsExactly("succeeded", 2, null);
+    }
+
+    @Test
+    void delivery_failingEveryAttempt_failsForGoodAfterTheLastOneOfTheSchedule() {
+        stop(node);
+        node = start(config(url, SETTINGS, List.of(Duration.ofSeconds(1), Duration.ofSeconds(2))));
+        // Three failures, then 200: a fourth attempt would succeed, and show.
+        receiver.script("/down", Reply.status(500), Reply.status(500), Reply.status(500));
+        endpoint("/down");
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        clock.advance(Duration.ofSeconds(2)); // 1 s + 20 % jitter at most
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        clock.advance(Duration.ofSeconds(3)); // 2 s + 20 %
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+
+        Row row = only(deliveriesOf(p));
+        assertThat(row).extracting(Row::status, Row::attempts, Row::nextAttemptAt, Row::lockedBy)
+                .containsExactly("failed", 3, null, null);
+        List<Attempt> attempts = attemptsOf(p);
+        assertThat(attempts).extracting(Attempt::attemptNumber, Attempt::status)
+                .containsExactly(tuple(1, Attempt.FAIL), tuple(2, Attempt.FAIL), tuple(3, Attempt.FAIL));
+        assertThat(attempts.get(1).nextAttempt()).isNotNull();
+        assertThat(attempts.get(2).nextAttempt()).isNull();
+
+        clock.advance(Duration.ofDays(7));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/down")).hasSize(3);
+    }
+
+    @Test
+    void endpoint_answering410_isDisabledAndItsDeliveryFailsWithoutRetry() {
+        receiver.script("/gone", Reply.status(410)); // then 200: a retry would succeed, and show
+        Endpoint gone = endpoint("/gone");
+        Endpoint other = endpoint("/other");
+        Published first = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        assertThat(node.endpoints().get(app, gone.id()).disabled()).isTrue();
+        assertThat(deliveriesOf(first)).filteredOn(r -> r.endpointId().equals(gone.id()))
+                .extracting(Row::status, Row::attempts, Row::nextAttemptAt, Row::lockedBy)
+                .containsExactly(tuple("failed", 1, null, null));
+        assertThat(attemptsOf(first)).filteredOn(a -> a.endpointId().equals(gone.id()))
+                .extracting(Attempt::responseStatusCode, Attempt::nextAttempt)
+                .containsExactly(tuple(410, null));
+        clock.advance(Duration.ofDays(4));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+
+        Published later = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(later.deliveries()).isEqualTo(1);
+        assertThat(queuedFor(later)).containsExactly(other.id());
+        assertThat(receiver.received("/gone")).hasSize(1);
+        assertThat(receiver.received("/other")).hasSize(2);
+    }
+
+    // --- deletes racing the dispatcher -----------------------------------------------------------
+
+    @Test
+    void attempt_afterItsEndpointWasDeletedSinceTheClaim_sendsNothing() {
+        Endpoint deleted = endpoint("/deleted");
+        Endpoint kept = endpoint("/kept");
+        Published p = publishUnleased(message("invoice.paid", null));
+        List<Deliveries.Claim> claims = leaseTo(node.dispatcher().node());
+        assertThat(claims).hasSize(2);
+
+        node.endpoints().delete(app, deleted.id());
+        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        awaitIdle(node);
+
+        assertThat(receiver.received("/deleted")).isEmpty();
+        assertThat(receiver.received("/kept")).hasSize(1);
+        assertThat(deliveriesOf(p)).extracting(Row::endpointId, Row::status).containsExactly(tuple(kept.id(), "succeeded"));
+        assertThat(attemptsOf(p)).extracting(Attempt::endpointId).containsExactly(kept.id());
+    }
+
+    @Test
+    void attempt_afterItsMessageWasDeletedSinceTheClaim_sendsNothingAndFailsTheDelivery() {
+        endpoint("/a");
+        Published p = publishUnleased(message("invoice.paid", null));
+        List<Deliveries.Claim> claims = leaseTo(node.dispatcher().node());
+        assertThat(claims).hasSize(1);
+
+        // No API deletes a single message; retention would, with this statement.
+        db.useHandle(h -> h.execute("DELETE FROM message WHERE id = ?", p.message().id()));
+        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        awaitIdle(node);
+
+        assertThat(receiver.received()).isEmpty();
+        assertThat(row(claims.getFirst().id())).extracting(Row::status, Row::attempts, Row::lockedBy)
+                .containsExactly("failed", 0, null);
+        assertThat(count("SELECT COUNT(*) FROM attempt")).isZero();
+        clock.advance(Duration.ofDays(4));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+    }
+
+    // --- several nodes ---------------------------------------------------------------------------
+
+    @Test
+    void twoNodes_claimingTenThousandDeliveriesAtOnce_attemptEachExactlyOnce() throws Exception {
+        // 100 endpoints keep every lane below its cap, so no delivery is pushed back for a second.
+        for (int i = 0; i < 100; i++) {
+            endpoint("/n" + i);
+        }
+        for (int i = 0; i < 100; i++) {
+            publishUnleased(message("load.test", null));
+        }
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'pending' AND locked_by IS NULL")).isEqualTo(10_000);
+        // Both nodes send to one receiver on two cores: requests wait for CPU and connections, and
+        // the timeout counts that wait. This test is about claims, so it gives them time.
+        DispatcherSettings patient = new DispatcherSettings(LEASE, Duration.ZERO, MAX_IN_MEMORY,
+                DispatcherSettings.DEFAULT_PER_ENDPOINT, Duration.ofSeconds(10), SETTINGS.shutdownGrace());
+        stop(node);
+        node = start(config(url, patient, RetryPolicy.DEFAULT_DELAYS));
+        Herald other = start(config(url, patient, RetryPolicy.DEFAULT_DELAYS));
+
+        CyclicBarrier together = new CyclicBarrier(2);
+        ExecutorService two = Executors.newFixedThreadPool(2);
+        int ranHere;
+        int ranThere;
+        try {
+            Future<Integer> here = two.submit(() -> {
+                together.await();
+                return node.dispatcher().runDueOnce();
+            });
+            Future<Integer> there = two.submit(() -> {
+                together.await();
+                return other.dispatcher().runDueOnce();
+            });
+            ranHere = here.get(2, TimeUnit.MINUTES);
+            ranThere = there.get(2, TimeUnit.MINUTES);
+        } finally {
+            two.shutdownNow();
+        }
+
+        assertThat(ranHere + ranThere).as("claims, %d + %d", ranHere, ranThere).isEqualTo(10_000);
+        assertThat(ranHere).isPositive();
+        assertThat(ranThere).isPositive();
+        List<Received> got = receiver.received();
+        assertThat(got).hasSize(10_000);
+        assertThat(got.stream().map(r -> r.header("webhook-id") + " " + r.path()).distinct().count()).isEqualTo(10_000);
+        assertThat(count("SELECT COUNT(*) FROM attempt")).isEqualTo(10_000);
+        assertThat(count("SELECT COUNT(DISTINCT delivery_id) FROM attempt")).isEqualTo(10_000);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded' AND attempts = 1 AND locked_by IS NULL"))
+                .as("succeeded at the first attempt; all deliveries: %s; failed attempts: %s",
+                        table("SELECT status, attempts, locked_by IS NULL AS unleased, COUNT(*) AS n FROM delivery"
+                                + " GROUP BY status, attempts, locked_by IS NULL"),
+                        table("SELECT response_status_code, error, COUNT(*) AS n FROM attempt WHERE status <> 0"
+                                + " GROUP BY response_status_code, error"))
+                .isEqualTo(10_000);
+        assertThat(node.dispatcher().attemptsMade() + other.dispatcher().attemptsMade()).isEqualTo(10_000);
+    }
+
+    @Test
+    void close_ofANodeWithAttemptsStillRunning_givesItsLeasesToAnotherNodeAtOnce() {
+        // One attempt at a time, and no grace: close gives back the leases of the hanging attempt
+        // and of the two waiting behind it.
+        Herald leaving = start(config(url,
+                new DispatcherSettings(LEASE, Duration.ZERO, MAX_IN_MEMORY, 1, TIMEOUT, Duration.ZERO),
+                RetryPolicy.DEFAULT_DELAYS));
+        receiver.script("/slow", Reply.hang(Duration.ofSeconds(10)));
+        endpoint("/slow");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            ids.add(leaving.messages().create(app, message("invoice.paid", null)).message().id());
+        }
+        receiver.await("/slow", 1, Duration.ofSeconds(5));
+        assertThat(node.dispatcher().runDueOnce()).as("leased to the other node").isZero();
+
+        stop(leaving);
+
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded' AND locked_by IS NULL")).isEqualTo(3);
+        // The hanging attempt was cut off unanswered, so its message went out twice, with one webhook-id.
+        assertThat(webhookIds("/slow")).containsExactlyInAnyOrder(ids.get(0), ids.get(0), ids.get(1), ids.get(2));
+    }
+
+    @Test
+    void start_afterANodeDiedHoldingLeases_resumesThemAtOnceOnlyWhereNoOtherProcessCanHoldThem() {
+        endpoint("/a");
+        Published p = publishUnleased(message("invoice.paid", null));
+        assertThat(leaseTo("node-that-died")).hasSize(1);
+        stop(node);
+
+        node = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+
+        if (singleProcess()) {
+            // The lease can only be a dead process's: it is dropped at start.
+            assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        } else {
+            // The lease may be a live node's: it is honoured until it expires.
+            assertThat(node.dispatcher().runDueOnce()).isZero();
+            clock.advance(LEASE.plusMillis(1));
+            assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        }
+        assertThat(webhookIds("/a")).containsExactly(p.message().id());
+        assertThat(deliveriesOf(p)).extracting(Row::status).containsExactly("succeeded");
+    }
+
+    // --- helpers ---------------------------------------------------------------------------------
+
+    /** A delivery row as the database holds it. */
+    record Row(String id, String endpointId, String status, int attempts, Long nextAttemptAt, String lockedBy,
+               Long lockedUntil, int version, long updatedAt) {}
+
+    private static Row row(ResultSet rs) throws SQLException {
+        return new Row(rs.getString("id"), rs.getString("endpoint_id"), rs.getString("status"), rs.getInt("attempts"),
+                longOrNull(rs, "next_attempt_at"), rs.getString("locked_by"), longOrNull(rs, "locked_until"),
+                rs.getInt("version"), rs.getLong("updated_at"));
+    }
+
+    private static Long longOrNull(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
+    }
+
+    EngineConfig config(String url, DispatcherSettings settings, List<Duration> retryDelays) {
+        EngineConfig c = EngineConfig.defaults(url).withHttpsOnly(false)
+                .withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32"))).withDispatcher(settings);
+        return new EngineConfig(c.databaseUrl(), c.httpsOnly(), c.allowedTargets(), c.dispatcher(), retryDelays,
+                c.poolSize());
+    }
+
+    Herald start(EngineConfig config) {
+        Herald h = Herald.start(config, clock, random);
+        running.add(h);
+        return h;
+    }
+
+    void stop(Herald h) {
+        if (running.remove(h)) {
+            h.close();
+        }
+    }
+
+    Endpoint endpoint(String path) {
+        return endpoint(path, null, null, false);
+    }
+
+    Endpoint endpoint(String path, Set<String> types, Set<String> channels, boolean disabled) {
+        return node.endpoints().create(app, new EndpointIn(receiver.url(path), null, null, null, null, types, channels,
+                disabled, null, null, null));
+    }
+
+    static MessageIn message(String type, String eventId, String... channels) {
+        return new MessageIn(type, eventId, Json.read("{\"order\": 1}"), channels.length == 0 ? null : Set.of(channels),
+                null);
+    }
+
+    Published publish(MessageIn in) {
+        return node.messages().create(app, in);
+    }
+
+    /**
+     * Publishes while the node has no room, as when it is full: the rows are written unleased, and
+     * only a claim starts them.
+     */
+    Published publishUnleased(MessageIn in) {
+        Dispatcher d = node.dispatcher();
+        Dispatcher.Reservation full = d.reserve(MAX_IN_MEMORY - d.held());
+        assertThat(full.leased()).isTrue();
+        try {
+            return publish(in);
+        } finally {
+            full.cancel();
+        }
+    }
+
+    /** Leases every due row to {@code owner}, as that node's claim would. */
+    List<Deliveries.Claim> leaseTo(String owner) {
+        long now = clock.millis();
+        return tx(h -> Deliveries.claimDue(h, node.store().dialect(), owner, now, now + LEASE.toMillis(), 100));
+    }
+
+    <T> T tx(HandleCallback<T, RuntimeException> work) {
+        return node.store().inTransaction(work);
+    }
+
+    boolean changes(HandleCallback<Boolean, RuntimeException> update) {
+        return tx(update);
+    }
+
+    static void awaitIdle(Herald h) {
+        await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(5))
+                .until(() -> h.dispatcher().held() == 0);
+    }
+
+    long count(String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    /** The rows of {@code sql}, for failure messages. */
+    List<java.util.Map<String, Object>> table(String sql) {
+        return db.withHandle(h -> h.createQuery(sql).mapToMap().list());
+    }
+
+    Row row(String deliveryId) {
+        return db.withHandle(h -> h.createQuery("SELECT * FROM delivery WHERE id = :id").bind("id", deliveryId)
+                .map((rs, ctx) -> row(rs)).one());
+    }
+
+    List<Row> deliveriesOf(Published p) {
+        return db.withHandle(h -> h.createQuery("SELECT * FROM delivery WHERE message_id = :msg ORDER BY id")
+                .bind("msg", p.message().id()).map((rs, ctx) -> row(rs)).list());
+    }
+
+    List<String> queuedFor(Published p) {
+        return deliveriesOf(p).stream().map(Row::endpointId).toList();
+    }
+
+    List<Attempt> attemptsOf(Published p) {
+        return node.attempts().byMessage(app, p.message().id(), AttemptQuery.ALL, new PageRequest(250, null, false))
+                .data().stream().sorted(Comparator.comparing(Attempt::endpointId).thenComparing(Attempt::attemptNumber))
+                .toList();
+    }
+
+    List<String> webhookIds(String path) {
+        return receiver.received(path).stream().map(r -> r.header("webhook-id")).toList();
+    }
+
+    static <T> T only(List<T> list) {
+        assertThat(list).hasSize(1);
+        return list.getFirst();
+    }
+}
