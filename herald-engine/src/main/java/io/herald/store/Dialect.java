@@ -25,6 +25,11 @@ public enum Dialect {
         public boolean singleWriter() {
             return true;
         }
+
+        @Override
+        String[] migrations() {
+            return new String[] {SHARED_MIGRATIONS};
+        }
     },
     POSTGRESQL {
         @Override
@@ -41,7 +46,18 @@ public enum Dialect {
         public boolean singleWriter() {
             return false;
         }
+
+        @Override
+        String[] migrations() {
+            return new String[] {SHARED_MIGRATIONS, "classpath:db/postgresql"};
+        }
     };
+
+    /**
+     * Migrations both databases run. A dialect's own folder holds what only it needs; versions are
+     * unique across folders, so a version missing on one database is one that it does not need.
+     */
+    static final String SHARED_MIGRATIONS = "classpath:db/migration";
 
     abstract void configure(HikariConfig config);
 
@@ -50,6 +66,9 @@ public enum Dialect {
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();
+
+    /** Flyway locations of this database's migrations. */
+    abstract String[] migrations();
 
     public static Dialect forUrl(String jdbcUrl) {
         if (jdbcUrl.startsWith("jdbc:sqlite:")) {

@@ -57,7 +57,7 @@ public final class Store implements AutoCloseable {
         try {
             Flyway.configure()
                     .dataSource(ds)
-                    .locations("classpath:db/migration")
+                    .locations(dialect.migrations())
                     .load()
                     .migrate();
         } catch (RuntimeException e) {

@@ -512,6 +512,29 @@ abstract class StoreContractTest {
         assertThat(deliveriesOf(p)).extracting(Row::status).containsExactly("succeeded");
     }
 
+    // --- ordering --------------------------------------------------------------------------------
+
+    @Test
+    void list_ofIdsThatALinguisticCollationWouldReorder_isStillNewestFirst() {
+        // Ids are base62 with the alphabet in ASCII order: "msg_…Z…" was made before "msg_…a…". A
+        // case-insensitive collation (en_US, ICU en-US) sorts them the other way round.
+        String older = "msg_0000000000000000000Z";
+        String newer = "msg_0000000000000000000a";
+        db.useHandle(h -> {
+            for (String id : List.of(newer, older)) {
+                h.execute("""
+                        INSERT INTO message (id, app_id, event_type, payload, created_at)
+                        VALUES (?, ?, 'invoice.paid', '{}', 0)""", id, app);
+            }
+        });
+        var page = node.messages().list(app, io.herald.message.MessageQuery.ALL,
+                new io.herald.store.PageRequest(1, null, true));
+        assertThat(page.data()).extracting(io.herald.message.Message::id).containsExactly(newer);
+        var next = node.messages().list(app, io.herald.message.MessageQuery.ALL,
+                new io.herald.store.PageRequest(1, page.iterator(), true));
+        assertThat(next.data()).extracting(io.herald.message.Message::id).containsExactly(older);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------
 
     /** A delivery row as the database holds it. */
@@ -558,7 +581,7 @@ abstract class StoreContractTest {
     }
 
     static MessageIn message(String type, String eventId, String... channels) {
-        return new MessageIn(type, eventId, Json.read("{\"order\": 1}"), channels.length == 0 ? null : Set.of(channels),
+        return new MessageIn(type, eventId, "{\"order\": 1}", channels.length == 0 ? null : Set.of(channels),
                 null);
     }
 

@@ -34,10 +34,35 @@ public final class TestPostgres {
         }
     }
 
+    /**
+     * A fresh database. Where the server has ICU (PostgreSQL 15+), it sorts text by the linguistic
+     * en-US collation, as many production servers do, rather than byte order: ordering that only
+     * works under "C" shows up in tests.
+     */
     public static Database create() {
         String name = "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
-        execute("CREATE DATABASE " + name);
+        if (icu()) {
+            execute("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'");
+        } else {
+            execute("CREATE DATABASE " + name);
+        }
         return new Database(name, withDatabase(adminUrl(), name));
+    }
+
+    private static Boolean icu;
+
+    private static synchronized boolean icu() {
+        if (icu == null) {
+            try (Connection c = DriverManager.getConnection(adminUrl()); Statement s = c.createStatement();
+                 var rs = s.executeQuery("SELECT current_setting('server_version_num')::int >= 150000"
+                         + " AND EXISTS (SELECT 1 FROM pg_collation WHERE collname = 'en-US-x-icu')")) {
+                rs.next();
+                icu = rs.getBoolean(1);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot inspect the PostgreSQL server: " + e.getMessage(), e);
+            }
+        }
+        return icu;
     }
 
     /** The URL of the server's maintenance database. */
