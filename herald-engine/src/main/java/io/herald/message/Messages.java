@@ -68,7 +68,9 @@ public final class Messages {
         if (payload == null) {
             throw new HeraldException.InvalidInput(in.payloadField(), "is required");
         }
-        if (payload.length() > MAX_PAYLOAD_BYTES) {
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length leaves doubt.
+        if (payload.length() > MAX_PAYLOAD_BYTES || (payload.length() * 3L > MAX_PAYLOAD_BYTES
+                && payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES)) {
             throw new HeraldException.InvalidInput(in.payloadField(), "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
         }
         try {

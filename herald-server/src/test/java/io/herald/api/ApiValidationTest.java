@@ -156,4 +156,17 @@ class ApiValidationTest {
         assertThat(api.patch("/api/v1/app/u3/endpoint/main/headers", "{\"headers\": {\"Authorization\": null, \"X-Team\": \"sec\"}}").status()).isEqualTo(204);
         assertThat(api.get("/api/v1/app/u3/endpoint/main/headers").body().get("headers").propertyNames()).containsExactly("X-Team");
     }
+
+    @Test
+    void payload_overOneMebibyteOfUtf8_is422NamingPayload_evenWhenFewerCharacters() {
+        assertThat(api.post("/api/v1/app", "{\"name\": \"A\", \"uid\": \"a\"}").status()).isEqualTo(201);
+        // 530,000 two-byte characters: under the limit counted in characters, over it in bytes.
+        String big = "\u00e9".repeat(530_000);
+        assertProblem(api.post("/api/v1/app/a/msg", "{\"eventType\": \"x\", \"payload\": {\"t\": \"" + big + "\"}}"),
+                422, "payload");
+        assertThat(api.get("/api/v1/app/a/msg").body().get("data").size()).isZero();
+        String fits = "\u00e9".repeat(500_000);
+        assertThat(api.post("/api/v1/app/a/msg", "{\"eventType\": \"x\", \"payload\": {\"t\": \"" + fits + "\"}}").status())
+                .isEqualTo(201);
+    }
 }
