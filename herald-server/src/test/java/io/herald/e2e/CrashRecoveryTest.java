@@ -78,9 +78,10 @@ class CrashRecoveryTest {
         for (int t = 0; t < 4; t++) {
             publishers.add(Thread.ofVirtual().start(() -> publish(first.api, accepted, publishing)));
         }
-        // Kill at a random moment once work is flowing: after some deliveries arrived, mid-stream.
-        receiver.await(r -> true, 20, Duration.ofSeconds(30));
-        HeraldProcess.sleep(ThreadLocalRandom.current().nextLong(0, 1_000));
+        // Kill mid-stream: once deliveries are arriving and at least 40 accepted ones have not yet,
+        // at a random moment shortly after.
+        awaitBacklog(accepted, 40, Duration.ofSeconds(30));
+        HeraldProcess.sleep(ThreadLocalRandom.current().nextLong(0, 200));
         first.kill9();
         publishing.set(false);
         publishers.forEach(HeraldProcess::joinQuietly);
@@ -104,6 +105,22 @@ class CrashRecoveryTest {
                 .allSatisfy((path, ids) -> assertThat(ids).isEmpty());
         assertThat(pairsBeforeRestart).as("the kill happened mid-stream, not after everything was delivered")
                 .isLessThan(accepted.size() * PATHS.size());
+    }
+
+    /** Waits until some deliveries arrived and {@code n} (endpoint, message) pairs accepted have not. */
+    private void awaitBacklog(Set<String> accepted, int n, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            int received = pairs(receiver.received());
+            if (received > 0 && accepted.size() * PATHS.size() - received >= n) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("no backlog of " + n + " within " + timeout + ": " + accepted.size()
+                        + " accepted, " + received + " deliveries received");
+            }
+            HeraldProcess.sleep(5);
+        }
     }
 
     private static void publish(ApiClient api, Set<String> accepted, AtomicBoolean publishing) {
