@@ -41,4 +41,8 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     public EngineConfig withDispatcher(DispatcherSettings v) {
         return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, poolSize);
     }
+
+    public EngineConfig withRetryDelays(List<Duration> v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, poolSize);
+    }
 }

@@ -8,13 +8,14 @@ import static org.awaitility.Awaitility.await;
 import io.herald.EngineConfig;
 import io.herald.Herald;
 import io.herald.HeraldException;
-import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
+import io.herald.message.Message;
 import io.herald.message.MessageIn;
+import io.herald.message.MessageQuery;
 import io.herald.message.Messages.Published;
 import io.herald.store.PageRequest;
 import io.herald.testing.LoopbackReceiver;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -139,13 +141,8 @@ abstract class StoreContractTest {
     void publish_whenWritingItsDeliveriesFails_leavesNoMessageBehind() {
         endpoint("/a");
         // The message row is written first; the delivery rows then fail to write.
-        db.useHandle(h -> h.execute("ALTER TABLE delivery RENAME TO delivery_away"));
-        try {
-            assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
-                    .isNotInstanceOf(HeraldException.Conflict.class);
-        } finally {
-            db.useHandle(h -> h.execute("ALTER TABLE delivery_away RENAME TO delivery"));
-        }
+        withTableMissing("delivery", () -> assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
+                .isNotInstanceOf(HeraldException.Conflict.class));
 
         assertThat(count("SELECT COUNT(*) FROM message")).isZero();
         assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
@@ -193,13 +190,8 @@ abstract class StoreContractTest {
         endpoint("/a");
         // Stands in for any failed statement (a dropped connection, a failover): the statements that
         // fail name event_id, but nothing was published, so a publisher must not be told it was.
-        db.useHandle(h -> h.execute("ALTER TABLE message RENAME TO message_away"));
-        try {
-            assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
-                    .isNotInstanceOf(HeraldException.Conflict.class);
-        } finally {
-            db.useHandle(h -> h.execute("ALTER TABLE message_away RENAME TO message"));
-        }
+        withTableMissing("message", () -> assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-1")))
+                .isNotInstanceOf(HeraldException.Conflict.class));
 
         assertThat(node.dispatcher().held()).isZero();
         assertThat(publish(message("invoice.paid", "evt-1")).deliveries()).isEqualTo(1);
@@ -527,12 +519,12 @@ abstract class StoreContractTest {
                         VALUES (?, ?, 'invoice.paid', '{}', 0)""", id, app);
             }
         });
-        var page = node.messages().list(app, io.herald.message.MessageQuery.ALL,
-                new io.herald.store.PageRequest(1, null, true));
-        assertThat(page.data()).extracting(io.herald.message.Message::id).containsExactly(newer);
-        var next = node.messages().list(app, io.herald.message.MessageQuery.ALL,
-                new io.herald.store.PageRequest(1, page.iterator(), true));
-        assertThat(next.data()).extracting(io.herald.message.Message::id).containsExactly(older);
+        var page = node.messages().list(app, MessageQuery.ALL,
+                new PageRequest(1, null, true));
+        assertThat(page.data()).extracting(Message::id).containsExactly(newer);
+        var next = node.messages().list(app, MessageQuery.ALL,
+                new PageRequest(1, page.iterator(), true));
+        assertThat(next.data()).extracting(Message::id).containsExactly(older);
     }
 
     // --- helpers ---------------------------------------------------------------------------------
@@ -553,10 +545,8 @@ abstract class StoreContractTest {
     }
 
     EngineConfig config(String url, DispatcherSettings settings, List<Duration> retryDelays) {
-        EngineConfig c = EngineConfig.defaults(url).withHttpsOnly(false)
-                .withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32"))).withDispatcher(settings);
-        return new EngineConfig(c.databaseUrl(), c.httpsOnly(), c.allowedTargets(), c.dispatcher(), retryDelays,
-                c.poolSize());
+        return EngineConfig.defaults(url).withHttpsOnly(false).withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32")))
+                .withDispatcher(settings).withRetryDelays(retryDelays);
     }
 
     Herald start(EngineConfig config) {
@@ -614,8 +604,19 @@ abstract class StoreContractTest {
         return node.store().inTransaction(work);
     }
 
+    /** A guarded update's outcome; typed {@code boolean} so that assertThat is not ambiguous. */
     boolean changes(HandleCallback<Boolean, RuntimeException> update) {
         return tx(update);
+    }
+
+    /** Runs {@code work} while {@code table} is renamed away, so that statements on it fail. */
+    void withTableMissing(String table, Runnable work) {
+        db.useHandle(h -> h.execute("ALTER TABLE " + table + " RENAME TO " + table + "_away"));
+        try {
+            work.run();
+        } finally {
+            db.useHandle(h -> h.execute("ALTER TABLE " + table + "_away RENAME TO " + table));
+        }
     }
 
     static void awaitIdle(Herald h) {
@@ -628,7 +629,7 @@ abstract class StoreContractTest {
     }
 
     /** The rows of {@code sql}, for failure messages. */
-    List<java.util.Map<String, Object>> table(String sql) {
+    List<Map<String, Object>> table(String sql) {
         return db.withHandle(h -> h.createQuery(sql).mapToMap().list());
     }
 

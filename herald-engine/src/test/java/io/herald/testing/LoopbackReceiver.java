@@ -72,6 +72,13 @@ public final class LoopbackReceiver implements AutoCloseable {
             return headers.get(name.toLowerCase(Locale.ROOT));
         }
 
+        /** Every header as a one-value list, the shape webhook verifiers take. */
+        public Map<String, List<String>> headerLists() {
+            Map<String, List<String>> out = new LinkedHashMap<>();
+            headers.forEach((k, v) -> out.put(k, List.of(v)));
+            return out;
+        }
+
         public String bodyText() {
             return new String(body, StandardCharsets.UTF_8);
         }

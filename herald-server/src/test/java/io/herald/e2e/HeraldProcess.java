@@ -8,7 +8,6 @@ import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -33,10 +32,7 @@ final class HeraldProcess implements AutoCloseable {
     /** Starts Herald with {@code env} added to the usual test settings; returns once it answers. */
     static HeraldProcess start(Path dataDir, Path log, Map<String, String> env) {
         int port = freePort();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), "io.herald.server.Main", "serve"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
+        ProcessBuilder pb = serve().redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(Map.of("HERALD_PORT", Integer.toString(port), "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TestHerald.TOKEN, "HERALD_HTTPS_ONLY", "false",
@@ -51,6 +47,16 @@ final class HeraldProcess implements AutoCloseable {
         HeraldProcess hp = new HeraldProcess(p, log, port);
         hp.awaitHealthy(Duration.ofSeconds(60));
         return hp;
+    }
+
+    /**
+     * {@code herald serve} as the launcher runs it, on this JVM and this test's class path, with the
+     * test's environment still to be set.
+     */
+    static ProcessBuilder serve() {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        return new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                "-cp", System.getProperty("java.class.path"), "io.herald.server.Main", "serve"));
     }
 
     private void awaitHealthy(Duration timeout) {

@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -60,9 +59,7 @@ class StartupTest {
 
     @Test
     void serve_badSetting_exitsNonZeroNamingIt() throws Exception {
-        String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder pb = new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp",
-                System.getProperty("java.class.path"), "io.herald.server.Main", "serve")).redirectErrorStream(true);
+        ProcessBuilder pb = HeraldProcess.serve().redirectErrorStream(true);
         pb.environment().put("HERALD_DATA_DIR", dir.toString());
         pb.environment().put("HERALD_ALLOWED_TARGETS", "10.0.0.0/99");
         Process p = pb.start();
