@@ -54,8 +54,7 @@ public final class Tokens {
         /** HERALD_ADMIN_TOKEN: there is at most one, the latest value of the variable. */
         ENV,
         /** Made on a first start without HERALD_ADMIN_TOKEN and printed once. */
-        GENERATED,
-        API;
+        GENERATED;
 
         String column() {
             return name().toLowerCase(java.util.Locale.ROOT);
