@@ -50,14 +50,32 @@ public abstract class HeraldException extends RuntimeException {
     /** One input field is invalid. {@code field} is a dotted path, e.g. {@code filterTypes[2]}. */
     public static final class InvalidInput extends HeraldException {
         private final String field;
+        private final java.util.List<Detail> details;
 
         public InvalidInput(String field, String message) {
+            this(field, message, java.util.List.of());
+        }
+
+        /**
+         * One field is invalid in several places, e.g. a payload that fails its schema at several
+         * paths; each {@link Detail} names one of them.
+         */
+        public InvalidInput(String field, String message, java.util.List<Detail> details) {
             super(field + ": " + message);
             this.field = field;
+            this.details = java.util.List.copyOf(details);
         }
+
+        /** One failing place inside the field: a path such as {@code payload.severity}, and why. */
+        public record Detail(String field, String message) {}
 
         public String field() {
             return field;
+        }
+
+        /** The failing places inside {@link #field()}; empty when the message says it all. */
+        public java.util.List<Detail> details() {
+            return details;
         }
 
         public String reason() {

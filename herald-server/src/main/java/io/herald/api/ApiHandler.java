@@ -105,20 +105,27 @@ public final class ApiHandler extends Handler.Abstract {
         return switch (e) {
             case HeraldException.NotFound nf -> problem(404, nf.code(), null, nf.getMessage());
             case HeraldException.Conflict c -> problem(409, c.code(), c.field(), c.getMessage());
-            case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason());
+            case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason(), v.details());
             case HeraldException.StoreUnavailable s -> problem(503, s.code(), null, "the database is unavailable; nothing was written");
             default -> problem(500, e.code(), null, e.getMessage());
         };
     }
 
     static Reply problem(int status, String code, String field, String detail) {
+        return problem(status, code, field, detail, List.of());
+    }
+
+    /** A problem document; {@code errors} lists {@code details} when given, else the one field. */
+    static Reply problem(int status, String code, String field, String detail, List<HeraldException.InvalidInput.Detail> details) {
         Map<String, Object> p = new LinkedHashMap<>();
         p.put("type", "urn:herald:problem:" + code);
         p.put("title", titleOf(status));
         p.put("status", status);
         p.put("code", code);
         p.put("detail", field == null ? detail : field + ": " + detail);
-        if (field != null) {
+        if (!details.isEmpty()) {
+            p.put("errors", details.stream().map(d -> Map.of("field", d.field(), "message", d.message())).toList());
+        } else if (field != null) {
             p.put("errors", List.of(Map.of("field", field, "message", detail)));
         }
         return new Reply(status, p);
