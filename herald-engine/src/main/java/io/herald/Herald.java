@@ -43,8 +43,8 @@ public final class Herald implements AutoCloseable {
                 clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent);
         this.applications = new Applications(store, ids, clock);
         this.eventTypes = new EventTypes(store, clock);
-        this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly());
-        this.messages = new Messages(store, ids, clock, dispatcher);
+        this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), config.dispatcher().maxEndpointTimeout());
+        this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);
     }

@@ -1,6 +1,10 @@
 package io.herald.delivery;
 
+import io.herald.Json;
+import io.herald.endpoint.Endpoint;
 import io.herald.store.Dialect;
+import io.herald.store.Rows;
+import java.time.Duration;
 import io.herald.store.Ids;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,35 +26,62 @@ public final class Deliveries {
 
     private Deliveries() {}
 
-    /** A delivery this node holds a lease on, as of the claim. */
+    public static final int TRIGGER_TEST = 2;
+
+    /**
+     * A delivery this node holds a lease on, as of the claim. {@code retryDelays} (JSON array of ms)
+     * and {@code timeoutMs} are the endpoint's when it was queued; null means the server's.
+     */
     public record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
-                        long lockedUntil, int triggerType) {}
+                        long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {}
+
+    /** One delivery to queue: the endpoint, and its retry delays and timeout at this moment. */
+    public record Target(String endpointId, String retryDelays, Integer timeoutMs) {
+        public static Target of(Endpoint ep, List<Duration> serverDelays) {
+            RetrySchedule retry = ep.policy().retry();
+            return new Target(ep.id(), retry == null ? null
+                    : Json.write(retry.delays(serverDelays).stream().map(Duration::toMillis).toList()), ep.policy().timeoutMs());
+        }
+    }
 
     static final RowMapper<Claim> CLAIM = (rs, ctx) -> new Claim(
             rs.getString("id"), rs.getString("app_id"), rs.getString("message_id"), rs.getString("endpoint_id"),
-            rs.getInt("attempts"), rs.getInt("version"), rs.getLong("locked_until"), rs.getInt("trigger_type"));
+            rs.getInt("attempts"), rs.getInt("version"), rs.getLong("locked_until"), rs.getInt("trigger_type"),
+            rs.getString("retry_delays"), Rows.intOrNull(rs, "timeout_ms"));
+
+    /** The retry delays of a claimed delivery; {@code serverDelays} when it has none of its own. */
+    static List<Duration> delays(Claim c, List<Duration> serverDelays) {
+        if (c.retryDelays() == null) {
+            return serverDelays;
+        }
+        return java.util.Arrays.stream(Json.read(c.retryDelays(), long[].class)).mapToObj(Duration::ofMillis).toList();
+    }
 
     /**
      * Queues one delivery per endpoint, due now. With a reservation that holds a lease, the rows are
      * born leased to this node, so no other node starts them while this one does.
      */
-    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<String> endpointIds,
+    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
                                      int trigger, long now, Dispatcher.Reservation reservation) {
-        List<Claim> claims = new ArrayList<>(endpointIds.size());
-        if (endpointIds.isEmpty()) {
+        List<Claim> claims = new ArrayList<>(targets.size());
+        if (targets.isEmpty()) {
             return claims;
         }
         String lockedBy = reservation.leased() ? reservation.node() : null;
         Long lockedUntil = reservation.leased() ? now + reservation.lease().toMillis() : null;
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
-                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at)
-                VALUES (:id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now)""");
-        for (String ep : endpointIds) {
+                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
+                                      retry_delays, timeout_ms)
+                VALUES (:id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now,
+                        :delays, :timeoutMs)""");
+        for (Target t : targets) {
             String id = ids.next("dlv");
-            batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", ep).bind("trigger", trigger)
-                    .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil).add();
-            claims.add(new Claim(id, appId, messageId, ep, 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger));
+            batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
+                    .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
+                    .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).add();
+            claims.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
+                    t.retryDelays(), t.timeoutMs()));
         }
         batch.execute();
         return claims;
@@ -66,7 +97,8 @@ public final class Deliveries {
                       AND (locked_until IS NULL OR locked_until < :now)
                     ORDER BY next_attempt_at
                     LIMIT :limit %s)
-                RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type"""
+                RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type,
+                          retry_delays, timeout_ms"""
                         .formatted(dialect.lockClause()))
                 .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("limit", limit)
                 .map(CLAIM).list();

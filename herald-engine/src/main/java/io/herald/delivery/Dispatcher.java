@@ -77,6 +77,11 @@ public final class Dispatcher implements AutoCloseable {
         return node;
     }
 
+    /** The server's retry delays, which deliveries without their own schedule follow. */
+    public List<Duration> retryDelays() {
+        return policy.delays();
+    }
+
     /** Attempts this dispatcher has finished since it started. */
     public long attemptsMade() {
         return attemptsMade.get();
@@ -259,7 +264,7 @@ public final class Dispatcher implements AutoCloseable {
     private void run(Deliveries.Claim c) {
         try {
             long now = clock.millis();
-            if (!accepting || now + settings.timeout().plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
+            if (!accepting || now + timeoutOf(c).plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
                 // Too little lease left to finish before another node may claim it: hand it back.
                 giveBack(c, now);
                 return;
@@ -274,6 +279,16 @@ public final class Dispatcher implements AutoCloseable {
                 log.warn("could not give back delivery {}; its lease will expire", c.id(), again);
             }
         }
+    }
+
+    /** The delivery's own timeout, or the server's; never longer than the lease can cover. */
+    private Duration timeoutOf(Deliveries.Claim c) {
+        if (c.timeoutMs() == null) {
+            return settings.timeout();
+        }
+        Duration own = Duration.ofMillis(c.timeoutMs());
+        Duration max = settings.maxEndpointTimeout();
+        return own.compareTo(max) > 0 ? max : own;
     }
 
     private void giveBack(Deliveries.Claim c, long dueAt) {
@@ -299,18 +314,17 @@ public final class Dispatcher implements AutoCloseable {
         }
         Instant sentAt = clock.instant();
         byte[] body = msg.payload().getBytes(StandardCharsets.UTF_8);
-        long ts = sentAt.getEpochSecond();
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
-        headers.put("webhook-id", msg.id());
-        headers.put("webhook-timestamp", Long.toString(ts));
-        headers.put("webhook-signature", Signer.sign(msg.id(), ts, body, target.get().secrets().signingKeys(sentAt)));
+        ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().secrets());
+        Duration timeout = timeoutOf(c);
+        RetryPolicy policy = this.policy.withDelays(Deliveries.delays(c, this.policy.delays()));
 
         HttpSender.Result r;
         URI uri = URI.create(ep.url());
         if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
             r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
         } else {
-            r = sender.post(uri, headers, body, "application/json", settings.timeout());
+            r = sender.post(uri, headers, body, "application/json", timeout);
         }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;

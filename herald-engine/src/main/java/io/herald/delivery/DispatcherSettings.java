@@ -23,6 +23,7 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     public static final int DEFAULT_PER_ENDPOINT = 16;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+    public static final Duration MAX_ENDPOINT_TIMEOUT = Duration.ofSeconds(30);
     /** A lease must outlast the attempt by this much, or the attempt is not started. */
     static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
@@ -43,6 +44,15 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
         if (maxInMemory < 1 || perEndpoint < 1) {
             throw new IllegalArgumentException("maxInMemory and perEndpoint must be at least 1");
         }
+    }
+
+    /**
+     * The longest timeout an endpoint may ask for: 30 s, or less when the lease is too short to
+     * cover it (an attempt only starts with twice its timeout plus a margin of lease left).
+     */
+    public Duration maxEndpointTimeout() {
+        Duration covered = lease.dividedBy(2).minus(LEASE_MARGIN);
+        return covered.compareTo(MAX_ENDPOINT_TIMEOUT) < 0 ? covered : MAX_ENDPOINT_TIMEOUT;
     }
 
     public DispatcherSettings withPollInterval(Duration d) {

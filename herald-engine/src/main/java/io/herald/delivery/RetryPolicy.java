@@ -29,6 +29,11 @@ public record RetryPolicy(List<Duration> delays, double jitter, RandomGenerator 
         return new RetryPolicy(DEFAULT_DELAYS, DEFAULT_JITTER, random);
     }
 
+    /** The same jitter and random source with other delays, e.g. an endpoint's own schedule. */
+    public RetryPolicy withDelays(List<Duration> d) {
+        return d.equals(delays) ? this : new RetryPolicy(d, jitter, random);
+    }
+
     /** Attempts in all, the first one included. */
     public int maxAttempts() {
         return delays.size() + 1;

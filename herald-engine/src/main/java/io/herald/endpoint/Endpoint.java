@@ -6,12 +6,13 @@ import java.util.Set;
 
 /**
  * A subscription of one application: where to deliver, and which messages. {@code filterTypes}
- * and {@code channels} are null when unrestricted. Secrets are not part of this value; see
+ * and {@code channels} are null when unrestricted; {@code policy} says how to deliver. Secrets are not part of this value; see
  * {@link Endpoints#secrets}.
  */
 public record Endpoint(String id, String appId, String uid, String url, String description, int version,
                        Integer rateLimit, Set<String> filterTypes, Set<String> channels, boolean disabled,
-                       Map<String, String> headers, Map<String, String> metadata, Instant createdAt, Instant updatedAt) {
+                       Map<String, String> headers, Map<String, String> metadata, Instant createdAt, Instant updatedAt,
+                       DeliveryPolicy policy) {
 
     /** True when a message of {@code eventType} on {@code messageChannels} is for this endpoint. */
     public boolean subscribesTo(String eventType, Set<String> messageChannels) {

@@ -3,7 +3,20 @@ package io.herald.endpoint;
 import java.util.Map;
 import java.util.Set;
 
-/** What a caller may set on an endpoint. {@code secret} is only read on create. */
+/** What a caller may set on an endpoint. {@code secret} is only read on create; a null {@code policy} means the defaults. */
 public record EndpointIn(String url, String description, String uid, Integer version, Integer rateLimit,
                          Set<String> filterTypes, Set<String> channels, Boolean disabled,
-                         Map<String, String> headers, Map<String, String> metadata, String secret) {}
+                         Map<String, String> headers, Map<String, String> metadata, String secret, DeliveryPolicy.In policy) {
+
+    /** With the default delivery policy. */
+    public EndpointIn(String url, String description, String uid, Integer version, Integer rateLimit,
+                      Set<String> filterTypes, Set<String> channels, Boolean disabled,
+                      Map<String, String> headers, Map<String, String> metadata, String secret) {
+        this(url, description, uid, version, rateLimit, filterTypes, channels, disabled, headers, metadata, secret, null);
+    }
+
+    public EndpointIn withHeaders(Map<String, String> h) {
+        return new EndpointIn(url, description, uid, version, rateLimit, filterTypes, channels, disabled, h, metadata,
+                secret, policy);
+    }
+}

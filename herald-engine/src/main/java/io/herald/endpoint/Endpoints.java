@@ -5,6 +5,8 @@ import io.herald.Json;
 import io.herald.Validate;
 import io.herald.app.Application;
 import io.herald.app.Applications;
+import io.herald.delivery.RetrySchedule;
+import io.herald.delivery.SignatureProfile;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -34,7 +36,7 @@ public final class Endpoints {
 
     /** Headers Herald sets itself, or that would break the request if a caller set them. */
     private static final Set<String> RESERVED_HEADERS = Set.of(
-            "host", "content-length", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
+            "host", "content-length", "content-type", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
             "proxy-authorization", "proxy-connection", "expect",
             "webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature");
 
@@ -43,7 +45,9 @@ public final class Endpoints {
             rs.getString("description"), rs.getInt("version"), Rows.intOrNull(rs, "rate_limit"),
             readSet(rs.getString("filter_types")), readSet(rs.getString("channels")), rs.getBoolean("disabled"),
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
-            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
+            new DeliveryPolicy(SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
+                    Rows.intOrNull(rs, "timeout_ms")));
 
     private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
             rs.getString("secret"),
@@ -53,12 +57,15 @@ public final class Endpoints {
     private final Ids ids;
     private final Clock clock;
     private final boolean httpsOnly;
+    private final Duration maxTimeout;
 
-    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly) {
+    /** {@code maxTimeout}: the longest endpoint timeout the dispatcher's lease covers. */
+    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, Duration maxTimeout) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
         this.httpsOnly = httpsOnly;
+        this.maxTimeout = maxTimeout;
     }
 
     static Set<String> readSet(String json) {
@@ -102,15 +109,22 @@ public final class Endpoints {
         return uri;
     }
 
-    static void checkHeaders(String field, Map<String, String> headers) {
+    /** Custom headers must not collide with what Herald sets, including the signature profile's headers. */
+    static void checkHeaders(String field, Map<String, String> headers, SignatureProfile signature) {
         if (headers == null) {
             return;
         }
+        Set<String> profile = new java.util.HashSet<>();
+        signature.headerNames().forEach(n -> profile.add(n.toLowerCase(Locale.ROOT)));
         for (Map.Entry<String, String> e : headers.entrySet()) {
             String f = field + "." + e.getKey();
             Validate.headerName(f, e.getKey());
-            if (RESERVED_HEADERS.contains(e.getKey().toLowerCase(Locale.ROOT))) {
+            String lower = e.getKey().toLowerCase(Locale.ROOT);
+            if (RESERVED_HEADERS.contains(lower)) {
                 throw new HeraldException.InvalidInput(f, "is set by Herald and cannot be overridden");
+            }
+            if (profile.contains(lower)) {
+                throw new HeraldException.InvalidInput(f, "is set by this endpoint's " + signature.type() + " signature profile");
             }
             if (e.getValue() == null || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
                 throw new HeraldException.InvalidInput(f, "must be a string without line breaks");
@@ -118,7 +132,7 @@ public final class Endpoints {
         }
     }
 
-    private void validate(EndpointIn in) {
+    private DeliveryPolicy validate(EndpointIn in) {
         checkUrl("url", in.url(), httpsOnly);
         Validate.length("description", in.description(), 0, 4096);
         Validate.uid("uid", in.uid());
@@ -141,8 +155,10 @@ public final class Endpoints {
             throw new HeraldException.InvalidInput("channels", "must hold at least one channel, or be omitted");
         }
         Validate.channels("channels", in.channels());
-        checkHeaders("headers", in.headers());
+        DeliveryPolicy policy = DeliveryPolicy.parse(in.policy(), maxTimeout);
+        checkHeaders("headers", in.headers(), policy.signature());
         Validate.metadata("metadata", in.metadata());
+        return policy;
     }
 
     private static boolean isName(String s) {
@@ -150,7 +166,7 @@ public final class Endpoints {
     }
 
     public Endpoint create(String appIdOrUid, EndpointIn in) {
-        validate(in);
+        DeliveryPolicy policy = validate(in);
         String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
         return store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
@@ -159,17 +175,19 @@ public final class Endpoints {
             String id = ids.next("ep");
             h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
-                                          disabled, headers, metadata, secret, old_secrets, created_at, updated_at)
+                                          disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
+                                          signature, retry, timeout_ms)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
-                            :disabled, :headers, :metadata, :secret, '[]', :now, :now)""")
+                            :disabled, :headers, :metadata, :secret, '[]', :now, :now,
+                            :signature, :retry, :timeoutMs)""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
-                    .bindMap(fields(in))
+                    .bindMap(fields(in, policy))
                     .execute();
             return find(h, app.id(), id);
         });
     }
 
-    private static Map<String, Object> fields(EndpointIn in) {
+    private static Map<String, Object> fields(EndpointIn in, DeliveryPolicy policy) {
         Map<String, Object> m = new TreeMap<>();
         m.put("uid", in.uid());
         m.put("url", in.url());
@@ -181,6 +199,9 @@ public final class Endpoints {
         m.put("disabled", Boolean.TRUE.equals(in.disabled()));
         m.put("headers", Json.write(in.headers() == null ? Map.of() : in.headers()));
         m.put("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()));
+        m.put("signature", policy.signature().equals(SignatureProfile.DEFAULT) ? null : Json.write(policy.signature().spec()));
+        m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
+        m.put("timeoutMs", policy.timeoutMs());
         return m;
     }
 
@@ -229,7 +250,7 @@ public final class Endpoints {
 
     /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
     public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
-        validate(in);
+        DeliveryPolicy policy = validate(in);
         return store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
             Endpoint current = find(h, app.id(), idOrUid);
@@ -237,10 +258,11 @@ public final class Endpoints {
             h.createUpdate("""
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
-                           disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now
+                           disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
+                           signature = :signature, retry = :retry, timeout_ms = :timeoutMs
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
-                    .bindMap(fields(in))
+                    .bindMap(fields(in, policy))
                     .execute();
             return find(h, app.id(), current.id());
         });
@@ -312,7 +334,7 @@ public final class Endpoints {
                 Validate.metadata("headers", headers);
                 result.putAll(headers);
             }
-            checkHeaders("headers", result);
+            checkHeaders("headers", result, ep.policy().signature());
             h.createUpdate("UPDATE endpoint SET headers = :headers, updated_at = :now WHERE id = :id")
                     .bind("headers", Json.write(new java.util.LinkedHashMap<>(result)))
                     .bind("now", clock.millis()).bind("id", ep.id()).execute();

@@ -2,5 +2,17 @@ package io.herald.eventtype;
 
 import tools.jackson.databind.JsonNode;
 
-/** What a caller may set on an event type; {@code schemas} maps a version ("1") to a JSON Schema. */
-public record EventTypeIn(String name, String description, JsonNode schemas, String featureFlag, Boolean archived) {}
+/**
+ * What a caller may set on an event type; {@code schemas} maps a version ("1") to a JSON Schema.
+ * {@code example} and {@code enforceSchema} are Herald's additions.
+ */
+public record EventTypeIn(String name, String description, JsonNode schemas, String featureFlag, Boolean archived,
+                          JsonNode example, Boolean enforceSchema) {
+    public EventTypeIn(String name, String description, JsonNode schemas, String featureFlag, Boolean archived) {
+        this(name, description, schemas, featureFlag, archived, null, null);
+    }
+
+    EventTypeIn named(String n) {
+        return new EventTypeIn(n, description, schemas, featureFlag, archived, example, enforceSchema);
+    }
+}

@@ -8,7 +8,12 @@ import io.herald.store.PageRequest;
 import io.herald.store.Pager;
 import io.herald.store.Rows;
 import io.herald.store.Store;
+import io.herald.message.Messages;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.JsonNode;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 
@@ -18,7 +23,8 @@ public final class EventTypes {
             rs.getString("name"), rs.getString("description"),
             rs.getString("schemas") == null ? null : Json.read(rs.getString("schemas")),
             rs.getString("feature_flag"), rs.getBoolean("archived"),
-            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
+            Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
+            rs.getString("example") == null ? null : Json.read(rs.getString("example")), rs.getBoolean("enforce_schema"));
 
     private final Store store;
     private final Clock clock;
@@ -32,10 +38,28 @@ public final class EventTypes {
         Validate.eventTypeName("name", in.name());
         Validate.required("description", in.description());
         Validate.length("description", in.description(), 0, 4096);
-        if (in.schemas() != null && !in.schemas().isNull() && !in.schemas().isObject()) {
-            throw new HeraldException.InvalidInput("schemas", "must be an object mapping a version to a JSON Schema");
+        JsonNode schemas = in.schemas() == null || in.schemas().isNull() ? null : in.schemas();
+        if (schemas != null) {
+            if (!schemas.isObject()) {
+                throw new HeraldException.InvalidInput("schemas", "must be an object mapping a version to a JSON Schema");
+            }
+            for (Map.Entry<String, JsonNode> e : schemas.properties()) {
+                if (!e.getKey().matches("[1-9][0-9]{0,8}")) {
+                    throw new HeraldException.InvalidInput("schemas." + e.getKey(), "must be keyed by a version number such as \"1\"");
+                }
+            }
         }
         Validate.length("featureFlag", in.featureFlag(), 1, 256);
+        JsonNode example = in.example() == null || in.example().isNull() ? null : in.example();
+        if (example != null && !example.isObject()) {
+            throw new HeraldException.InvalidInput("example", "must be a JSON object, as payloads are");
+        }
+        if (example != null && Json.write(example).length() > Messages.MAX_PAYLOAD_BYTES) {
+            throw new HeraldException.InvalidInput("example", "is larger than " + Messages.MAX_PAYLOAD_BYTES + " bytes");
+        }
+        if (Boolean.TRUE.equals(in.enforceSchema()) && (schemas == null || schemas.isEmpty())) {
+            throw new HeraldException.InvalidInput("enforceSchema", "needs a schema to enforce; set schemas too");
+        }
     }
 
     public EventType create(EventTypeIn in) {
@@ -46,11 +70,13 @@ public final class EventTypes {
             }
             long now = clock.millis();
             h.createUpdate("""
-                    INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at)
-                    VALUES (:name, :description, :schemas, :flag, :archived, :now, :now)""")
+                    INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at,
+                                            example, enforce_schema)
+                    VALUES (:name, :description, :schemas, :flag, :archived, :now, :now, :example, :enforce)""")
                     .bind("name", in.name()).bind("description", in.description())
                     .bind("schemas", schemasText(in)).bind("flag", in.featureFlag())
                     .bind("archived", Boolean.TRUE.equals(in.archived())).bind("now", now)
+                    .bind("example", exampleText(in)).bind("enforce", Boolean.TRUE.equals(in.enforceSchema()))
                     .execute();
             return find(h, in.name());
         });
@@ -58,6 +84,10 @@ public final class EventTypes {
 
     private static String schemasText(EventTypeIn in) {
         return in.schemas() == null || in.schemas().isNull() ? null : Json.write(in.schemas());
+    }
+
+    private static String exampleText(EventTypeIn in) {
+        return in.example() == null || in.example().isNull() ? null : Json.write(in.example());
     }
 
     public Page<EventType> list(PageRequest page, boolean includeArchived) {
@@ -82,29 +112,66 @@ public final class EventTypes {
 
     /** PUT semantics; like Svix, updating a type that does not exist creates it. */
     public Created upsert(String name, EventTypeIn in) {
-        EventTypeIn named = new EventTypeIn(name, in.description(), in.schemas(), in.featureFlag(), in.archived());
+        EventTypeIn named = in.named(name);
         validate(named);
         return store.inTransaction(h -> {
             if (find(h, name) == null) {
                 long now = clock.millis();
                 h.createUpdate("""
-                        INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at)
-                        VALUES (:name, :description, :schemas, :flag, :archived, :now, :now)""")
+                        INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at,
+                                                example, enforce_schema)
+                        VALUES (:name, :description, :schemas, :flag, :archived, :now, :now, :example, :enforce)""")
                         .bind("name", name).bind("description", named.description())
                         .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
                         .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", now)
+                        .bind("example", exampleText(named)).bind("enforce", Boolean.TRUE.equals(named.enforceSchema()))
                         .execute();
                 return new Created(find(h, name), true);
             }
             h.createUpdate("""
                     UPDATE event_type SET description = :description, schemas = :schemas, feature_flag = :flag,
-                           archived = :archived, updated_at = :now WHERE name = :name""")
+                           archived = :archived, updated_at = :now, example = :example, enforce_schema = :enforce
+                    WHERE name = :name""")
                     .bind("name", name).bind("description", named.description())
                     .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
                     .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", clock.millis())
+                    .bind("example", exampleText(named)).bind("enforce", Boolean.TRUE.equals(named.enforceSchema()))
                     .execute();
             return new Created(find(h, name), false);
         });
+    }
+
+    /**
+     * The example payload {@code exampleIndex} of an event type, as JSON text: index 0 is its
+     * {@code example} when it has one; the {@code examples} of its newest schema follow.
+     */
+    public String example(String name, int exampleIndex) {
+        EventType t = store.read(h -> find(h, name));
+        if (t == null) {
+            throw new HeraldException.InvalidInput("eventType", "no event type named '" + name + "'");
+        }
+        List<JsonNode> examples = new ArrayList<>();
+        if (t.example() != null) {
+            examples.add(t.example());
+        }
+        JsonNode schema = t.latestSchema();
+        JsonNode fromSchema = schema == null ? null : schema.get("examples");
+        if (fromSchema != null && fromSchema.isArray()) {
+            fromSchema.forEach(e -> {
+                if (e.isObject()) {
+                    examples.add(e);
+                }
+            });
+        }
+        if (examples.isEmpty()) {
+            throw new HeraldException.InvalidInput("eventType", "event type '" + name
+                    + "' has no example; set its example, or examples in its schema");
+        }
+        if (exampleIndex < 0 || exampleIndex >= examples.size()) {
+            throw new HeraldException.InvalidInput("exampleIndex", "must be between 0 and " + (examples.size() - 1)
+                    + " (event type '" + name + "' has " + examples.size() + " example" + (examples.size() == 1 ? "" : "s") + ")");
+        }
+        return Json.write(examples.get(exampleIndex));
     }
 
     /** The result of an upsert: the event type, and whether it was made now. */

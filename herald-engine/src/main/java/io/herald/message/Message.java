@@ -3,6 +3,9 @@ package io.herald.message;
 import java.time.Instant;
 import java.util.Set;
 
-/** One published event. {@code payload} is the JSON text delivered to endpoints. */
+/**
+ * One published event. {@code payload} is the JSON text delivered to endpoints; {@code test} marks
+ * a message made by send-example, delivered to one endpoint only.
+ */
 public record Message(String id, String appId, String eventType, String eventId, String payload,
-                      Set<String> channels, Set<String> tags, Instant timestamp) {}
+                      Set<String> channels, Set<String> tags, Instant timestamp, boolean test) {}

@@ -9,6 +9,7 @@ import io.herald.delivery.Deliveries;
 import io.herald.delivery.Dispatcher;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
+import io.herald.eventtype.EventTypes;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -36,18 +37,20 @@ public final class Messages {
     private static final RowMapper<Message> ROW = (rs, ctx) -> new Message(
             rs.getString("id"), rs.getString("app_id"), rs.getString("event_type"), rs.getString("event_id"),
             rs.getString("payload"), readSet(rs.getString("channels")), readSet(rs.getString("tags")),
-            Rows.instant(rs, "created_at"));
+            Rows.instant(rs, "created_at"), rs.getBoolean("test"));
 
     private final Store store;
     private final Ids ids;
     private final Clock clock;
     private final Dispatcher dispatcher;
+    private final EventTypes eventTypes;
 
-    public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher) {
+    public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher, EventTypes eventTypes) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
         this.dispatcher = dispatcher;
+        this.eventTypes = eventTypes;
     }
 
     static Set<String> readSet(String json) {
@@ -62,6 +65,23 @@ public final class Messages {
     public record Published(Message message, int deliveries) {}
 
     public Published create(String appIdOrUid, MessageIn in) {
+        return publish(appIdOrUid, in, null);
+    }
+
+    /**
+     * Delivers an example payload of {@code eventType} to one endpoint, as a message marked test:
+     * formatted, signed, retried and logged like any other, whatever the endpoint's filters say.
+     * {@code exampleIndex} picks the event type's {@code example} (0) or, after it, one of the
+     * {@code examples} of its newest schema.
+     */
+    public Published sendExample(String appIdOrUid, String endpointIdOrUid, String eventType, int exampleIndex) {
+        Validate.eventTypeName("eventType", eventType);
+        String example = eventTypes.example(eventType, exampleIndex);
+        return publish(appIdOrUid, new MessageIn(eventType, null, example, null, null), endpointIdOrUid);
+    }
+
+    /** Writes the message and its deliveries: to every subscriber, or to {@code testEndpoint} alone. */
+    private Published publish(String appIdOrUid, MessageIn in, String testEndpoint) {
         Validate.eventTypeName("eventType", in.eventType());
         Validate.uid("eventId", in.eventId());
         String payload = in.payload();
@@ -90,11 +110,16 @@ public final class Messages {
                 Validate.uid("tags[" + i++ + "]", Validate.required("tags[" + (i - 1) + "]", t));
             }
         }
+        boolean test = testEndpoint != null;
         Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
         Written written;
         try {
             written = store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
+                Endpoint only = test ? Endpoints.find(h, app.id(), testEndpoint) : null;
+                if (only != null && only.disabled()) {
+                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + only.id() + " is disabled; enable it first");
+                }
                 if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
                     throw duplicate(in.eventId());
                 }
@@ -102,24 +127,28 @@ public final class Messages {
                 Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
                         in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),
                         in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
-                        java.time.Instant.ofEpochMilli(now));
+                        java.time.Instant.ofEpochMilli(now), test);
                 h.createUpdate("""
-                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at)
-                        VALUES (:id, :app, :type, :eventId, :payload, :channels, :tags, :now)""")
+                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test)
+                        VALUES (:id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test)""")
                         .bind("id", m.id()).bind("app", app.id()).bind("type", m.eventType())
                         .bind("eventId", m.eventId()).bind("payload", payload)
                         .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
-                        .bind("now", now)
+                        .bind("now", now).bind("test", test)
                         .execute();
-                List<String> targets = new ArrayList<>();
-                for (Endpoint ep : Endpoints.enabledOf(h, app.id())) {
-                    if (ep.subscribesTo(m.eventType(), m.channels())) {
-                        targets.add(ep.id());
+                List<Deliveries.Target> targets = new ArrayList<>();
+                if (test) {
+                    targets.add(Deliveries.Target.of(only, dispatcher.retryDelays()));
+                } else {
+                    for (Endpoint ep : Endpoints.enabledOf(h, app.id())) {
+                        if (ep.subscribesTo(m.eventType(), m.channels())) {
+                            targets.add(Deliveries.Target.of(ep, dispatcher.retryDelays()));
+                        }
                     }
                 }
                 reserved[0] = dispatcher.reserve(targets.size());
                 List<Deliveries.Claim> claims = Deliveries.insert(h, ids, app.id(), m.id(), targets,
-                        Deliveries.TRIGGER_SCHEDULED, now, reserved[0]);
+                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, reserved[0]);
                 return new Written(m, claims);
             });
         } catch (UnableToExecuteStatementException e) {
@@ -154,7 +183,8 @@ public final class Messages {
                     throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
                 }
                 reserved[0] = dispatcher.reserve(1);
-                return Deliveries.insert(h, ids, app.id(), m.id(), List.of(ep.id()), Deliveries.TRIGGER_MANUAL,
+                return Deliveries.insert(h, ids, app.id(), m.id(), List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())),
+                        Deliveries.TRIGGER_MANUAL,
                         clock.millis(), reserved[0]);
             });
         } catch (RuntimeException e) {

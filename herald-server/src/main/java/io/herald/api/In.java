@@ -2,6 +2,7 @@ package io.herald.api;
 
 import io.herald.HeraldException;
 import io.herald.app.ApplicationIn;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.EndpointIn;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.MessageIn;
@@ -28,13 +29,20 @@ final class In {
     static EventTypeIn eventType(JsonNode n) {
         JsonNode schemas = n.get("schemas");
         return new EventTypeIn(str(n, "name"), str(n, "description"), schemas == null || schemas.isNull() ? null : schemas,
-                str(n, "featureFlag"), bool(n, "archived"));
+                str(n, "featureFlag"), bool(n, "archived"), node(n, "example"), bool(n, "enforceSchema"));
     }
 
     static EndpointIn endpoint(JsonNode n) {
         return new EndpointIn(str(n, "url"), str(n, "description"), str(n, "uid"), integer(n, "version"),
                 integer(n, "rateLimit"), stringSet(n, "filterTypes"), stringSet(n, "channels"), bool(n, "disabled"),
-                stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"));
+                stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
+                new DeliveryPolicy.In(node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs")));
+    }
+
+    /** A member left for the engine to check (its shape has alternatives); null when absent or null. */
+    static JsonNode node(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v;
     }
 
     /**

@@ -49,6 +49,9 @@ final class Out {
         m.put("featureFlag", t.featureFlag());
         m.put("createdAt", time(t.createdAt()));
         m.put("updatedAt", time(t.updatedAt()));
+        // Herald's additions.
+        m.put("example", withSchemas ? t.example() : null);
+        m.put("enforceSchema", t.enforceSchema());
         return m;
     }
 
@@ -66,8 +69,15 @@ final class Out {
         m.put("metadata", e.metadata());
         m.put("createdAt", time(e.createdAt()));
         m.put("updatedAt", time(e.updatedAt()));
+        // Herald's additions: the delivery policy.
+        m.put("signature", e.policy().signature().spec());
+        m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
+        m.put("timeoutMs", e.policy().timeoutMs());
         return m;
     }
+
+    /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
+    static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "signature", "retry", "timeoutMs");
 
     static Map<String, Object> message(Message msg, boolean withContent) {
         Map<String, Object> m = new LinkedHashMap<>();
@@ -78,6 +88,7 @@ final class Out {
         m.put("channels", sorted(msg.channels()));
         m.put("tags", sorted(msg.tags()));
         m.put("timestamp", time(msg.timestamp()));
+        m.put("test", msg.test());
         return m;
     }
 
@@ -97,12 +108,15 @@ final class Out {
             case Attempt.SENDING -> "sending";
             default -> "fail";
         });
-        m.put("triggerType", a.triggerType());
+        // Svix knows scheduled (0) and manual (1); a send-example attempt is manual, marked test.
+        m.put("triggerType", a.triggerType() == io.herald.delivery.Deliveries.TRIGGER_TEST
+                ? io.herald.delivery.Deliveries.TRIGGER_MANUAL : a.triggerType());
         m.put("timestamp", time(a.timestamp()));
         // Herald's additions.
         m.put("attemptNumber", a.attemptNumber());
         m.put("nextAttempt", time(a.nextAttempt()));
         m.put("error", a.error());
+        m.put("test", a.triggerType() == io.herald.delivery.Deliveries.TRIGGER_TEST);
         return m;
     }
 

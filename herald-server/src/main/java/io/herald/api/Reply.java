@@ -17,4 +17,8 @@ record Reply(int status, Object body) {
     static Reply accepted() {
         return new Reply(202, null);
     }
+
+    static Reply accepted(Object body) {
+        return new Reply(202, body);
+    }
 }

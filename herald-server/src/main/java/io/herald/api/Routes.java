@@ -68,13 +68,18 @@ final class Routes {
         r.add("POST", "/api/v1/app/{app_id}/endpoint", c ->
                 Reply.created(Out.endpoint(h.endpoints().create(c.param("app_id"), In.endpoint(c.json())))));
         r.add("GET", ep, c -> Reply.ok(Out.endpoint(h.endpoints().get(c.param("app_id"), c.param("endpoint_id")))));
-        r.add("PUT", ep, c -> Reply.ok(Out.endpoint(
-                h.endpoints().update(c.param("app_id"), c.param("endpoint_id"), withHeaders(h, c, In.endpoint(c.json()))))));
+        r.add("PUT", ep, c -> {
+            // Svix clients replace the endpoint with the fields they know; Herald's additions stay
+            // unless the body names them (null resets one to the default).
+            Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
+            Map<String, Object> asInput = endpointAsInput(current);
+            Map<String, Object> kept = new java.util.LinkedHashMap<>();
+            Out.ENDPOINT_EXTENSIONS.forEach(k -> kept.put(k, asInput.get(k)));
+            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(merge(kept, c.json())))));
+        });
         r.add("PATCH", ep, c -> {
             Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
-            Map<String, Object> asInput = Out.endpoint(current);
-            asInput.put("headers", current.headers());
-            JsonNode merged = merge(asInput, c.json());
+            JsonNode merged = merge(endpointAsInput(current), c.json());
             return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(merged))));
         });
         r.add("DELETE", ep, c -> {
@@ -96,6 +101,14 @@ final class Routes {
         r.add("PATCH", ep + "/headers", c -> {
             h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), true), true);
             return Reply.noContent();
+        });
+
+        r.add("POST", ep + "/send-example", c -> {
+            JsonNode body = c.json();
+            Integer index = In.integer(body, "exampleIndex");
+            var sent = h.messages().sendExample(c.param("app_id"), c.param("endpoint_id"),
+                    io.herald.Validate.required("eventType", In.str(body, "eventType")), index == null ? 0 : index);
+            return Reply.accepted(Out.message(sent.message(), true));
         });
 
         // Messages
@@ -132,14 +145,11 @@ final class Routes {
         return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"));
     }
 
-    /** A full PUT of an endpoint keeps its custom headers unless the body sets them. */
-    private static io.herald.endpoint.EndpointIn withHeaders(Herald h, Call c, io.herald.endpoint.EndpointIn in) {
-        if (in.headers() != null) {
-            return in;
-        }
-        Map<String, String> headers = h.endpoints().headers(c.param("app_id"), c.param("endpoint_id"));
-        return new io.herald.endpoint.EndpointIn(in.url(), in.description(), in.uid(), in.version(), in.rateLimit(),
-                in.filterTypes(), in.channels(), in.disabled(), headers, in.metadata(), in.secret());
+    /** An endpoint as it would be written to recreate it: its output plus its custom headers. */
+    private static Map<String, Object> endpointAsInput(Endpoint current) {
+        Map<String, Object> m = Out.endpoint(current);
+        m.put("headers", current.headers());
+        return m;
     }
 
     private static Map<String, String> requireMap(JsonNode body, boolean nullsAllowed) {

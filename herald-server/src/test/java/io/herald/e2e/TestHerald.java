@@ -37,7 +37,8 @@ public final class TestHerald implements AutoCloseable {
         }
         all.putAll(env);
         ServerConfig config = ServerConfig.fromEnv(all);
-        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(12), Duration.ZERO,
+        // A 24 s lease lets endpoints ask for timeouts up to 7 s (twice timeout + margin must fit).
+        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(24), Duration.ZERO,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
                 Duration.ofSeconds(2));
         EngineConfig engine = config.engineConfig().withDispatcher(d);

@@ -1,0 +1,368 @@
+package io.herald.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.herald.testing.LoopbackReceiver;
+import io.herald.testing.LoopbackReceiver.Reply;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Per-endpoint delivery policy through the HTTP API: signature profiles checked by independent
+ * implementations, retry schedules and timeouts, send-example. One server per class, one
+ * application per test. Run against each database by a subclass.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class DeliveryPolicyEndToEndTest {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static final AtomicInteger APPS = new AtomicInteger();
+
+    TestHerald herald;
+    LoopbackReceiver receiver;
+    String app;
+
+    abstract TestHerald start(Path dir, Map<String, String> env);
+
+    @BeforeAll
+    void startServer(@TempDir Path dir) {
+        herald = start(dir, Map.of());
+        receiver = new LoopbackReceiver();
+    }
+
+    @AfterAll
+    void stopServer() {
+        receiver.close();
+        herald.close();
+    }
+
+    @BeforeEach
+    void newApp() {
+        // Tests share the server: each starts at wall-clock time (signature checkers compare with
+        // it) and counts only its own messages' attempts, as earlier tests' retries may fall due.
+        herald.clock.set(Instant.now());
+        app = "app-" + APPS.incrementAndGet();
+        herald.post("/api/v1/app", "{\"name\": \"Tenant\", \"uid\": \"" + app + "\"}", 201);
+    }
+
+    private String path(String name) {
+        return "/" + app + "/" + name;
+    }
+
+    private JsonNode endpoint(String name, String extraFields) {
+        return herald.post("/api/v1/app/" + app + "/endpoint",
+                "{\"url\": \"" + receiver.url(path(name)) + "\"" + (extraFields.isEmpty() ? "" : ", " + extraFields) + "}", 201);
+    }
+
+    private String publish(String json) {
+        return herald.post("/api/v1/app/" + app + "/msg", json, 201).get("id").asString();
+    }
+
+    /** Runs what is due, then returns how many attempts message {@code id} has. */
+    private int runDueThenCountAttempts(String id) {
+        herald.runDue();
+        return herald.get("/api/v1/app/" + app + "/attempt/msg/" + id).get("data").size();
+    }
+
+    private String secret(JsonNode endpoint) {
+        return herald.get("/api/v1/app/" + app + "/endpoint/" + endpoint.get("id").asString() + "/secret").get("key").asString();
+    }
+
+    private record ApiAnswer(int status, JsonNode body) {}
+
+    private ApiAnswer call(String method, String path, String json) {
+        var a = switch (method) {
+            case "POST" -> herald.api.post(path, json);
+            case "PUT" -> herald.api.put(path, json);
+            case "PATCH" -> herald.api.patch(path, json);
+            default -> throw new IllegalArgumentException(method);
+        };
+        return new ApiAnswer(a.status(), a.body());
+    }
+
+    private static String hmacHex(String key, String body) throws Exception {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(new SecretKeySpec(key.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+        return HexFormat.of().formatHex(mac.doFinal(body.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void svixProfile_sendsSvixHeaders_verifiedBySvixLibrary() throws Exception {
+        JsonNode ep = endpoint("svix", "\"signature\": \"svix\"");
+        assertThat(ep.get("signature").get("type").asString()).isEqualTo("svix");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"alerts\": 2}}");
+
+        LoopbackReceiver.Received r = receiver.await(path("svix"), 1, WAIT).getFirst();
+        assertThat(r.header("svix-id")).isEqualTo(id);
+        assertThat(r.header("webhook-signature")).isNull();
+        new com.svix.Webhook(secret(ep)).verify(r.bodyText(), r.headerLists());
+    }
+
+    @Test
+    void hexProfile_signsBodyWithSecretText_andNamesIdAndTimestampHeaders() throws Exception {
+        JsonNode ep = endpoint("hex", """
+                "signature": {"type": "hmac-sha256-hex", "header": "Event-Signature", "idHeader": "Event-UUID",
+                              "timestampHeader": "Event-Timestamp", "timestampFormat": "iso8601"}""");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"alerts\": 2, \"note\": \"caf\\u00e9\"}}");
+
+        LoopbackReceiver.Received r = receiver.await(path("hex"), 1, WAIT).getFirst();
+        // What the seeds' receivers run: hmac(secret.encode(), body, sha256).hexdigest(), "sha256=" in front.
+        assertThat(r.header("Event-Signature")).isEqualTo("sha256=" + hmacHex(secret(ep), r.bodyText()));
+        assertThat(r.header("Event-UUID")).isEqualTo(id);
+        assertThat(Instant.parse(r.header("Event-Timestamp")).getEpochSecond()).isEqualTo(herald.clock.instant().getEpochSecond());
+        assertThat(r.header("webhook-signature")).isNull();
+        assertThat(r.header("webhook-id")).isNull();
+    }
+
+    @Test
+    void hexProfile_defaults_xWebhookSignatureWithSha256Prefix_noIdHeaders() throws Exception {
+        JsonNode ep = endpoint("hexdefault", "\"signature\": {\"type\": \"hmac-sha256-hex\"}");
+        assertThat(ep.get("signature").toString())
+                .isEqualTo("{\"type\":\"hmac-sha256-hex\",\"header\":\"X-Webhook-Signature\",\"prefix\":\"sha256=\"}");
+        publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+
+        LoopbackReceiver.Received r = receiver.await(path("hexdefault"), 1, WAIT).getFirst();
+        assertThat(r.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex(secret(ep), r.bodyText()));
+        assertThat(r.headers().keySet()).noneMatch(h -> h.toLowerCase().contains("uuid") || h.toLowerCase().contains("timestamp"));
+    }
+
+    @Test
+    void signature_badProfiles_refusedNamingTheField() {
+        String base = "{\"url\": \"" + receiver.url(path("x")) + "\", ";
+        String url = "/api/v1/app/" + app + "/endpoint";
+        assertThat(call("POST", url, base + "\"signature\": \"md5\"}").body.get("errors").get(0).get("field").asString())
+                .isEqualTo("signature");
+        assertThat(call("POST", url, base + "\"signature\": {\"type\": \"hmac-sha256-hex\", \"header\": \"Content-Type\"}}")
+                .body.get("errors").get(0).get("field").asString()).isEqualTo("signature.header");
+        assertThat(call("POST", url, base + "\"signature\": {\"type\": \"svix\", \"header\": \"X-Sig\"}}")
+                .body.get("errors").get(0).get("field").asString()).isEqualTo("signature.header");
+        assertThat(call("POST", url, base + "\"signature\": {\"type\": \"hmac-sha256-hex\", \"header\": \"bad header\"}}")
+                .body.get("errors").get(0).get("field").asString()).isEqualTo("signature.header");
+        ApiAnswer clash = call("POST", url, base
+                + "\"signature\": {\"type\": \"hmac-sha256-hex\", \"header\": \"X-Sig\"}, \"headers\": {\"x-sig\": \"mine\"}}");
+        assertThat(clash.status).isEqualTo(422);
+        assertThat(clash.body.get("errors").get(0).get("field").asString()).isEqualTo("headers.x-sig");
+        assertThat(herald.get(url).get("data").size()).as("nothing was written").isZero();
+    }
+
+    @Test
+    void customHeaders_cannotTakeTheProfilesHeaderNames() {
+        JsonNode ep = endpoint("h", "\"signature\": {\"type\": \"hmac-sha256-hex\", \"idHeader\": \"Event-UUID\"}");
+        String headers = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString() + "/headers";
+
+        ApiAnswer put = call("PUT", headers, "{\"headers\": {\"event-uuid\": \"x\"}}");
+        ApiAnswer patch = call("PATCH", headers, "{\"headers\": {\"Content-Type\": \"text/plain\"}}");
+        ApiAnswer ok = call("PATCH", headers, "{\"headers\": {\"Authorization\": \"Token abc\"}}");
+
+        assertThat(put.status).isEqualTo(422);
+        assertThat(put.body.get("errors").get(0).get("field").asString()).isEqualTo("headers.event-uuid");
+        assertThat(patch.status).isEqualTo(422);
+        assertThat(ok.status).isEqualTo(204);
+        assertThat(herald.get(headers).get("headers").toString()).isEqualTo("{\"Authorization\":\"Token abc\"}");
+    }
+
+    @Test
+    void retryCountZero_oneAttemptThenFailedForGood() {
+        receiver.script(path("r0"), Reply.status(500));
+        JsonNode ep = endpoint("r0", "\"retry\": {\"retryCount\": 0}");
+        assertThat(ep.get("retry").toString()).isEqualTo("{\"retryCount\":0}");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+
+        JsonNode attempt = herald.awaitAttempts(app, id, 1).get(0);
+        assertThat(attempt.get("status").asInt()).isEqualTo(2);
+        assertThat(attempt.get("nextAttempt").isNull()).as("no retry left").isTrue();
+        herald.advance(Duration.ofDays(4));
+        assertThat(runDueThenCountAttempts(id)).isEqualTo(1);
+    }
+
+    @Test
+    void retryCountTwo_followsTheFirstTwoStepsOfTheDefaultSchedule() {
+        receiver.script(path("r2"), Reply.status(500), Reply.status(500), Reply.status(500));
+        endpoint("r2", "\"retry\": {\"retryCount\": 2}");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+        herald.awaitAttempts(app, id, 1);
+
+        herald.advance(Duration.ofSeconds(7));
+        assertThat(runDueThenCountAttempts(id)).isEqualTo(2);
+        JsonNode second = herald.awaitAttempts(app, id, 2).get(0);
+        Duration gap = Duration.between(Instant.parse(second.get("timestamp").asString()),
+                Instant.parse(second.get("nextAttempt").asString()));
+        assertThat(gap).as("5 min ± 20 %").isBetween(Duration.ofMinutes(4), Duration.ofMinutes(6));
+        herald.advance(Duration.ofMinutes(7));
+        assertThat(runDueThenCountAttempts(id)).isEqualTo(3);
+        JsonNode third = herald.awaitAttempts(app, id, 3).get(0);
+        assertThat(third.get("nextAttempt").isNull()).as("two retries, then done").isTrue();
+    }
+
+    @Test
+    void explicitSchedule_retriesAfterItsOwnDelays() {
+        receiver.script(path("sched"), Reply.status(503), Reply.status(200));
+        endpoint("sched", "\"retry\": {\"schedule\": [60, 3600]}");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+
+        JsonNode first = herald.awaitAttempts(app, id, 1).get(0);
+        Duration gap = Duration.between(Instant.parse(first.get("timestamp").asString()),
+                Instant.parse(first.get("nextAttempt").asString()));
+        assertThat(gap).as("60 s ± 20 %").isBetween(Duration.ofSeconds(48), Duration.ofSeconds(72));
+        herald.advance(Duration.ofSeconds(30));
+        assertThat(runDueThenCountAttempts(id)).as("not due yet").isEqualTo(1);
+        herald.advance(Duration.ofSeconds(45));
+        assertThat(runDueThenCountAttempts(id)).isEqualTo(2);
+        assertThat(herald.awaitAttempts(app, id, 2).get(0).get("status").asInt()).isZero();
+    }
+
+    @Test
+    void retryChange_appliesToDeliveriesQueuedAfterIt_notToThoseAlreadyQueued() {
+        receiver.script(path("change"), Reply.status(500), Reply.status(500), Reply.status(500));
+        JsonNode ep = endpoint("change", "\"retry\": {\"schedule\": [60]}");
+        String before = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+        herald.awaitAttempts(app, before, 1);
+
+        call("PATCH", "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString(), "{\"retry\": {\"retryCount\": 0}}");
+        String after = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 2}}");
+
+        assertThat(herald.awaitAttempts(app, after, 1).get(0).get("nextAttempt").isNull()).as("new rule: no retry").isTrue();
+        assertThat(herald.awaitAttempts(app, before, 1).get(0).get("nextAttempt").isNull()).as("old rule: one retry").isFalse();
+        herald.advance(Duration.ofSeconds(75));
+        assertThat(runDueThenCountAttempts(before)).as("the earlier delivery keeps its schedule").isEqualTo(2);
+        assertThat(runDueThenCountAttempts(after)).isEqualTo(1);
+    }
+
+    @Test
+    void timeoutMs_longerThanTheServerDefault_letsASlowReceiverSucceed() {
+        receiver.script(path("slow"), Reply.delayed(Duration.ofMillis(1_600), Reply.status(200)));
+        receiver.script(path("default"), Reply.delayed(Duration.ofMillis(1_600), Reply.status(200)));
+        endpoint("slow", "\"timeoutMs\": 4000");
+        endpoint("default", "");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+
+        JsonNode attempts = herald.awaitAttempts(app, id, 2);
+        Map<String, Integer> byUrl = new java.util.HashMap<>();
+        attempts.forEach(a -> byUrl.put(a.get("url").asString(), a.get("responseStatusCode").asInt()));
+        assertThat(byUrl).containsEntry(receiver.url(path("slow")), 200).containsEntry(receiver.url(path("default")), 0);
+    }
+
+    @Test
+    void timeoutMs_outsideRange_refusedNamingTheField() {
+        String url = "/api/v1/app/" + app + "/endpoint";
+        String base = "{\"url\": \"" + receiver.url(path("t")) + "\", ";
+        ApiAnswer low = call("POST", url, base + "\"timeoutMs\": 999}");
+        ApiAnswer high = call("POST", url, base + "\"timeoutMs\": 30001}");
+        ApiAnswer type = call("POST", url, base + "\"timeoutMs\": \"5s\"}");
+        assertThat(low.status).isEqualTo(422);
+        assertThat(high.status).isEqualTo(422);
+        assertThat(type.status).isEqualTo(422);
+        assertThat(low.body.get("errors").get(0).get("field").asString()).isEqualTo("timeoutMs");
+        assertThat(high.body.get("errors").get(0).get("field").asString()).isEqualTo("timeoutMs");
+        assertThat(type.body.get("errors").get(0).get("field").asString()).isEqualTo("timeoutMs");
+    }
+
+    @Test
+    void retry_badSettings_refusedNamingTheField() {
+        String url = "/api/v1/app/" + app + "/endpoint";
+        String base = "{\"url\": \"" + receiver.url(path("t")) + "\", ";
+        assertThat(call("POST", url, base + "\"retry\": {\"retryCount\": 11}}").body.get("errors").get(0).get("field").asString())
+                .isEqualTo("retry.retryCount");
+        assertThat(call("POST", url, base + "\"retry\": {\"schedule\": [5, 0]}}").body.get("errors").get(0).get("field").asString())
+                .isEqualTo("retry.schedule[1]");
+        assertThat(call("POST", url, base + "\"retry\": {\"retryCount\": 1, \"schedule\": [5]}}").body.get("errors").get(0)
+                .get("field").asString()).isEqualTo("retry");
+        assertThat(call("POST", url, base + "\"retry\": {\"count\": 1}}").body.get("errors").get(0).get("field").asString())
+                .isEqualTo("retry.count");
+    }
+
+    @Test
+    void svixStylePut_keepsHeraldsAdditions_unlessTheBodyNamesThem() {
+        JsonNode ep = endpoint("put", """
+                "signature": "svix", "retry": {"retryCount": 3}, "timeoutMs": 5000, "headers": {"Authorization": "x"}""");
+        String url = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString();
+
+        ApiAnswer svixPut = call("PUT", url, "{\"url\": \"" + receiver.url(path("put2")) + "\", \"description\": \"moved\"}");
+        assertThat(svixPut.status).isEqualTo(200);
+        assertThat(svixPut.body.get("signature").get("type").asString()).isEqualTo("svix");
+        assertThat(svixPut.body.get("retry").get("retryCount").asInt()).isEqualTo(3);
+        assertThat(svixPut.body.get("timeoutMs").asInt()).isEqualTo(5000);
+        assertThat(herald.get(url + "/headers").get("headers").get("Authorization").asString()).isEqualTo("x");
+
+        ApiAnswer reset = call("PUT", url, "{\"url\": \"" + receiver.url(path("put2")) + "\", \"signature\": null, \"retry\": null}");
+        assertThat(reset.body.get("signature").get("type").asString()).isEqualTo("standard");
+        assertThat(reset.body.get("retry").isNull()).isTrue();
+        assertThat(reset.body.get("timeoutMs").asInt()).as("not named: kept").isEqualTo(5000);
+
+        ApiAnswer patch = call("PATCH", url, "{\"timeoutMs\": null}");
+        assertThat(patch.body.get("timeoutMs").isNull()).isTrue();
+        assertThat(patch.body.get("url").asString()).isEqualTo(receiver.url(path("put2")));
+    }
+
+    @Test
+    void sendExample_deliversTheEventTypesExample_signedAndLoggedAsTest() throws Exception {
+        herald.post("/api/v1/event-type", """
+                {"name": "finding.created.%s", "description": "A finding", "example": {"title": "SQL injection", "severity": 8}}"""
+                .formatted(app), 201);
+        JsonNode ep = endpoint("example", "\"filterTypes\": [\"scan.*\"]");
+        JsonNode other = endpoint("other", "");
+
+        JsonNode msg = herald.post("/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString() + "/send-example",
+                "{\"eventType\": \"finding.created." + app + "\"}", 202);
+
+        LoopbackReceiver.Received r = receiver.await(path("example"), 1, WAIT).getFirst();
+        assertThat(tools.jackson.databind.json.JsonMapper.shared().readTree(r.bodyText()).toString())
+                .isEqualTo("{\"title\":\"SQL injection\",\"severity\":8}");
+        assertThat(r.header("webhook-id")).isEqualTo(msg.get("id").asString());
+        new com.standardwebhooks.Webhook(secret(ep)).verify(r.bodyText(), r.headerLists());
+        assertThat(msg.get("test").asBoolean()).isTrue();
+        JsonNode attempt = herald.awaitAttempts(app, msg.get("id").asString(), 1).get(0);
+        assertThat(attempt.get("test").asBoolean()).isTrue();
+        assertThat(attempt.get("triggerType").asInt()).as("manual, in Svix's terms").isEqualTo(1);
+        assertThat(attempt.get("responseStatusCode").asInt()).isEqualTo(200);
+        assertThat(receiver.received(path("other"))).as("only the chosen endpoint").isEmpty();
+        assertThat(other).isNotNull();
+    }
+
+    @Test
+    void sendExample_withoutExample_orUnknownType_isA422NamingTheField() {
+        herald.post("/api/v1/event-type", "{\"name\": \"bare." + app + "\", \"description\": \"No example\"}", 201);
+        JsonNode ep = endpoint("nothing", "");
+        String url = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString() + "/send-example";
+
+        ApiAnswer noExample = call("POST", url, "{\"eventType\": \"bare." + app + "\"}");
+        ApiAnswer unknown = call("POST", url, "{\"eventType\": \"nope." + app + "\"}");
+        ApiAnswer missing = call("POST", url, "{}");
+
+        assertThat(noExample.status).isEqualTo(422);
+        assertThat(noExample.body.get("errors").get(0).get("field").asString()).isEqualTo("eventType");
+        assertThat(unknown.status).isEqualTo(422);
+        assertThat(missing.status).isEqualTo(422);
+        assertThat(missing.body.get("errors").get(0).get("field").asString()).isEqualTo("eventType");
+        assertThat(herald.get("/api/v1/app/" + app + "/msg").get("data").size()).as("nothing was written").isZero();
+    }
+
+    @Test
+    void sendExample_indexPicksSchemaExamples() {
+        herald.post("/api/v1/event-type", """
+                {"name": "scan.done.%s", "description": "d", "example": {"n": 0},
+                 "schemas": {"1": {"type": "object", "examples": [{"n": 1}, {"n": 2}]}}}""".formatted(app), 201);
+        JsonNode ep = endpoint("idx", "");
+        String url = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString() + "/send-example";
+
+        herald.post(url, "{\"eventType\": \"scan.done." + app + "\", \"exampleIndex\": 2}", 202);
+        ApiAnswer outOfRange = call("POST", url, "{\"eventType\": \"scan.done." + app + "\", \"exampleIndex\": 3}");
+
+        assertThat(receiver.await(path("idx"), 1, WAIT).getFirst().bodyText()).isEqualTo("{\"n\":2}");
+        assertThat(outOfRange.status).isEqualTo(422);
+        assertThat(outOfRange.body.get("errors").get(0).get("field").asString()).isEqualTo("exampleIndex");
+    }
+}
