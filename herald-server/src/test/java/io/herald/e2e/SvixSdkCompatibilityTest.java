@@ -123,4 +123,26 @@ class SvixSdkCompatibilityTest {
                     "svix-signature", List.of(r.header("webhook-signature"))));
         }
     }
+
+    @Test
+    void svixSdk_sendExample_deliversSchemaExample_andEndpointsWithHeraldAdditionsStillParse() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        svix.getEventType().create(new EventTypeIn().name("finding.created").description("A finding")
+                .schemas(Map.of("1", Map.of("type", "object", "examples", List.of(Map.of("title", "XSS", "severity", 6))))));
+        // Herald's additions are set over plain HTTP; the SDK must read and update such an endpoint.
+        String epId = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook")
+                + "\", \"signature\": \"svix\", \"retry\": {\"retryCount\": 2}, \"timeoutMs\": 5000}", 201).get("id").asString();
+        EndpointOut ep = svix.getEndpoint().get("acme", epId);
+        svix.getEndpoint().update("acme", epId, new com.svix.models.EndpointUpdate()
+                .url(URI.create(receiver.url("/hook"))).description("updated by the SDK"));
+
+        MessageOut msg = svix.getEndpoint().sendExample("acme", ep.getId(), new com.svix.models.EventExampleIn().eventType("finding.created"));
+
+        LoopbackReceiver.Received r = receiver.await("/hook", 1, Duration.ofSeconds(10)).getFirst();
+        assertThat(r.header("svix-id")).as("the SDK's PUT kept the svix profile").isEqualTo(msg.getId());
+        assertThat(tools.jackson.databind.json.JsonMapper.shared().readTree(r.bodyText()))
+                .isEqualTo(tools.jackson.databind.json.JsonMapper.shared().readTree("{\"title\": \"XSS\", \"severity\": 6}"));
+        new com.svix.Webhook(svix.getEndpoint().getSecret("acme", epId).getKey()).verify(r.bodyText(), r.headerLists());
+        assertThat(herald.get("/api/v1/app/acme/endpoint/" + epId).get("timeoutMs").asInt()).isEqualTo(5000);
+    }
 }
