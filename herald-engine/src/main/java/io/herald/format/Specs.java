@@ -8,7 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Reads a format spec from the API: shorthand, defaults, and which {@link Format} it names. */
 final class Specs {
-    static final List<String> TYPES = List.of("json", "envelope");
+    static final List<String> TYPES = List.of("json", "envelope", "slack", "teams");
 
     private Specs() {}
 
@@ -33,6 +33,8 @@ final class Specs {
         Format format = switch (reader.type()) {
             case "json" -> JsonFormat.INSTANCE;
             case "envelope" -> EnvelopeFormat.INSTANCE;
+            case "slack" -> SlackFormat.parse(reader);
+            case "teams" -> TeamsFormat.parse(reader);
             default -> throw new IllegalStateException("unhandled format type " + reader.type());
         };
         reader.rejectUnknownMembers();
