@@ -8,7 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Reads a format spec from the API: shorthand, defaults, and which {@link Format} it names. */
 final class Specs {
-    static final List<String> TYPES = List.of("json", "envelope", "slack", "teams");
+    static final List<String> TYPES = List.of("json", "envelope", "slack", "teams", "cef", "syslog");
 
     private Specs() {}
 
@@ -35,6 +35,8 @@ final class Specs {
             case "envelope" -> EnvelopeFormat.INSTANCE;
             case "slack" -> SlackFormat.parse(reader);
             case "teams" -> TeamsFormat.parse(reader);
+            case "cef" -> CefFormat.parse(reader);
+            case "syslog" -> SyslogFormat.parse(reader);
             default -> throw new IllegalStateException("unhandled format type " + reader.type());
         };
         reader.rejectUnknownMembers();
