@@ -13,7 +13,7 @@ import tools.jackson.databind.JsonNode;
  * limits), or that a template renders valid JSON when the template itself is not JSON-shaped.
  */
 public sealed interface Format
-        permits JsonFormat, EnvelopeFormat, SlackFormat, TeamsFormat, CefFormat, SyslogFormat {
+        permits JsonFormat, EnvelopeFormat, SlackFormat, TeamsFormat, CefFormat, SyslogFormat, TemplateFormat {
 
     /** The payload exactly as published. The default. */
     Format JSON = JsonFormat.INSTANCE;

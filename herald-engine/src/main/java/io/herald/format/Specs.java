@@ -8,7 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /** Reads a format spec from the API: shorthand, defaults, and which {@link Format} it names. */
 final class Specs {
-    static final List<String> TYPES = List.of("json", "envelope", "slack", "teams", "cef", "syslog");
+    static final List<String> TYPES = List.of("json", "envelope", "slack", "teams", "cef", "syslog", "template");
 
     private Specs() {}
 
@@ -37,6 +37,7 @@ final class Specs {
             case "teams" -> TeamsFormat.parse(reader);
             case "cef" -> CefFormat.parse(reader);
             case "syslog" -> SyslogFormat.parse(reader);
+            case "template" -> TemplateFormat.parse(reader);
             default -> throw new IllegalStateException("unhandled format type " + reader.type());
         };
         reader.rejectUnknownMembers();

@@ -45,7 +45,7 @@ class FormatSpecTest {
                 .isInstanceOfSatisfying(HeraldException.InvalidInput.class, e -> {
                     assertThat(e.field()).isEqualTo("format");
                     assertThat(e.reason()).isEqualTo("unknown format \"xml\"; expected one of "
-                            + "json, envelope, slack, teams, cef, syslog");
+                            + "json, envelope, slack, teams, cef, syslog, template");
                 });
     }
 
