@@ -1,0 +1,176 @@
+package io.herald.format;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.herald.Json;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+class SlackFormatTest {
+    private static final Format SLACK = Format.parse("format", Json.read("\"slack\""));
+
+    static Stream<Event> realisticEvents() {
+        return Stream.of(Events.SCAN_FINISHED, Events.FINDING_CREATED, Events.CAMPAIGN_EXPIRED);
+    }
+
+    @ParameterizedTest
+    @MethodSource("realisticEvents")
+    void render_realisticEvent_conformsToBlockKitSchema(Event event) {
+        String body = SLACK.render(event).text();
+
+        assertThat(Schemas.errors(Schemas.SLACK, body)).isEmpty();
+        assertMrkdwnEscaped(Json.read(body));
+    }
+
+    @Test
+    void schema_blockOverSlackLimits_isRefused() {
+        // The schema must be able to fail, or the tests above prove nothing.
+        ObjectNode message = (ObjectNode) Json.read(SLACK.render(Events.FINDING_CREATED).text());
+        ((ObjectNode) message.get("blocks").get(0).get("text")).put("text", "h".repeat(151));
+
+        assertThat(Schemas.errors(Schemas.SLACK, Json.write(message))).isNotEmpty();
+        assertThat(Schemas.errors(Schemas.SLACK, "{\"text\":\"x\",\"blocks\":[{\"type\":\"section\"}]}")).isNotEmpty();
+        assertThat(Schemas.errors(Schemas.SLACK, "{\"text\":\"x\",\"blocks\":[{\"type\":\"divider\",\"x\":1}]}"))
+                .isNotEmpty();
+    }
+
+    @Test
+    void render_findingCreated_showsHeaderTitleDescriptionFieldsButtonAndContext() {
+        JsonNode blocks = Json.read(SLACK.render(Events.FINDING_CREATED).text()).get("blocks");
+
+        assertThat(blocks.get(0).get("text").get("text").stringValue()).isEqualTo("finding.created: SQL injection in /login");
+        assertThat(blocks.get(1).get("text").get("text").stringValue())
+                .startsWith("*SQL injection in /login*\nThe \"username\" parameter")
+                .endsWith("logs in as admin &lt;script&gt;.");
+        assertThat(blocks.get(2).get("fields")).extracting(f -> f.get("text").stringValue())
+                .containsExactly("*severity*\ncritical", "*cvss*\n9.8", "*host*\napi.example.com", "*port*\n443",
+                        "*cwe*\nCWE-89");
+        assertThat(blocks.get(3).get("elements").get(0).get("url").stringValue())
+                .isEqualTo("https://scanner.example.com/findings/fnd_19?tab=evidence&lang=en");
+        assertThat(blocks.get(4).get("type").stringValue()).isEqualTo("context");
+    }
+
+    @Test
+    void render_hostileOversizedPayload_staysWithinEveryLimit() {
+        ObjectNode payload = Json.MAPPER.createObjectNode();
+        payload.put("title", "<!channel> & <@U123> " + "T&<>".repeat(2000));
+        payload.put("description", "&".repeat(5000) + "\n<https://evil.example|click>");
+        payload.put("url", "https://example.com/" + "a".repeat(3000)); // longer than a button URL may be
+        for (int i = 0; i < 30; i++) {
+            payload.put("member" + i + "<>&".repeat(100), "v&<>\n".repeat(1000));
+        }
+        Event event = Events.of("x".repeat(300), Json.write(payload));
+
+        JsonNode message = Json.read(SLACK.render(event).text());
+
+        assertThat(Schemas.errors(Schemas.SLACK, Json.write(message))).isEmpty();
+        assertMrkdwnEscaped(message);
+        JsonNode blocks = message.get("blocks");
+        assertThat(blocks.get(0).get("text").get("text").stringValue()).hasSize(150).endsWith("\u2026");
+        assertThat(blocks.get(1).get("text").get("text").stringValue()).hasSizeLessThanOrEqualTo(3000).endsWith("\u2026");
+        assertThat(blocks.get(2).get("fields")).hasSize(10)
+                .allSatisfy(f -> assertThat(f.get("text").stringValue()).hasSizeLessThanOrEqualTo(2000));
+        assertThat(blocks).extracting(b -> b.get("type").stringValue()).doesNotContain("actions");
+        // 30 members and the URL, which is too long for a button and so is shown as a field instead.
+        assertThat(blocks.get(3).get("elements").get(0).get("text").stringValue()).endsWith("21 more members in the payload");
+    }
+
+    @Test
+    void render_surrogatePairsAtTheCut_neverSplitsACharacter() {
+        String title = "\uD83D\uDD25".repeat(200); // 🔥, two UTF-16 units each
+        String body = SLACK.render(Events.of("alert", Json.write(Json.MAPPER.createObjectNode().put("title", title))))
+                .text();
+
+        for (JsonNode block : Json.read(body).get("blocks")) {
+            block.findValues("text").stream().filter(JsonNode::isString).forEach(t -> assertNoLoneSurrogate(t.stringValue()));
+        }
+    }
+
+    @Test
+    void mrkdwn_cutInsideEntities_keepsEveryEntityWhole() {
+        assertThat(SlackFormat.mrkdwn("a & b <c>", 100)).isEqualTo("a &amp; b &lt;c&gt;");
+        assertThat(SlackFormat.mrkdwn("&&&", 15)).isEqualTo("&amp;&amp;&amp;");
+        assertThat(SlackFormat.mrkdwn("&&&", 14)).isEqualTo("&amp;&amp;\u2026");
+        assertThat(SlackFormat.mrkdwn("&&&", 10)).isEqualTo("&amp;\u2026");
+    }
+
+    @Test
+    void render_payloadWithoutTitleOrScalars_showsTheCompactPayloadAsCode() {
+        Event event = Events.of("user.updated", "{\"user\": {\"id\": 7, \"roles\": [\"admin\", \"<ops>\"]}}");
+
+        JsonNode blocks = Json.read(SLACK.render(event).text()).get("blocks");
+
+        assertThat(Schemas.errors(Schemas.SLACK, SLACK.render(event).text())).isEmpty();
+        assertThat(blocks.get(1).get("text").get("text").stringValue())
+                .isEqualTo("```{\"user\":{\"id\":7,\"roles\":[\"admin\",\"&lt;ops&gt;\"]}}```");
+    }
+
+    @Test
+    void render_titleAndLinkFields_preferTheNamedMembers() {
+        Format slack = Format.parse("format",
+                Json.read("{\"type\":\"slack\",\"titleField\":\"rule\",\"linkField\":\"console\"}"));
+        Event event = Events.of("alert.fired", "{\"title\":\"generic\",\"rule\":\"Impossible travel\","
+                + "\"url\":\"https://a.example\",\"console\":\"https://console.example/alerts/9\"}");
+
+        JsonNode blocks = Json.read(slack.render(event).text()).get("blocks");
+
+        assertThat(blocks.get(0).get("text").get("text").stringValue()).isEqualTo("alert.fired: Impossible travel");
+        assertThat(blocks.findValues("url")).extracting(JsonNode::stringValue)
+                .containsExactly("https://console.example/alerts/9");
+    }
+
+    @Test
+    void render_linkThatIsNotAWebUrl_getsNoButton() {
+        Event event = Events.of("alert.fired", "{\"title\":\"t\",\"url\":\"javascript:alert(1)\",\"link\":\"/relative\"}");
+
+        String body = SLACK.render(event).text();
+
+        assertThat(Json.read(body).get("blocks")).extracting(b -> b.get("type").stringValue()).doesNotContain("actions");
+    }
+
+    private static void assertMrkdwnEscaped(JsonNode message) {
+        List<String> texts = new ArrayList<>();
+        texts.add(message.get("text").stringValue());
+        for (JsonNode block : message.get("blocks")) {
+            for (JsonNode parent : block.findParents("type")) {
+                if (parent.get("type").stringValue().equals("mrkdwn")) {
+                    texts.add(parent.get("text").stringValue());
+                }
+            }
+        }
+        // Every & starts one of the three entities Slack defines, and no angle bracket is raw.
+        assertThat(texts).allSatisfy(t -> assertThat(t.replace("&amp;", "").replace("&lt;", "").replace("&gt;", ""))
+                .as(t).doesNotContain("&", "<", ">"));
+    }
+
+    static void assertNoLoneSurrogate(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (Character.isHighSurrogate(c)) {
+                assertThat(i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))).as("pair at %d", i).isTrue();
+                i++;
+            } else {
+                assertThat(Character.isLowSurrogate(c)).as("lone low surrogate at %d", i).isFalse();
+            }
+        }
+    }
+
+    @Test
+    void parse_spec_acceptsTitleAndLinkFieldsAndRefusesOthers() {
+        SpecChecks.assertNormalized("\"slack\"", "{\"type\":\"slack\"}");
+        SpecChecks.assertNormalized("{\"type\":\"slack\",\"titleField\":\"headline\",\"linkField\":null}",
+                "{\"type\":\"slack\",\"titleField\":\"headline\"}");
+        SpecChecks.assertInvalid("{\"type\":\"slack\",\"titelField\":\"x\"}", "format.titelField",
+                "is not a member of the \"slack\" format; its members are type, titleField, linkField");
+        SpecChecks.assertInvalid("{\"type\":\"slack\",\"titleField\":\"\"}", "format.titleField",
+                "must name a payload member: 1 to 256 characters");
+        SpecChecks.assertInvalid("{\"type\":\"slack\",\"linkField\":\"" + "l".repeat(257) + "\"}", "format.linkField",
+                "must name a payload member");
+    }
+}
