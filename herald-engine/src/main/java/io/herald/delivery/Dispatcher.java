@@ -5,12 +5,13 @@ import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.Secrets;
+import io.herald.format.Event;
+import io.herald.format.Rendered;
 import io.herald.message.Messages;
 import io.herald.message.Message;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -313,7 +314,9 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Instant sentAt = clock.instant();
-        byte[] body = msg.payload().getBytes(StandardCharsets.UTF_8);
+        Rendered rendered = ep.policy().format().render(
+                new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
+        byte[] body = rendered.body();
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
         ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().secrets());
         Duration timeout = timeoutOf(c);
@@ -324,7 +327,7 @@ public final class Dispatcher implements AutoCloseable {
         if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
             r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
         } else {
-            r = sender.post(uri, headers, body, "application/json", timeout);
+            r = sender.post(uri, headers, body, rendered.contentType(), timeout);
         }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;

@@ -3,21 +3,22 @@ package io.herald.endpoint;
 import io.herald.HeraldException;
 import io.herald.delivery.RetrySchedule;
 import io.herald.delivery.SignatureProfile;
+import io.herald.format.Format;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
 /**
- * How one endpoint is delivered to, beyond where: signature profile, retry schedule and timeout.
+ * How one endpoint is delivered to, beyond where: body format, signature profile, retry schedule and timeout.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
  * when it is queued, so a change applies to deliveries queued after it.
  */
-public record DeliveryPolicy(SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
-    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(SignatureProfile.DEFAULT, null, null);
+public record DeliveryPolicy(Format format, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
+    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, SignatureProfile.DEFAULT, null, null);
     public static final int MIN_TIMEOUT_MS = 1_000;
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
-    public record In(JsonNode signature, JsonNode retry, Integer timeoutMs) {
-        public static final In DEFAULTS = new In(null, null, null);
+    public record In(JsonNode format, JsonNode signature, JsonNode retry, Integer timeoutMs) {
+        public static final In DEFAULTS = new In(null, null, null, null);
     }
 
     /** Checks {@code in}; {@code maxTimeout} is the longest timeout this server's lease can cover. */
@@ -30,7 +31,7 @@ public record DeliveryPolicy(SignatureProfile signature, RetrySchedule retry, In
                     + maxTimeout.toMillis() + (maxTimeout.toMillis() < 30_000
                     ? " (30000 needs HERALD_LEASE_SECONDS of at least 70)" : ""));
         }
-        return new DeliveryPolicy(SignatureProfile.parse("signature", in.signature()),
+        return new DeliveryPolicy(Format.parse("format", in.format()), SignatureProfile.parse("signature", in.signature()),
                 RetrySchedule.parse("retry", in.retry()), in.timeoutMs());
     }
 }

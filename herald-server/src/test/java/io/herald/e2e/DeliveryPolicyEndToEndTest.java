@@ -365,4 +365,83 @@ abstract class DeliveryPolicyEndToEndTest {
         assertThat(outOfRange.status).isEqualTo(422);
         assertThat(outOfRange.body.get("errors").get(0).get("field").asString()).isEqualTo("exampleIndex");
     }
+
+    private static JsonNode json(String text) {
+        return tools.jackson.databind.json.JsonMapper.shared().readTree(text);
+    }
+
+    @Test
+    void cefFormat_sendsOneCefLine_asText_andTheSignatureCoversTheSentBytes() throws Exception {
+        JsonNode ep = endpoint("cef", "\"format\": {\"type\": \"cef\", \"vendor\": \"Acme\", \"product\": \"Scanner\", \"version\": \"2.4\"}");
+        assertThat(ep.get("format").get("severityField").asString()).as("defaults are shown").isEqualTo("severity");
+        String id = publish("{\"eventType\": \"finding.created\", \"payload\": {\"title\": \"SQLi | login\", \"severity\": \"critical\"}}");
+
+        LoopbackReceiver.Received r = receiver.await(path("cef"), 1, WAIT).getFirst();
+        assertThat(r.bodyText()).startsWith("CEF:0|Acme|Scanner|2.4|finding.created|SQLi \\| login|10|");
+        assertThat(r.bodyText()).contains("externalId=" + id);
+        assertThat(r.header("content-type")).startsWith("text/plain");
+        new com.standardwebhooks.Webhook(secret(ep)).verify(r.bodyText(), r.headerLists());
+    }
+
+    @Test
+    void syslogFormat_sendsAnRfc5424Line_withTheEventInStructuredData() {
+        endpoint("syslog", "\"format\": {\"type\": \"syslog\", \"hostname\": \"scanner-1\", \"facility\": 13}");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"alerts\": 3, \"severity\": 9.5}}");
+
+        String line = receiver.await(path("syslog"), 1, WAIT).getFirst().bodyText();
+        // PRI = facility 13 * 8 + severity 2 (critical, from 9.5).
+        assertThat(line).startsWith("<106>1 ").contains(" scanner-1 herald - scan.finished [").contains("\"" + id + "\"");
+        assertThat(line).endsWith("{\"alerts\":3,\"severity\":9.5}");
+    }
+
+    @Test
+    void templateFormat_hostileValuesStayValidJson_withItsContentType() throws Exception {
+        JsonNode ep = endpoint("tpl", """
+                "format": {"type": "template", "contentType": "application/vnd.acme+json",
+                           "template": "{\\"text\\": \\"{{type}}: {{data.title}}\\", \\"raw\\": {{{data}}}}"}""");
+        String hostile = "quote \\\" brace }} {{x}} newline \\n backslash \\\\ end";
+        publish("{\"eventType\": \"finding.created\", \"payload\": {\"title\": \"" + hostile + "\"}}");
+
+        LoopbackReceiver.Received r = receiver.await(path("tpl"), 1, WAIT).getFirst();
+        JsonNode body = json(r.bodyText());
+        assertThat(body.get("text").asString()).isEqualTo("finding.created: quote \" brace }} {{x}} newline \n backslash \\ end");
+        assertThat(body.get("raw").get("title").asString()).isEqualTo("quote \" brace }} {{x}} newline \n backslash \\ end");
+        assertThat(r.header("content-type")).startsWith("application/vnd.acme+json");
+        new com.standardwebhooks.Webhook(secret(ep)).verify(r.bodyText(), r.headerLists());
+    }
+
+    @Test
+    void slackTeamsAndEnvelope_sendJsonShapedForTheirReceivers() {
+        endpoint("slack", "\"format\": \"slack\"");
+        endpoint("teams", "\"format\": \"teams\"");
+        endpoint("envelope", "\"format\": \"envelope\"");
+        String payload = "{ \"title\": \"Scan finished\", \"alerts\": 2, \"url\": \"https://scanner.example.com/s/1\" }";
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": " + payload + "}");
+
+        JsonNode slack = json(receiver.await(path("slack"), 1, WAIT).getFirst().bodyText());
+        JsonNode teams = json(receiver.await(path("teams"), 1, WAIT).getFirst().bodyText());
+        String envelope = receiver.await(path("envelope"), 1, WAIT).getFirst().bodyText();
+
+        assertThat(slack.get("blocks").get(0).get("type").asString()).isEqualTo("header");
+        assertThat(slack.toString()).contains("https://scanner.example.com/s/1");
+        assertThat(teams.get("type").asString()).isEqualTo("message");
+        assertThat(teams.get("attachments").get(0).get("contentType").asString()).isEqualTo("application/vnd.microsoft.card.adaptive");
+        assertThat(envelope).startsWith("{\"id\":\"" + id + "\",\"type\":\"scan.finished\",").endsWith("\"data\":" + payload + "}");
+    }
+
+    @Test
+    void format_badSpecs_refusedNamingTheMember_andNothingWritten() {
+        String url = "/api/v1/app/" + app + "/endpoint";
+        String base = "{\"url\": \"" + receiver.url(path("f")) + "\", ";
+        ApiAnswer unknown = call("POST", url, base + "\"format\": \"xml\"}");
+        ApiAnswer template = call("POST", url, base + "\"format\": {\"type\": \"template\", \"template\": \"{\\\"a\\\": {{data.x}\"}}");
+        ApiAnswer facility = call("POST", url, base + "\"format\": {\"type\": \"syslog\", \"facility\": 24}}");
+
+        assertThat(unknown.body.get("errors").get(0).get("field").asString()).isEqualTo("format");
+        assertThat(template.status).isEqualTo(422);
+        assertThat(template.body.get("errors").get(0).get("field").asString()).isEqualTo("format.template");
+        assertThat(template.body.get("detail").asString()).contains("line 1");
+        assertThat(facility.body.get("errors").get(0).get("field").asString()).isEqualTo("format.facility");
+        assertThat(herald.get(url).get("data").size()).isZero();
+    }
 }
