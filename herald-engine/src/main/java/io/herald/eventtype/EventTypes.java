@@ -47,6 +47,7 @@ public final class EventTypes {
                 if (!e.getKey().matches("[1-9][0-9]{0,8}")) {
                     throw new HeraldException.InvalidInput("schemas." + e.getKey(), "must be keyed by a version number such as \"1\"");
                 }
+                JsonSchemas.check("schemas." + e.getKey(), e.getValue());
             }
         }
         Validate.length("featureFlag", in.featureFlag(), 1, 256);
@@ -59,6 +60,30 @@ public final class EventTypes {
         }
         if (Boolean.TRUE.equals(in.enforceSchema()) && (schemas == null || schemas.isEmpty())) {
             throw new HeraldException.InvalidInput("enforceSchema", "needs a schema to enforce; set schemas too");
+        }
+        JsonNode latest = new EventType(in.name(), "", schemas, null, false, null, null, null, false).latestSchema();
+        if (example != null && latest != null) {
+            var failures = JsonSchemas.validate("example", latest, example);
+            if (!failures.isEmpty()) {
+                throw new HeraldException.InvalidInput("example", "does not match the newest schema", failures);
+            }
+        }
+    }
+
+    /**
+     * Refuses a payload of an event type that enforces its schema when it does not match the
+     * newest version; the failures name paths under {@code field}. Types that do not enforce, and
+     * unknown types, accept anything.
+     */
+    public static void checkPayload(Handle h, String eventType, String field, JsonNode payload) {
+        EventType t = find(h, eventType);
+        if (t == null || !t.enforceSchema() || t.latestSchema() == null) {
+            return;
+        }
+        var failures = JsonSchemas.validate(field, t.latestSchema(), payload);
+        if (!failures.isEmpty()) {
+            throw new HeraldException.InvalidInput(field, "does not match the schema of event type '" + eventType + "' ("
+                    + failures.size() + (failures.size() == 1 ? " failure" : " failures") + ")", failures);
         }
     }
 

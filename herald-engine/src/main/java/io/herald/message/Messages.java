@@ -93,8 +93,10 @@ public final class Messages {
                 && payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES)) {
             throw new HeraldException.InvalidInput(in.payloadField(), "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
         }
+        tools.jackson.databind.JsonNode tree;
         try {
-            if (!Json.read(payload).isObject()) {
+            tree = Json.read(payload);
+            if (!tree.isObject()) {
                 throw new HeraldException.InvalidInput(in.payloadField(), "must be a JSON object");
             }
         } catch (tools.jackson.core.JacksonException e) {
@@ -123,6 +125,7 @@ public final class Messages {
                 if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
                     throw duplicate(in.eventId());
                 }
+                EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
                 long now = clock.millis();
                 Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
                         in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),

@@ -444,4 +444,71 @@ abstract class DeliveryPolicyEndToEndTest {
         assertThat(facility.body.get("errors").get(0).get("field").asString()).isEqualTo("format.facility");
         assertThat(herald.get(url).get("data").size()).isZero();
     }
+
+    @Test
+    void enforcedSchema_badPayloadIs422ListingEveryFailingPath_andNothingIsWritten() {
+        String type = "finding.created." + app;
+        herald.post("/api/v1/event-type", """
+                {"name": "%s", "description": "A finding", "enforceSchema": true,
+                 "schemas": {"1": {"type": "object", "required": ["title", "severity"],
+                                   "properties": {"title": {"type": "string"},
+                                                  "severity": {"type": "integer", "maximum": 10},
+                                                  "hosts": {"type": "array", "items": {"type": "string", "format": "hostname"}}}}}}"""
+                .formatted(type), 201);
+        endpoint("schema", "");
+
+        ApiAnswer bad = call("POST", "/api/v1/app/" + app + "/msg",
+                "{\"eventType\": \"" + type + "\", \"payload\": {\"title\": 7, \"severity\": 12, \"hosts\": [\"ok.example\", \"bad host!\"]}}");
+        String good = publish("{\"eventType\": \"" + type + "\", \"payload\": {\"title\": \"XSS\", \"severity\": 6}}");
+
+        assertThat(bad.status).isEqualTo(422);
+        assertThat(bad.body.get("errors").findValuesAsString("field"))
+                .containsExactlyInAnyOrder("payload.title", "payload.severity", "payload.hosts[1]");
+        assertThat(herald.get("/api/v1/app/" + app + "/msg").get("data")).hasSize(1);
+        assertThat(herald.awaitAttempts(app, good, 1)).hasSize(1);
+    }
+
+    @Test
+    void eventType_invalidSchema_orExampleNotMatchingIt_refusedNamingThePlace() {
+        ApiAnswer badSchema = call("POST", "/api/v1/event-type",
+                "{\"name\": \"a." + app + "\", \"description\": \"d\", \"schemas\": {\"1\": {\"type\": \"objekt\"}}}");
+        ApiAnswer remote = call("POST", "/api/v1/event-type",
+                "{\"name\": \"b." + app + "\", \"description\": \"d\", \"schemas\": {\"1\": {\"$ref\": \"https://example.com/s.json\"}}}");
+        ApiAnswer badExample = call("POST", "/api/v1/event-type", "{\"name\": \"c." + app + "\", \"description\": \"d\", "
+                + "\"schemas\": {\"1\": {\"required\": [\"title\"]}}, \"example\": {\"severity\": 1}}");
+        ApiAnswer enforceNothing = call("POST", "/api/v1/event-type",
+                "{\"name\": \"d." + app + "\", \"description\": \"d\", \"enforceSchema\": true}");
+
+        assertThat(badSchema.status).isEqualTo(422);
+        assertThat(badSchema.body.get("errors").get(0).get("field").asString()).startsWith("schemas.1");
+        assertThat(remote.body.get("errors").get(0).get("field").asString()).isEqualTo("schemas.1.$ref");
+        assertThat(badExample.body.get("errors").get(0).get("field").asString()).isEqualTo("example");
+        assertThat(enforceNothing.body.get("errors").get(0).get("field").asString()).isEqualTo("enforceSchema");
+        JsonNode catalog = herald.get("/api/v1/event-type?include_archived=true&limit=250").get("data");
+        assertThat(catalog.findValuesAsString("name")).noneMatch(n -> n.endsWith("." + app));
+    }
+
+    @Test
+    void eventTypeCatalog_listsDescriptions_andWithContentSchemasAndExamples() {
+        herald.post("/api/v1/event-type", """
+                {"name": "scan.catalog.%s", "description": "A scan finished", "example": {"alerts": 1},
+                 "schemas": {"1": {"type": "object"}}}""".formatted(app), 201);
+
+        JsonNode plain = find(herald.get("/api/v1/event-type?limit=250").get("data"), "scan.catalog." + app);
+        JsonNode full = find(herald.get("/api/v1/event-type?limit=250&with_content=true").get("data"), "scan.catalog." + app);
+
+        assertThat(plain.get("description").asString()).isEqualTo("A scan finished");
+        assertThat(plain.get("schemas").isNull()).isTrue();
+        assertThat(full.get("schemas").get("1").get("type").asString()).isEqualTo("object");
+        assertThat(full.get("example").get("alerts").asInt()).isEqualTo(1);
+    }
+
+    private static JsonNode find(JsonNode list, String name) {
+        for (JsonNode n : list) {
+            if (n.get("name").asString().equals(name)) {
+                return n;
+            }
+        }
+        throw new AssertionError(name + " not in " + list);
+    }
 }
