@@ -3,22 +3,24 @@ package io.herald.endpoint;
 import io.herald.HeraldException;
 import io.herald.delivery.RetrySchedule;
 import io.herald.delivery.SignatureProfile;
+import io.herald.filter.PayloadFilter;
 import io.herald.format.Format;
 import java.time.Duration;
 import tools.jackson.databind.JsonNode;
 
 /**
- * How one endpoint is delivered to, beyond where: body format, signature profile, retry schedule and timeout.
+ * How one endpoint is delivered to, beyond where: body format, payload filter (a CEL expression),
+ * signature profile, retry schedule and timeout.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
  * when it is queued, so a change applies to deliveries queued after it.
  */
-public record DeliveryPolicy(Format format, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
-    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, SignatureProfile.DEFAULT, null, null);
+public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
+    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null);
     public static final int MIN_TIMEOUT_MS = 1_000;
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
-    public record In(JsonNode format, JsonNode signature, JsonNode retry, Integer timeoutMs) {
-        public static final In DEFAULTS = new In(null, null, null, null);
+    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
+        public static final In DEFAULTS = new In(null, null, null, null, null);
     }
 
     /** Checks {@code in}; {@code maxTimeout} is the longest timeout this server's lease can cover. */
@@ -31,7 +33,10 @@ public record DeliveryPolicy(Format format, SignatureProfile signature, RetrySch
                     + maxTimeout.toMillis() + (maxTimeout.toMillis() < 30_000
                     ? " (30000 needs HERALD_LEASE_SECONDS of at least 70)" : ""));
         }
-        return new DeliveryPolicy(Format.parse("format", in.format()), SignatureProfile.parse("signature", in.signature()),
+        if (in.filter() != null) {
+            PayloadFilter.compile("filter", in.filter());
+        }
+        return new DeliveryPolicy(Format.parse("format", in.format()), in.filter(), SignatureProfile.parse("signature", in.signature()),
                 RetrySchedule.parse("retry", in.retry()), in.timeoutMs());
     }
 }

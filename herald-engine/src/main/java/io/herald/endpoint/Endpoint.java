@@ -1,5 +1,6 @@
 package io.herald.endpoint;
 
+import io.herald.filter.PayloadFilter;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +25,11 @@ public record Endpoint(String id, String appId, String uid, String url, String d
         }
         // A global endpoint (no channels) receives everything; a scoped one only its channels.
         return channels == null || (messageChannels != null && messageChannels.stream().anyMatch(channels::contains));
+    }
+
+    /** True when the payload filter, if any, lets the message through; {@code subject} is made on first need. */
+    public boolean passesFilter(java.util.function.Supplier<PayloadFilter.Subject> subject) {
+        return policy.filter() == null || PayloadFilter.cached(policy.filter()).matches(subject.get());
     }
 
     static boolean typeMatches(String filter, String eventType) {

@@ -47,7 +47,7 @@ public final class Endpoints {
             readSet(rs.getString("filter_types")), readSet(rs.getString("channels")), rs.getBoolean("disabled"),
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
-            new DeliveryPolicy(Format.stored(rs.getString("format")), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
+            new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
                     Rows.intOrNull(rs, "timeout_ms")));
 
     private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
@@ -177,10 +177,10 @@ public final class Endpoints {
             h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, signature, retry, timeout_ms)
+                                          format, filter, signature, retry, timeout_ms)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :signature, :retry, :timeoutMs)""")
+                            :format, :filter, :signature, :retry, :timeoutMs)""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
                     .execute();
@@ -201,6 +201,7 @@ public final class Endpoints {
         m.put("headers", Json.write(in.headers() == null ? Map.of() : in.headers()));
         m.put("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()));
         m.put("format", policy.format().type().equals("json") ? null : Json.write(policy.format().spec()));
+        m.put("filter", policy.filter());
         m.put("signature", policy.signature().equals(SignatureProfile.DEFAULT) ? null : Json.write(policy.signature().spec()));
         m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
         m.put("timeoutMs", policy.timeoutMs());
@@ -261,7 +262,7 @@ public final class Endpoints {
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
-                           format = :format, signature = :signature, retry = :retry, timeout_ms = :timeoutMs
+                           format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
                     .bindMap(fields(in, policy))

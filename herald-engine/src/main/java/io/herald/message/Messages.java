@@ -10,6 +10,7 @@ import io.herald.delivery.Dispatcher;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
+import io.herald.filter.PayloadFilter;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -143,8 +144,12 @@ public final class Messages {
                 if (test) {
                     targets.add(Deliveries.Target.of(only, dispatcher.retryDelays()));
                 } else {
+                    // Built once, on the first endpoint with a filter, and shared by all of them.
+                    PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
+                    java.util.function.Supplier<PayloadFilter.Subject> lazy = () -> subject[0] != null ? subject[0]
+                            : (subject[0] = PayloadFilter.subject(m.eventType(), m.channels(), tree));
                     for (Endpoint ep : Endpoints.enabledOf(h, app.id())) {
-                        if (ep.subscribesTo(m.eventType(), m.channels())) {
+                        if (ep.subscribesTo(m.eventType(), m.channels()) && ep.passesFilter(lazy)) {
                             targets.add(Deliveries.Target.of(ep, dispatcher.retryDelays()));
                         }
                     }

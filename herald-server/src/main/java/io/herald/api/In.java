@@ -36,7 +36,7 @@ final class In {
         return new EndpointIn(str(n, "url"), str(n, "description"), str(n, "uid"), integer(n, "version"),
                 integer(n, "rateLimit"), stringSet(n, "filterTypes"), stringSet(n, "channels"), bool(n, "disabled"),
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
-                new DeliveryPolicy.In(node(n, "format"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs")));
+                new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs")));
     }
 
     /** A member left for the engine to check (its shape has alternatives); null when absent or null. */

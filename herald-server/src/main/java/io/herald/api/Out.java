@@ -71,6 +71,7 @@ final class Out {
         m.put("updatedAt", time(e.updatedAt()));
         // Herald's additions: the delivery policy.
         m.put("format", e.policy().format().spec());
+        m.put("filter", e.policy().filter());
         m.put("signature", e.policy().signature().spec());
         m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
         m.put("timeoutMs", e.policy().timeoutMs());
@@ -78,7 +79,7 @@ final class Out {
     }
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
-    static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "signature", "retry", "timeoutMs");
+    static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs");
 
     static Map<String, Object> message(Message msg, boolean withContent) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -511,4 +511,52 @@ abstract class DeliveryPolicyEndToEndTest {
         }
         throw new AssertionError(name + " not in " + list);
     }
+
+    private int deliveryRows(String msgId, String endpointId) {
+        return herald.server.herald().store().read(h -> h.createQuery(
+                        "SELECT count(*) FROM delivery WHERE message_id = :m AND endpoint_id = :e")
+                .bind("m", msgId).bind("e", endpointId).mapTo(Integer.class).one());
+    }
+
+    @Test
+    void filter_severityThreshold_andAlertsOrWarnings_onlyPassingMessagesAreQueued() {
+        JsonNode severe = endpoint("severe", "\"filter\": \"data.severity >= 3\"");
+        JsonNode noisy = endpoint("noisy", "\"filter\": \"data.alerts > 0 || data.warnings > 0\"");
+        JsonNode all = endpoint("all", "");
+
+        String low = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"severity\": 2, \"alerts\": 0, \"warnings\": 0}}");
+        String high = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"severity\": 3.5, \"warnings\": 1}}");
+        String bare = publish("{\"eventType\": \"scan.finished\", \"payload\": {\"note\": \"no severity, no counts\"}}");
+
+        receiver.await(path("all"), 3, WAIT);
+        receiver.await(path("severe"), 1, WAIT);
+        receiver.await(path("noisy"), 1, WAIT);
+        assertThat(receiver.received(path("severe"))).extracting(r -> r.header("webhook-id")).containsExactly(high);
+        assertThat(receiver.received(path("noisy"))).extracting(r -> r.header("webhook-id")).containsExactly(high);
+        for (String msg : java.util.List.of(low, bare)) {
+            assertThat(deliveryRows(msg, severe.get("id").asString())).as("filtered out: no delivery row").isZero();
+            assertThat(deliveryRows(msg, noisy.get("id").asString())).isZero();
+            assertThat(deliveryRows(msg, all.get("id").asString())).isEqualTo(1);
+        }
+        assertThat(severe.get("filter").asString()).isEqualTo("data.severity >= 3");
+    }
+
+    @Test
+    void filter_badExpression_refusedOnSaveWithItsPosition() {
+        String url = "/api/v1/app/" + app + "/endpoint";
+        String base = "{\"url\": \"" + receiver.url(path("f")) + "\", ";
+        ApiAnswer syntax = call("POST", url, base + "\"filter\": \"data.severity >= \"}");
+        ApiAnswer unknown = call("POST", url, base + "\"filter\": \"payload.severity > 1\"}");
+        ApiAnswer notBool = call("POST", url, base + "\"filter\": \"type + 'x'\"}");
+        JsonNode ok = endpoint("f", "\"filter\": \"has(data.alerts) && data.alerts > 0\"");
+        ApiAnswer patch = call("PATCH", url + "/" + ok.get("id").asString(), "{\"filter\": \"data.alerts >\"}");
+
+        for (ApiAnswer a : java.util.List.of(syntax, unknown, notBool, patch)) {
+            assertThat(a.status).isEqualTo(422);
+            assertThat(a.body.get("errors").get(0).get("field").asString()).isEqualTo("filter");
+        }
+        assertThat(syntax.body.get("detail").asString()).contains("line 1, column");
+        assertThat(herald.get(url + "/" + ok.get("id").asString()).get("filter").asString())
+                .as("the refused PATCH changed nothing").isEqualTo("has(data.alerts) && data.alerts > 0");
+    }
 }

@@ -1,0 +1,191 @@
+package io.herald.filter;
+
+import dev.cel.bundle.Cel;
+import dev.cel.bundle.CelFactory;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.CelIssue;
+import dev.cel.common.CelOptions;
+import dev.cel.common.CelValidationException;
+import dev.cel.common.types.ListType;
+import dev.cel.common.types.MapType;
+import dev.cel.common.types.SimpleType;
+import dev.cel.common.values.NullValue;
+import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelRuntime;
+import io.herald.HeraldException;
+import io.herald.Json;
+import java.math.BigInteger;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * An endpoint's payload filter: a CEL expression over {@code type} (the event type),
+ * {@code channels} (the message's channels, a list) and {@code data} (the payload, a map). It is
+ * checked when the endpoint is saved and evaluated at publish, before anything is queued.
+ *
+ * <p>JSON integers are CEL {@code int}s (a number beyond 64 bits becomes a {@code double}),
+ * decimals are {@code double}s, and the two compare with each other ({@code data.severity >= 2.5}
+ * with an integer severity). Any evaluation error, such as a field the payload does not have, a
+ * wrong type or an overflow, makes the filter false: it never fails a publish. Not guaranteed:
+ * that an expression whose error branch is hidden by short-circuiting ({@code true || data.x})
+ * would fail elsewhere; CEL's {@code ||} and {@code &&} absorb errors as the CEL spec says.
+ */
+public final class PayloadFilter {
+    public static final int MAX_LENGTH = 4096;
+    private static final int CACHE_SIZE = 1024;
+
+    private static final Cel CEL = CelFactory.standardCelBuilder()
+            .setOptions(CelOptions.current()
+                    .enableHeterogeneousNumericComparisons(true)
+                    // A filter runs on every publish: bound what one expression may cost.
+                    .comprehensionMaxIterations(10_000)
+                    .maxParseRecursionDepth(64)
+                    .maxParseExpressionNodeCount(1_000)
+                    .build())
+            .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
+            .addVar("type", SimpleType.STRING)
+            .addVar("channels", ListType.create(SimpleType.STRING))
+            .addVar("data", MapType.create(SimpleType.STRING, SimpleType.DYN))
+            .build();
+
+    private static final Map<String, PayloadFilter> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, PayloadFilter> eldest) {
+            return size() > CACHE_SIZE;
+        }
+    };
+
+    private final String expression;
+    private final CelRuntime.Program program;
+
+    private PayloadFilter(String expression, CelRuntime.Program program) {
+        this.expression = expression;
+        this.program = program;
+    }
+
+    /** Parses and type-checks; a bad expression is refused naming {@code field} with line and column. */
+    public static PayloadFilter compile(String field, String expression) {
+        if (expression == null || expression.isBlank()) {
+            throw new HeraldException.InvalidInput(field, "must be a CEL expression, or be omitted");
+        }
+        if (expression.length() > MAX_LENGTH) {
+            throw new HeraldException.InvalidInput(field, "must be at most " + MAX_LENGTH + " characters long");
+        }
+        CelAbstractSyntaxTree ast;
+        try {
+            ast = CEL.compile(expression).getAst();
+        } catch (CelValidationException e) {
+            throw new HeraldException.InvalidInput(field, describe(e));
+        }
+        var result = ast.getResultType();
+        if (!result.equals(SimpleType.BOOL) && !result.equals(SimpleType.DYN)) {
+            throw new HeraldException.InvalidInput(field, "must give true or false, but gives " + result.name());
+        }
+        try {
+            return new PayloadFilter(expression, CEL.createProgram(ast));
+        } catch (CelEvaluationException e) {
+            throw new HeraldException.InvalidInput(field, "cannot be evaluated: " + e.getMessage());
+        }
+    }
+
+    private static String describe(CelValidationException e) {
+        List<String> parts = new ArrayList<>();
+        for (CelIssue issue : e.getErrors()) {
+            var at = issue.getSourceLocation();
+            parts.add("line " + at.getLine() + ", column " + (at.getColumn() + 1) + ": " + issue.getMessage());
+        }
+        return parts.isEmpty() ? e.getMessage() : String.join("; ", parts);
+    }
+
+    /** {@link #compile} through a bounded cache; for expressions that were checked when saved. */
+    public static PayloadFilter cached(String expression) {
+        synchronized (CACHE) {
+            PayloadFilter f = CACHE.get(expression);
+            if (f != null) {
+                return f;
+            }
+        }
+        PayloadFilter f;
+        try {
+            f = compile("filter", expression);
+        } catch (HeraldException.InvalidInput e) {
+            throw new IllegalStateException("a stored filter no longer compiles: " + e.getMessage(), e);
+        }
+        synchronized (CACHE) {
+            CACHE.put(expression, f);
+        }
+        return f;
+    }
+
+    public String expression() {
+        return expression;
+    }
+
+    /** True when the message passes; any evaluation error is false. */
+    public boolean matches(Subject subject) {
+        try {
+            return Boolean.TRUE.equals(program.eval(subject.variables));
+        } catch (CelEvaluationException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** The event as the filters see it: built once per published message, shared by every filter. */
+    public static Subject subject(String type, Set<String> channels, JsonNode payload) {
+        Map<String, Object> vars = new HashMap<>();
+        vars.put("type", type);
+        vars.put("channels", channels == null ? List.of() : List.copyOf(new TreeSet<>(channels)));
+        vars.put("data", toCel(payload));
+        return new Subject(Map.copyOf(vars));
+    }
+
+    /** As {@link #subject(String, Set, JsonNode)}, from the payload's JSON text. */
+    public static Subject subject(String type, Set<String> channels, String payloadJson) {
+        return subject(type, channels, Json.read(payloadJson));
+    }
+
+    /** The variables one message gives its filters. */
+    public static final class Subject {
+        private final Map<String, Object> variables;
+
+        private Subject(Map<String, Object> variables) {
+            this.variables = variables;
+        }
+    }
+
+    static Object toCel(JsonNode n) {
+        if (n.isObject()) {
+            Map<String, Object> m = new HashMap<>();
+            for (Map.Entry<String, JsonNode> e : n.properties()) {
+                m.put(e.getKey(), toCel(e.getValue()));
+            }
+            return m;
+        }
+        if (n.isArray()) {
+            List<Object> l = new ArrayList<>(n.size());
+            n.forEach(v -> l.add(toCel(v)));
+            return l;
+        }
+        if (n.isIntegralNumber()) {
+            BigInteger big = n.bigIntegerValue();
+            return big.bitLength() < 64 ? (Object) big.longValue() : (Object) big.doubleValue();
+        }
+        if (n.isNumber()) {
+            return n.doubleValue();
+        }
+        if (n.isBoolean()) {
+            return n.booleanValue();
+        }
+        if (n.isString()) {
+            return n.asString();
+        }
+        return NullValue.NULL_VALUE;
+    }
+}
