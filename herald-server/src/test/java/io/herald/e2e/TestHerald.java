@@ -37,8 +37,9 @@ public final class TestHerald implements AutoCloseable {
         }
         all.putAll(env);
         ServerConfig config = ServerConfig.fromEnv(all);
-        // A 24 s lease lets endpoints ask for timeouts up to 7 s (twice timeout + margin must fit).
-        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(24), Duration.ZERO,
+        // A 70 s lease lets endpoints ask for the full 30 s timeout, as in production (twice
+        // timeout + margin must fit). Nothing here waits for a lease to expire.
+        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70), Duration.ZERO,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
                 Duration.ofSeconds(2));
         EngineConfig engine = config.engineConfig().withDispatcher(d);
