@@ -141,13 +141,7 @@ record CefFormat(String vendor, String product, String version, String severityF
         ObjectNode spec = Specs.node(type())
                 .put("vendor", vendor).put("product", product).put("version", version)
                 .put("severityField", severityField);
-        if (titleField != null) {
-            spec.put("titleField", titleField);
-        }
-        if (linkField != null) {
-            spec.put("linkField", linkField);
-        }
-        return spec;
+        return Specs.withFieldChoices(spec, titleField, linkField);
     }
 
     @Override

@@ -139,13 +139,7 @@ record SlackFormat(String titleField, String linkField) implements Format {
     @Override
     public JsonNode spec() {
         ObjectNode spec = Specs.node(type());
-        if (titleField != null) {
-            spec.put("titleField", titleField);
-        }
-        if (linkField != null) {
-            spec.put("linkField", linkField);
-        }
-        return spec;
+        return Specs.withFieldChoices(spec, titleField, linkField);
     }
 
     @Override

@@ -48,4 +48,15 @@ final class Specs {
     static ObjectNode node(String type) {
         return Json.MAPPER.createObjectNode().put("type", type);
     }
+
+    /** Adds the optional {@code titleField} and {@code linkField} members that are set. */
+    static ObjectNode withFieldChoices(ObjectNode spec, String titleField, String linkField) {
+        if (titleField != null) {
+            spec.put("titleField", titleField);
+        }
+        if (linkField != null) {
+            spec.put("linkField", linkField);
+        }
+        return spec;
+    }
 }
