@@ -8,12 +8,12 @@ import com.networknt.schema.SchemaRegistry;
 import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.path.PathType;
+import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.HeraldException.InvalidInput.Detail;
 import io.herald.Json;
 import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
@@ -43,12 +43,7 @@ public final class JsonSchemas {
                     .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true)
                             .pathType(PathType.LEGACY).build()));
 
-    private static final Map<String, Schema> COMPILED = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Schema> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    private static final BoundedCache<Schema> COMPILED = new BoundedCache<>(CACHE_SIZE);
 
     private JsonSchemas() {}
 
@@ -120,17 +115,6 @@ public final class JsonSchemas {
     }
 
     private static Schema compiled(JsonNode schema) {
-        String key = Json.write(schema);
-        synchronized (COMPILED) {
-            Schema s = COMPILED.get(key);
-            if (s != null) {
-                return s;
-            }
-        }
-        Schema s = REGISTRY.getSchema(SchemaLocation.of("urn:herald:schema"), schema);
-        synchronized (COMPILED) {
-            COMPILED.put(key, s);
-        }
-        return s;
+        return COMPILED.get(Json.write(schema), text -> REGISTRY.getSchema(SchemaLocation.of("urn:herald:schema"), schema));
     }
 }

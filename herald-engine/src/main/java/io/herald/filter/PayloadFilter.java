@@ -13,12 +13,12 @@ import dev.cel.common.values.NullValue;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
+import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.Json;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,12 +55,7 @@ public final class PayloadFilter {
             .addVar("data", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .build();
 
-    private static final Map<String, PayloadFilter> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, PayloadFilter> eldest) {
-            return size() > CACHE_SIZE;
-        }
-    };
+    private static final BoundedCache<PayloadFilter> CACHE = new BoundedCache<>(CACHE_SIZE);
 
     private final String expression;
     private final CelRuntime.Program program;
@@ -106,22 +101,13 @@ public final class PayloadFilter {
 
     /** {@link #compile} through a bounded cache; for expressions that were checked when saved. */
     public static PayloadFilter cached(String expression) {
-        synchronized (CACHE) {
-            PayloadFilter f = CACHE.get(expression);
-            if (f != null) {
-                return f;
+        return CACHE.get(expression, e -> {
+            try {
+                return compile("filter", e);
+            } catch (HeraldException.InvalidInput invalid) {
+                throw new IllegalStateException("a stored filter no longer compiles: " + invalid.getMessage(), invalid);
             }
-        }
-        PayloadFilter f;
-        try {
-            f = compile("filter", expression);
-        } catch (HeraldException.InvalidInput e) {
-            throw new IllegalStateException("a stored filter no longer compiles: " + e.getMessage(), e);
-        }
-        synchronized (CACHE) {
-            CACHE.put(expression, f);
-        }
-        return f;
+        });
     }
 
     public String expression() {

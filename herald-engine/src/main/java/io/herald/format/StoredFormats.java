@@ -1,9 +1,8 @@
 package io.herald.format;
 
+import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.Json;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -17,13 +16,7 @@ final class StoredFormats {
      */
     static final int CAPACITY = 256;
 
-    // Access-ordered: the least recently used spec is dropped first.
-    private static final Map<String, Format> CACHE = new LinkedHashMap<>(64, 0.75f, true) {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Format> eldest) {
-            return size() > CAPACITY;
-        }
-    };
+    private static final BoundedCache<Format> CACHE = new BoundedCache<>(CAPACITY);
 
     private StoredFormats() {}
 
@@ -31,19 +24,7 @@ final class StoredFormats {
         if (specJson == null) {
             return Format.JSON;
         }
-        synchronized (CACHE) {
-            Format cached = CACHE.get(specJson);
-            if (cached != null) {
-                return cached;
-            }
-        }
-        // Parsed outside the lock: two threads may parse the same text at once; both results are
-        // equal and the first one stored wins.
-        Format parsed = parse(specJson);
-        synchronized (CACHE) {
-            Format raced = CACHE.putIfAbsent(specJson, parsed);
-            return raced != null ? raced : parsed;
-        }
+        return CACHE.get(specJson, StoredFormats::parse);
     }
 
     private static Format parse(String specJson) {
@@ -55,8 +36,6 @@ final class StoredFormats {
     }
 
     static int size() {
-        synchronized (CACHE) {
-            return CACHE.size();
-        }
+        return CACHE.size();
     }
 }
