@@ -39,7 +39,6 @@ record CefFormat(String vendor, String product, String version, String severityF
     static final String DEFAULT_VENDOR = "Herald";
     static final String DEFAULT_PRODUCT = "Herald";
     static final String DEFAULT_VERSION = "1";
-    static final String DEFAULT_SEVERITY_FIELD = "severity";
     static final int NAME_MAX = 512;
     static final int SIGNATURE_ID_MAX = 1023;
     static final int STRING_MAX = 1023;
@@ -49,9 +48,8 @@ record CefFormat(String vendor, String product, String version, String severityF
                 spec.label("vendor", DEFAULT_VENDOR, 63),
                 spec.label("product", DEFAULT_PRODUCT, 63),
                 spec.label("version", DEFAULT_VERSION, 31),
-                spec.memberName("severityField").orElse(DEFAULT_SEVERITY_FIELD),
-                spec.memberName("titleField").orElse(null),
-                spec.memberName("linkField").orElse(null));
+                spec.severityField(),
+                spec.titleField(), spec.linkField());
     }
 
     @Override
@@ -81,9 +79,7 @@ record CefFormat(String vendor, String product, String version, String severityF
         if (event.eventId() != null) {
             ext.add("cs1Label", "eventId").add("cs1", event.eventId());
         }
-        if (event.channels() != null && !event.channels().isEmpty()) {
-            ext.add("cs2Label", "channels").add("cs2", String.join(",", event.channels()));
-        }
+        event.channelList().ifPresent(c -> ext.add("cs2Label", "channels").add("cs2", c));
         ext.add("cs3Label", "payload").add("cs3", payload.compact());
         return Rendered.utf8(line.toString(), "text/plain; charset=utf-8");
     }

@@ -19,4 +19,9 @@ public record Event(String id, String type, Instant timestamp, String eventId, S
         Objects.requireNonNull(payload, "payload");
         channels = channels == null ? null : Collections.unmodifiableSortedSet(new TreeSet<>(channels));
     }
+
+    /** The channels joined with commas, as CEF and syslog carry them; empty when there are none. */
+    java.util.Optional<String> channelList() {
+        return channels == null || channels.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(String.join(",", channels));
+    }
 }

@@ -37,7 +37,7 @@ final class Payload {
     record Member(String name, String text) {}
 
     /** What a message shows prominently, and the scalar members it has not shown that way. */
-    record Summary(Optional<Member> title, Optional<Member> description, Optional<Member> link, List<Member> others) {}
+    record Summary(Optional<Member> title, Optional<Member> description, Optional<Member> link) {}
 
     private final JsonNode root;
 
@@ -71,11 +71,16 @@ final class Payload {
         Optional<Member> title = title(Optional.ofNullable(titleField));
         Optional<Member> description = description(title);
         Optional<Member> link = link(Optional.ofNullable(linkField)).filter(l -> l.text().length() <= linkMax);
+        return new Summary(title, description, link);
+    }
+
+    /** The scalar members a summary did not pick, in payload order: the key fields of a card. */
+    List<Member> others(Summary summary) {
         Set<String> shown = new HashSet<>();
-        title.ifPresent(m -> shown.add(m.name()));
-        description.ifPresent(m -> shown.add(m.name()));
-        link.ifPresent(m -> shown.add(m.name()));
-        return new Summary(title, description, link, scalars(shown));
+        summary.title().ifPresent(m -> shown.add(m.name()));
+        summary.description().ifPresent(m -> shown.add(m.name()));
+        summary.link().ifPresent(m -> shown.add(m.name()));
+        return scalars(shown);
     }
 
     private Optional<Member> title(Optional<String> titleField) {

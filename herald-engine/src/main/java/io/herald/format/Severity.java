@@ -49,7 +49,6 @@ record Severity(int cef, int syslog) {
             Map.entry("very high", CRITICAL), Map.entry("veryhigh", CRITICAL), Map.entry("fatal", CRITICAL),
             Map.entry("emergency", CRITICAL), Map.entry("alert", CRITICAL), Map.entry("blocker", CRITICAL));
 
-    private static final BigDecimal TEN = BigDecimal.TEN;
 
     static Severity of(Payload payload, String member) {
         return payload.member(member).map(Severity::of).orElse(UNKNOWN);
@@ -78,7 +77,7 @@ record Severity(int cef, int syslog) {
     }
 
     static Severity ofNumber(BigDecimal n) {
-        BigDecimal clamped = n.max(BigDecimal.ZERO).min(TEN);
+        BigDecimal clamped = n.max(BigDecimal.ZERO).min(BigDecimal.TEN);
         int cef = clamped.setScale(0, RoundingMode.HALF_UP).intValueExact();
         int syslog;
         if (clamped.signum() == 0) {

@@ -23,8 +23,8 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * See {@link Payload} for how title, description and link are chosen; {@code titleField} and
  * {@code linkField} name members to prefer. Text is cut, with an ellipsis, to Slack's documented
- * limits: header 150 characters, section text 3000, at most 10 fields of 2000 each, button text
- * 75, button URL 3000 (a longer link gets no button). Members beyond ten are counted in the context
+ * limits: header 150 characters, section text 3000, at most 10 fields of 2000 each, button URL
+ * 3000 (a longer link gets no button). Members beyond ten are counted in the context
  * line. {@code &}, {@code <} and {@code >} are escaped in mrkdwn text as Slack asks; other mrkdwn
  * marks ({@code *}, {@code _}, {@code ~}, backticks) in payload values are not neutralized, as
  * Slack offers no way to.
@@ -34,7 +34,6 @@ record SlackFormat(String titleField, String linkField) implements Format {
     static final int SECTION_TEXT_MAX = 3000;
     static final int FIELDS_MAX = 10;
     static final int FIELD_TEXT_MAX = 2000;
-    static final int BUTTON_TEXT_MAX = 75;
     static final int URL_MAX = 3000;
     /** Slack truncates a message's top-level text at 40,000; a notification line needs far less. */
     static final int FALLBACK_TEXT_MAX = 3000;
@@ -43,7 +42,7 @@ record SlackFormat(String titleField, String linkField) implements Format {
     private static final int FIELD_NAME_MAX = 200;
 
     static SlackFormat parse(SpecReader spec) {
-        return new SlackFormat(spec.memberName("titleField").orElse(null), spec.memberName("linkField").orElse(null));
+        return new SlackFormat(spec.titleField(), spec.linkField());
     }
 
     @Override
@@ -52,7 +51,7 @@ record SlackFormat(String titleField, String linkField) implements Format {
         Payload.Summary summary = payload.summary(titleField, linkField, URL_MAX);
         Optional<Payload.Member> title = summary.title();
         Optional<Payload.Member> description = summary.description();
-        List<Payload.Member> fields = summary.others();
+        List<Payload.Member> fields = payload.others(summary);
 
         String headline = Text.controlsToSpaces(
                 title.map(t -> event.type() + ": " + t.text().strip()).orElse(event.type())).strip();

@@ -68,9 +68,7 @@ final class SpecReader {
     /** A short human-readable label: 1 to {@code max} characters, no control characters. */
     String label(String member, String defaultValue, int max) {
         String v = optionalString(member).orElse(defaultValue);
-        if (v.isEmpty() || v.length() > max) {
-            throw invalid(member, "must be 1 to " + max + " characters long");
-        }
+        io.herald.Validate.length(field(member), v, 1, max);
         if (v.chars().anyMatch(Character::isISOControl)) {
             throw invalid(member, "must not contain control characters such as newlines");
         }
@@ -84,6 +82,21 @@ final class SpecReader {
             throw invalid(member, "must name a payload member: 1 to " + MAX_MEMBER_NAME + " characters");
         }
         return v;
+    }
+
+    /** {@code titleField}: the payload member Slack, Teams and CEF take the title from first; null when absent. */
+    String titleField() {
+        return memberName("titleField").orElse(null);
+    }
+
+    /** {@code linkField}: the payload member Slack, Teams and CEF take the link from first; null when absent. */
+    String linkField() {
+        return memberName("linkField").orElse(null);
+    }
+
+    /** {@code severityField}: where CEF and syslog read the severity, {@code severity} by default. */
+    String severityField() {
+        return memberName("severityField").orElse("severity");
     }
 
     int integer(String member, int defaultValue, int min, int max) {

@@ -43,7 +43,6 @@ record SyslogFormat(int facility, String hostname, String appName, String enterp
     static final String DEFAULT_HOSTNAME = "-";
     static final String DEFAULT_APP_NAME = "herald";
     static final String DEFAULT_ENTERPRISE_ID = "32473";
-    static final String DEFAULT_SEVERITY_FIELD = "severity";
     static final String SD_NAME = "herald";
     static final int MSGID_MAX = 32;
     /** An SD-NAME is at most 32 characters; "herald@" takes 7 of them. */
@@ -68,7 +67,7 @@ record SyslogFormat(int facility, String hostname, String appName, String enterp
             throw spec.invalid("enterpriseId", "must be an IANA private enterprise number such as 32473 or "
                     + "\"32473.1\", at most " + ENTERPRISE_ID_MAX + " characters");
         }
-        String severityField = spec.memberName("severityField").orElse(DEFAULT_SEVERITY_FIELD);
+        String severityField = spec.severityField();
         return new SyslogFormat(facility, hostname, appName, enterpriseId, severityField);
     }
 
@@ -96,9 +95,7 @@ record SyslogFormat(int facility, String hostname, String appName, String enterp
         if (event.eventId() != null) {
             param(line, "eventId", event.eventId());
         }
-        if (event.channels() != null && !event.channels().isEmpty()) {
-            param(line, "channels", String.join(",", event.channels()));
-        }
+        event.channelList().ifPresent(c -> param(line, "channels", c));
         line.append("] ").append(ASCII_JSON.writeValueAsString(payload.root()));
         return Rendered.utf8(line.toString(), "text/plain; charset=utf-8");
     }

@@ -37,7 +37,7 @@ record TeamsFormat(String titleField, String linkField) implements Format {
     static final int URL_MAX = 1000;
 
     static TeamsFormat parse(SpecReader spec) {
-        return new TeamsFormat(spec.memberName("titleField").orElse(null), spec.memberName("linkField").orElse(null));
+        return new TeamsFormat(spec.titleField(), spec.linkField());
     }
 
     @Override
@@ -46,7 +46,7 @@ record TeamsFormat(String titleField, String linkField) implements Format {
         Payload.Summary summary = payload.summary(titleField, linkField, URL_MAX);
         Optional<Payload.Member> title = summary.title();
         Optional<Payload.Member> description = summary.description();
-        List<Payload.Member> facts = summary.others();
+        List<Payload.Member> facts = payload.others(summary);
 
         ObjectNode card = Json.MAPPER.createObjectNode();
         card.put("$schema", "http://adaptivecards.io/schemas/adaptive-card.json");

@@ -97,36 +97,9 @@ final class TemplateFormat implements Format {
         context.put("timestamp", Text.iso(event.timestamp()));
         context.put("eventId", event.eventId());
         context.put("channels", event.channels() == null ? List.of() : List.copyOf(event.channels()));
-        context.put("data", plain(Json.read(event.payload())));
+        // Read straight into maps, lists, strings, numbers, booleans and nulls.
+        context.put("data", Json.MAPPER.readValue(event.payload(), Object.class));
         return Rendered.utf8(compiled.execute(context), contentType);
-    }
-
-    /** The payload as maps, lists, strings, numbers, booleans and nulls. */
-    static Object plain(JsonNode node) {
-        if (node.isObject()) {
-            Map<String, Object> map = new LinkedHashMap<>();
-            for (Map.Entry<String, JsonNode> e : node.properties()) {
-                map.put(e.getKey(), plain(e.getValue()));
-            }
-            return map;
-        }
-        if (node.isArray()) {
-            List<Object> list = new ArrayList<>(node.size());
-            for (JsonNode item : node) {
-                list.add(plain(item));
-            }
-            return list;
-        }
-        if (node.isString()) {
-            return node.stringValue();
-        }
-        if (node.isNumber()) {
-            return node.numberValue();
-        }
-        if (node.isBoolean()) {
-            return node.booleanValue();
-        }
-        return null;
     }
 
     static String format(Object value) {
