@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.Json;
 import java.time.Duration;
@@ -18,6 +19,7 @@ public record RetrySchedule(Integer retryCount, List<Long> scheduleSeconds) {
     public static final int MAX_RETRY_COUNT = 10;
     public static final int MAX_SCHEDULE_LENGTH = 20;
     public static final long MAX_DELAY_SECONDS = 7 * 24 * 3600;
+    private static final BoundedCache<RetrySchedule> STORED = new BoundedCache<>(256);
 
     /** Reads {@code {"retryCount": n}} or {@code {"schedule": [s, …]}}; null means the server's schedule. */
     public static RetrySchedule parse(String field, JsonNode spec) {
@@ -61,8 +63,9 @@ public record RetrySchedule(Integer retryCount, List<Long> scheduleSeconds) {
         return new RetrySchedule(null, List.copyOf(delays));
     }
 
+    /** The stored form, read back without checks; read on every row, so cached. */
     public static RetrySchedule stored(String json) {
-        return json == null ? null : Json.read(json, RetrySchedule.class);
+        return json == null ? null : STORED.get(json, text -> Json.read(text, RetrySchedule.class));
     }
 
     public Map<String, Object> spec() {

@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.Json;
 import io.herald.Validate;
@@ -37,14 +38,19 @@ public record SignatureProfile(String type, String header, String prefix, String
     public static final String SVIX = "svix";
     public static final String HEX = "hmac-sha256-hex";
     public static final SignatureProfile DEFAULT = new SignatureProfile(STANDARD, null, null, null, null, null);
+    public static final SignatureProfile SVIX_HEADERS = new SignatureProfile(SVIX, null, null, null, null, null);
 
     private static final String DEFAULT_HEX_HEADER = "X-Webhook-Signature";
     private static final String DEFAULT_HEX_PREFIX = "sha256=";
     private static final Set<String> TIMESTAMP_FORMATS = Set.of("unix", "iso8601");
-    /** Names a profile may not take: the transport's own, and the body's type, which the format sets. */
-    private static final Set<String> TRANSPORT_HEADERS = Set.of(
+    /**
+     * Headers of the transport, and the body's type (the format sets it): neither a profile nor a
+     * custom header may set them.
+     */
+    public static final Set<String> TRANSPORT_HEADERS = Set.of(
             "host", "content-length", "content-type", "transfer-encoding", "connection", "keep-alive", "upgrade", "te",
-            "trailer", "proxy-authorization", "proxy-connection", "expect", "user-agent");
+            "trailer", "proxy-authorization", "proxy-connection", "expect");
+    private static final BoundedCache<SignatureProfile> STORED = new BoundedCache<>(256);
 
     /**
      * Reads a profile from the API: a name ({@code "svix"}) or an object with {@code type} and, for
@@ -109,7 +115,7 @@ public record SignatureProfile(String type, String header, String prefix, String
     private static SignatureProfile named(String field, String name) {
         return switch (name) {
             case STANDARD -> DEFAULT;
-            case SVIX -> new SignatureProfile(SVIX, null, null, null, null, null);
+            case SVIX -> SVIX_HEADERS;
             case HEX -> new SignatureProfile(HEX, DEFAULT_HEX_HEADER, DEFAULT_HEX_PREFIX, null, null, null);
             default -> throw new HeraldException.InvalidInput(field, "must be standard, svix or hmac-sha256-hex");
         };
@@ -135,14 +141,16 @@ public record SignatureProfile(String type, String header, String prefix, String
             return;
         }
         Validate.headerName(field, name);
-        if (TRANSPORT_HEADERS.contains(name.toLowerCase(Locale.ROOT))) {
+        String lower = name.toLowerCase(Locale.ROOT);
+        // A profile may not take User-Agent either; a custom header may override it.
+        if (TRANSPORT_HEADERS.contains(lower) || lower.equals("user-agent")) {
             throw new HeraldException.InvalidInput(field, "names a header HTTP or Herald itself sets");
         }
     }
 
-    /** The stored form, read back without checks (it was checked when saved). */
+    /** The stored form, read back without checks (it was checked when saved); read on every row, so cached. */
     public static SignatureProfile stored(String json) {
-        return json == null ? DEFAULT : Json.read(json, SignatureProfile.class);
+        return json == null ? DEFAULT : STORED.get(json, text -> Json.read(text, SignatureProfile.class));
     }
 
     /** What the API shows and what is stored: only the members that apply. */

@@ -14,9 +14,4 @@ public record EndpointIn(String url, String description, String uid, Integer ver
                       Map<String, String> headers, Map<String, String> metadata, String secret) {
         this(url, description, uid, version, rateLimit, filterTypes, channels, disabled, headers, metadata, secret, null);
     }
-
-    public EndpointIn withHeaders(Map<String, String> h) {
-        return new EndpointIn(url, description, uid, version, rateLimit, filterTypes, channels, disabled, h, metadata,
-                secret, policy);
-    }
 }

@@ -8,10 +8,6 @@ import tools.jackson.databind.JsonNode;
  */
 public record EventTypeIn(String name, String description, JsonNode schemas, String featureFlag, Boolean archived,
                           JsonNode example, Boolean enforceSchema) {
-    public EventTypeIn(String name, String description, JsonNode schemas, String featureFlag, Boolean archived) {
-        this(name, description, schemas, featureFlag, archived, null, null);
-    }
-
     EventTypeIn named(String n) {
         return new EventTypeIn(n, description, schemas, featureFlag, archived, example, enforceSchema);
     }

@@ -15,7 +15,6 @@ import dev.cel.runtime.CelEvaluationException;
 import dev.cel.runtime.CelRuntime;
 import io.herald.BoundedCache;
 import io.herald.HeraldException;
-import io.herald.Json;
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -57,11 +56,9 @@ public final class PayloadFilter {
 
     private static final BoundedCache<PayloadFilter> CACHE = new BoundedCache<>(CACHE_SIZE);
 
-    private final String expression;
     private final CelRuntime.Program program;
 
-    private PayloadFilter(String expression, CelRuntime.Program program) {
-        this.expression = expression;
+    private PayloadFilter(CelRuntime.Program program) {
         this.program = program;
     }
 
@@ -84,7 +81,7 @@ public final class PayloadFilter {
             throw new HeraldException.InvalidInput(field, "must give true or false, but gives " + result.name());
         }
         try {
-            return new PayloadFilter(expression, CEL.createProgram(ast));
+            return new PayloadFilter(CEL.createProgram(ast));
         } catch (CelEvaluationException e) {
             throw new HeraldException.InvalidInput(field, "cannot be evaluated: " + e.getMessage());
         }
@@ -110,10 +107,6 @@ public final class PayloadFilter {
         });
     }
 
-    public String expression() {
-        return expression;
-    }
-
     /** True when the message passes; any evaluation error is false. */
     public boolean matches(Subject subject) {
         try {
@@ -130,11 +123,6 @@ public final class PayloadFilter {
         vars.put("channels", channels == null ? List.of() : List.copyOf(new TreeSet<>(channels)));
         vars.put("data", toCel(payload));
         return new Subject(Map.copyOf(vars));
-    }
-
-    /** As {@link #subject(String, Set, JsonNode)}, from the payload's JSON text. */
-    public static Subject subject(String type, Set<String> channels, String payloadJson) {
-        return subject(type, channels, Json.read(payloadJson));
     }
 
     /** The variables one message gives its filters. */
