@@ -23,6 +23,7 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     public static final int DEFAULT_PER_ENDPOINT = 16;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
+    public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration MAX_ENDPOINT_TIMEOUT = Duration.ofSeconds(30);
     /** A lease must outlast the attempt by this much, or the attempt is not started. */
     static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
@@ -31,12 +32,13 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
             DEFAULT_MAX_IN_MEMORY, DEFAULT_PER_ENDPOINT, DEFAULT_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);
 
     public DispatcherSettings {
-        if (timeout.compareTo(Duration.ofSeconds(1)) < 0 || timeout.compareTo(Duration.ofSeconds(30)) > 0) {
-            throw new IllegalArgumentException("timeout must be between 1 s and 30 s, got " + timeout);
+        if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_ENDPOINT_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("timeout must be between " + MIN_TIMEOUT.toSeconds() + " s and "
+                    + MAX_ENDPOINT_TIMEOUT.toSeconds() + " s, got " + timeout);
         }
-        if (lease.compareTo(timeout.plus(LEASE_MARGIN).multipliedBy(2)) < 0) {
+        if (lease.compareTo(leaseCovering(timeout)) < 0) {
             throw new IllegalArgumentException("lease (" + lease + ") must be at least twice timeout + "
-                    + LEASE_MARGIN.toSeconds() + " s (" + timeout.plus(LEASE_MARGIN).multipliedBy(2) + ")");
+                    + LEASE_MARGIN.toSeconds() + " s (" + leaseCovering(timeout) + ")");
         }
         if (pollInterval.isNegative()) {
             throw new IllegalArgumentException("pollInterval must not be negative");
@@ -47,9 +49,14 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     }
 
     /**
-     * The longest timeout an endpoint may ask for: 30 s, or less when the lease is too short to
-     * cover it (an attempt only starts with twice its timeout plus a margin of lease left).
+     * The shortest lease that covers attempts of {@code timeout}: twice the timeout plus the margin,
+     * so that an attempt claimed late in a poll still starts with its timeout plus the margin left.
      */
+    public static Duration leaseCovering(Duration timeout) {
+        return timeout.plus(LEASE_MARGIN).multipliedBy(2);
+    }
+
+    /** The longest timeout an endpoint may ask for: 30 s, or less when the lease cannot cover it. */
     public Duration maxEndpointTimeout() {
         Duration covered = lease.dividedBy(2).minus(LEASE_MARGIN);
         return covered.compareTo(MAX_ENDPOINT_TIMEOUT) < 0 ? covered : MAX_ENDPOINT_TIMEOUT;

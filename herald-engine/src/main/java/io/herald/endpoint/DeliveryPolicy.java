@@ -1,6 +1,7 @@
 package io.herald.endpoint;
 
 import io.herald.HeraldException;
+import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetrySchedule;
 import io.herald.delivery.SignatureProfile;
 import io.herald.filter.PayloadFilter;
@@ -16,22 +17,28 @@ import tools.jackson.databind.JsonNode;
  */
 public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
     public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null);
-    public static final int MIN_TIMEOUT_MS = 1_000;
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
-    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
-        public static final In DEFAULTS = new In(null, null, null, null, null);
-    }
+    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {}
 
-    /** Checks {@code in}; {@code maxTimeout} is the longest timeout this server's lease can cover. */
-    static DeliveryPolicy parse(In in, Duration maxTimeout) {
+    /**
+     * Checks {@code in}. {@code maxTimeout} is the longest timeout this server's lease can cover; it
+     * bounds a timeout being set, not {@code keptTimeoutMs}, the one the endpoint already has (saved
+     * under a longer lease, it is clamped when sent, and must not block unrelated changes).
+     */
+    static DeliveryPolicy parse(In in, Duration maxTimeout, Integer keptTimeoutMs) {
         if (in == null) {
             return DEFAULT;
         }
-        if (in.timeoutMs() != null && (in.timeoutMs() < MIN_TIMEOUT_MS || in.timeoutMs() > maxTimeout.toMillis())) {
-            throw new HeraldException.InvalidInput("timeoutMs", "must be between " + MIN_TIMEOUT_MS + " and "
-                    + maxTimeout.toMillis() + (maxTimeout.toMillis() < 30_000
-                    ? " (30000 needs HERALD_LEASE_SECONDS of at least 70)" : ""));
+        Integer t = in.timeoutMs();
+        if (t != null) {
+            long max = t.equals(keptTimeoutMs) ? DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis() : maxTimeout.toMillis();
+            if (t < DispatcherSettings.MIN_TIMEOUT.toMillis() || t > max) {
+                throw new HeraldException.InvalidInput("timeoutMs", "must be between " + DispatcherSettings.MIN_TIMEOUT.toMillis()
+                        + " and " + max + (max < DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis()
+                        ? " (" + DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis() + " needs HERALD_LEASE_SECONDS of at least "
+                        + DispatcherSettings.leaseCovering(DispatcherSettings.MAX_ENDPOINT_TIMEOUT).toSeconds() + ")" : ""));
+            }
         }
         if (in.filter() != null) {
             PayloadFilter.compile("filter", in.filter());

@@ -36,10 +36,11 @@ public final class Endpoints {
     public static final Duration DEFAULT_ROTATION_OVERLAP = Duration.ofHours(24);
 
     /** Headers Herald sets itself, or that would break the request if a caller set them. */
-    private static final Set<String> RESERVED_HEADERS = Set.of(
-            "host", "content-length", "content-type", "transfer-encoding", "connection", "keep-alive", "upgrade", "te", "trailer",
-            "proxy-authorization", "proxy-connection", "expect",
-            "webhook-id", "webhook-timestamp", "webhook-signature", "svix-id", "svix-timestamp", "svix-signature");
+    private static final Set<String> RESERVED_HEADERS = java.util.stream.Stream.of(
+                    SignatureProfile.TRANSPORT_HEADERS.stream(),
+                    SignatureProfile.DEFAULT.headerNames().stream(),
+                    SignatureProfile.SVIX_HEADERS.headerNames().stream())
+            .flatMap(s -> s).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     private static final RowMapper<Endpoint> ROW = (rs, ctx) -> new Endpoint(
             rs.getString("id"), rs.getString("app_id"), rs.getString("uid"), rs.getString("url"),
@@ -133,7 +134,8 @@ public final class Endpoints {
         }
     }
 
-    private DeliveryPolicy validate(EndpointIn in) {
+    /** Checks {@code in}; {@code keptTimeoutMs} is the timeout the endpoint has now (null on create). */
+    private DeliveryPolicy validate(EndpointIn in, Integer keptTimeoutMs) {
         checkUrl("url", in.url(), httpsOnly);
         Validate.length("description", in.description(), 0, 4096);
         Validate.uid("uid", in.uid());
@@ -156,7 +158,7 @@ public final class Endpoints {
             throw new HeraldException.InvalidInput("channels", "must hold at least one channel, or be omitted");
         }
         Validate.channels("channels", in.channels());
-        DeliveryPolicy policy = DeliveryPolicy.parse(in.policy(), maxTimeout);
+        DeliveryPolicy policy = DeliveryPolicy.parse(in.policy(), maxTimeout, keptTimeoutMs);
         checkHeaders("headers", in.headers(), policy.signature());
         Validate.metadata("metadata", in.metadata());
         return policy;
@@ -167,7 +169,7 @@ public final class Endpoints {
     }
 
     public Endpoint create(String appIdOrUid, EndpointIn in) {
-        DeliveryPolicy policy = validate(in);
+        DeliveryPolicy policy = validate(in, null);
         String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
         return store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
@@ -253,10 +255,10 @@ public final class Endpoints {
 
     /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
     public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
-        DeliveryPolicy policy = validate(in);
         return store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
             Endpoint current = find(h, app.id(), idOrUid);
+            DeliveryPolicy policy = validate(in, current.policy().timeoutMs());
             checkUidFree(h, app.id(), in.uid(), current.id());
             h.createUpdate("""
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,

@@ -14,6 +14,11 @@ public record EventType(String name, String description, JsonNode schemas, Strin
 
     /** The schema of the highest version, or null when there is none. */
     public JsonNode latestSchema() {
+        return latest(schemas);
+    }
+
+    /** Of a {@code {"1": schema, "2": schema}} object, the schema of the highest version; null when none. */
+    static JsonNode latest(JsonNode schemas) {
         if (schemas == null || !schemas.isObject()) {
             return null;
         }

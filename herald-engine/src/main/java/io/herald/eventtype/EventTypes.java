@@ -55,13 +55,13 @@ public final class EventTypes {
         if (example != null && !example.isObject()) {
             throw new HeraldException.InvalidInput("example", "must be a JSON object, as payloads are");
         }
-        if (example != null && Json.write(example).length() > Messages.MAX_PAYLOAD_BYTES) {
-            throw new HeraldException.InvalidInput("example", "is larger than " + Messages.MAX_PAYLOAD_BYTES + " bytes");
+        if (example != null) {
+            Messages.checkSize("example", Json.write(example));
         }
         if (Boolean.TRUE.equals(in.enforceSchema()) && (schemas == null || schemas.isEmpty())) {
             throw new HeraldException.InvalidInput("enforceSchema", "needs a schema to enforce; set schemas too");
         }
-        JsonNode latest = new EventType(in.name(), "", schemas, null, false, null, null, null, false).latestSchema();
+        JsonNode latest = EventType.latest(schemas);
         if (example != null && latest != null) {
             var failures = JsonSchemas.validate("example", latest, example);
             if (!failures.isEmpty()) {
@@ -76,11 +76,13 @@ public final class EventTypes {
      * unknown types, accept anything.
      */
     public static void checkPayload(Handle h, String eventType, String field, JsonNode payload) {
-        EventType t = find(h, eventType);
-        if (t == null || !t.enforceSchema() || t.latestSchema() == null) {
+        // Runs on every publish: only enforcing types are read, and only their schemas.
+        String schemas = h.createQuery("SELECT schemas FROM event_type WHERE name = :name AND enforce_schema = :yes")
+                .bind("name", eventType).bind("yes", true).mapTo(String.class).findOne().orElse(null);
+        if (schemas == null) {
             return;
         }
-        var failures = JsonSchemas.validate(field, t.latestSchema(), payload);
+        var failures = JsonSchemas.validate(field, schemas, () -> EventType.latest(Json.read(schemas)), payload);
         if (!failures.isEmpty()) {
             throw new HeraldException.InvalidInput(field, "does not match the schema of event type '" + eventType + "' ("
                     + failures.size() + (failures.size() == 1 ? " failure" : " failures") + ")", failures);
@@ -129,6 +131,11 @@ public final class EventTypes {
             }
             return t;
         });
+    }
+
+    /** The event type named {@code name}, if the catalog has it (archived ones included). */
+    public java.util.Optional<EventType> find(String name) {
+        return store.read(h -> java.util.Optional.ofNullable(find(h, name)));
     }
 
     static EventType find(Handle h, String name) {

@@ -67,9 +67,17 @@ public final class JsonSchemas {
             throw new HeraldException.InvalidInput(field, "is not a valid JSON Schema", problems);
         }
         try {
-            compiled(schema).validate(Json.MAPPER.createObjectNode());
+            // Resolves every reference now: they are otherwise followed only when a payload reaches
+            // them, and a broken one would fail a publish instead of this save.
+            Schema compiled = compiled(schema);
+            compiled.initializeValidators();
+            compiled.validate(Json.MAPPER.createObjectNode());
         } catch (SchemaException | IllegalArgumentException e) {
             throw new HeraldException.InvalidInput(field, "cannot be used: " + e.getMessage());
+        } catch (StackOverflowError e) {
+            // The validator follows a reference cycle that never descends into the payload (e.g.
+            // {"allOf": [{"$ref": "#"}]}) until the stack runs out; the stack unwinds cleanly here.
+            throw new HeraldException.InvalidInput(field, "refers to itself without end (a $ref cycle that never reaches the payload)");
         }
     }
 
@@ -99,9 +107,24 @@ public final class JsonSchemas {
         return errors(root, compiled(schema), instance);
     }
 
+    /**
+     * As {@link #validate(String, JsonNode, JsonNode)}, with the compiled schema cached under
+     * {@code key} (e.g. the stored text it comes from), so a hit neither parses nor serializes it.
+     */
+    public static List<Detail> validate(String root, String key, java.util.function.Supplier<JsonNode> schema, JsonNode instance) {
+        return errors(root, COMPILED.get("stored:" + key, k -> compile(schema.get())), instance);
+    }
+
     private static List<Detail> errors(String root, Schema schema, JsonNode instance) {
         List<Detail> out = new ArrayList<>();
-        Iterator<Error> it = schema.validate(instance).iterator();
+        List<Error> errors;
+        try {
+            errors = schema.validate(instance);
+        } catch (StackOverflowError e) {
+            // A cycle only some payloads reach (saved schemas were tried on an empty object).
+            return List.of(new Detail(root, "could not be validated: the schema refers to itself without end for this payload"));
+        }
+        Iterator<Error> it = errors.iterator();
         while (it.hasNext() && out.size() < MAX_ERRORS) {
             Error e = it.next();
             out.add(new Detail(root + relative(e.getInstanceLocation().toString()), e.getMessage()));
@@ -115,6 +138,10 @@ public final class JsonSchemas {
     }
 
     private static Schema compiled(JsonNode schema) {
-        return COMPILED.get(Json.write(schema), text -> REGISTRY.getSchema(SchemaLocation.of("urn:herald:schema"), schema));
+        return COMPILED.get(Json.write(schema), text -> compile(schema));
+    }
+
+    private static Schema compile(JsonNode schema) {
+        return REGISTRY.getSchema(SchemaLocation.of("urn:herald:schema"), schema);
     }
 }

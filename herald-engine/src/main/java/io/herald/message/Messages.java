@@ -62,6 +62,15 @@ public final class Messages {
         return s == null || s.isEmpty() ? null : Json.write(new ArrayList<>(new TreeSet<>(s)));
     }
 
+    /** Refuses a payload of more than {@link #MAX_PAYLOAD_BYTES} in UTF-8. */
+    public static void checkSize(String field, String payload) {
+        // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length leaves doubt.
+        if (payload.length() > MAX_PAYLOAD_BYTES || (payload.length() * 3L > MAX_PAYLOAD_BYTES
+                && payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES)) {
+            throw new HeraldException.InvalidInput(field, "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
+        }
+    }
+
     /** A published message and how many deliveries it queued. */
     public record Published(Message message, int deliveries) {}
 
@@ -89,11 +98,7 @@ public final class Messages {
         if (payload == null) {
             throw new HeraldException.InvalidInput(in.payloadField(), "is required");
         }
-        // UTF-8 takes at most 3 bytes per UTF-16 unit: count bytes only when the length leaves doubt.
-        if (payload.length() > MAX_PAYLOAD_BYTES || (payload.length() * 3L > MAX_PAYLOAD_BYTES
-                && payload.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > MAX_PAYLOAD_BYTES)) {
-            throw new HeraldException.InvalidInput(in.payloadField(), "is larger than " + MAX_PAYLOAD_BYTES + " bytes");
-        }
+        checkSize(in.payloadField(), payload);
         tools.jackson.databind.JsonNode tree;
         try {
             tree = Json.read(payload);
@@ -119,10 +124,7 @@ public final class Messages {
         try {
             written = store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
-                Endpoint only = test ? Endpoints.find(h, app.id(), testEndpoint) : null;
-                if (only != null && only.disabled()) {
-                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + only.id() + " is disabled; enable it first");
-                }
+                Endpoint only = test ? enabledEndpoint(h, app.id(), testEndpoint) : null;
                 if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
                     throw duplicate(in.eventId());
                 }
@@ -186,10 +188,7 @@ public final class Messages {
             claims = store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
                 Message m = find(h, app.id(), msgIdOrEventId);
-                Endpoint ep = Endpoints.find(h, app.id(), endpointIdOrUid);
-                if (ep.disabled()) {
-                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
-                }
+                Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid);
                 reserved[0] = dispatcher.reserve(1);
                 return Deliveries.insert(h, ids, app.id(), m.id(), List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())),
                         Deliveries.TRIGGER_MANUAL,
@@ -200,6 +199,15 @@ public final class Messages {
             throw e;
         }
         dispatcher.accept(claims, reserved[0]);
+    }
+
+    /** The endpoint a manual or test delivery goes to; a disabled one is refused. */
+    private static Endpoint enabledEndpoint(Handle h, String appId, String idOrUid) {
+        Endpoint ep = Endpoints.find(h, appId, idOrUid);
+        if (ep.disabled()) {
+            throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
+        }
+        return ep;
     }
 
     private record Written(Message message, List<Deliveries.Claim> claims) {}

@@ -11,6 +11,7 @@ import io.herald.HeraldException;
 import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
 import io.herald.message.Message;
@@ -559,6 +560,26 @@ abstract class StoreContractTest {
         if (running.remove(h)) {
             h.close();
         }
+    }
+
+    @Test
+    void endpointTimeout_savedUnderALongerLease_doesNotBlockUnrelatedChangesUnderAShorterOne() {
+        // This node's 30 s lease covers timeouts up to 10 s; one with a 90 s lease allows 30 s.
+        Herald longLease = start(config(url, SETTINGS.withLease(Duration.ofSeconds(90)), RetryPolicy.DEFAULT_DELAYS));
+        Endpoint ep = longLease.endpoints().create(app, new EndpointIn(receiver.url("/slow"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 30_000)));
+
+        Endpoint renamed = node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/slow"), "renamed", null, null,
+                null, null, null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 30_000)));
+
+        assertThat(renamed.description()).isEqualTo("renamed");
+        assertThat(renamed.policy().timeoutMs()).isEqualTo(30_000);
+        assertThatThrownBy(() -> node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/slow"), null, null, null,
+                null, null, null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 20_000))))
+                .isInstanceOfSatisfying(HeraldException.InvalidInput.class, e -> {
+                    assertThat(e.field()).isEqualTo("timeoutMs");
+                    assertThat(e.reason()).contains("between 1000 and 10000").contains("HERALD_LEASE_SECONDS of at least 70");
+                });
     }
 
     Endpoint endpoint(String path) {

@@ -89,6 +89,27 @@ class JsonSchemasTest {
     }
 
     @Test
+    void check_dialects_applyTheirOwnRules() {
+        // An array of item schemas is draft-07's tuple form; draft 2020-12 (the default) refuses it.
+        String tuple = "\"items\": [{\"type\": \"string\"}]";
+        assertThatCode(() -> JsonSchemas.check("s", Json.read("{\"$schema\": \"http://json-schema.org/draft-07/schema#\", " + tuple + "}")))
+                .doesNotThrowAnyException();
+        assertThat(refused("s", "{" + tuple + "}").field()).isEqualTo("s");
+    }
+
+    @Test
+    void check_referenceToNothing_refusedAsUnusable() {
+        HeraldException.InvalidInput e = refused("s", "{\"properties\": {\"a\": {\"$ref\": \"#/$defs/missing\"}}}");
+        assertThat(e.field()).isEqualTo("s");
+        assertThat(e.reason()).startsWith("cannot be used");
+    }
+
+    @Test
+    void check_schemaThatRefersToItselfWithoutEnd_refusedNotCrashed() {
+        assertThat(refused("s", "{\"allOf\": [{\"$ref\": \"#\"}]}").field()).isEqualTo("s");
+    }
+
+    @Test
     void check_unusableSchema_invalidPattern_refused() {
         assertThatThrownBy(() -> JsonSchemas.check("s", Json.read("{\"pattern\": \"([a-z\"}")))
                 .isInstanceOf(HeraldException.InvalidInput.class);

@@ -80,6 +80,8 @@ final class Out {
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs");
+    /** The event type members a Svix client cannot send, which a PUT keeps when it leaves them out. */
+    static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 
     static Map<String, Object> message(Message msg, boolean withContent) {
         Map<String, Object> m = new LinkedHashMap<>();

@@ -48,7 +48,10 @@ final class Routes {
         r.add("POST", "/api/v1/event-type", c -> Reply.created(Out.eventType(h.eventTypes().create(In.eventType(c.json())), true)));
         r.add("GET", "/api/v1/event-type/{name}", c -> Reply.ok(Out.eventType(h.eventTypes().get(c.param("name")), true)));
         r.add("PUT", "/api/v1/event-type/{name}", c -> {
-            EventTypes.Created made = h.eventTypes().upsert(c.param("name"), In.eventType(c.json()));
+            JsonNode body = h.eventTypes().find(c.param("name"))
+                    .map(current -> keeping(Out.eventType(current, true), Out.EVENT_TYPE_EXTENSIONS, c.json()))
+                    .orElse(c.json());
+            EventTypes.Created made = h.eventTypes().upsert(c.param("name"), In.eventType(body));
             return new Reply(made.created() ? 201 : 200, Out.eventType(made.eventType(), true));
         });
         r.add("PATCH", "/api/v1/event-type/{name}", c -> {
@@ -69,13 +72,9 @@ final class Routes {
                 Reply.created(Out.endpoint(h.endpoints().create(c.param("app_id"), In.endpoint(c.json())))));
         r.add("GET", ep, c -> Reply.ok(Out.endpoint(h.endpoints().get(c.param("app_id"), c.param("endpoint_id")))));
         r.add("PUT", ep, c -> {
-            // Svix clients replace the endpoint with the fields they know; Herald's additions stay
-            // unless the body names them (null resets one to the default).
             Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
-            Map<String, Object> asInput = endpointAsInput(current);
-            Map<String, Object> kept = new java.util.LinkedHashMap<>();
-            Out.ENDPOINT_EXTENSIONS.forEach(k -> kept.put(k, asInput.get(k)));
-            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(merge(kept, c.json())))));
+            JsonNode body = keeping(endpointAsInput(current), Out.ENDPOINT_EXTENSIONS, c.json());
+            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(body))));
         });
         r.add("PATCH", ep, c -> {
             Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
@@ -158,6 +157,17 @@ final class Routes {
             throw new io.herald.HeraldException.InvalidInput("headers", "is required");
         }
         return m;
+    }
+
+    /**
+     * A PUT body with Herald's additions ({@code keys}) kept from {@code current} where the body
+     * leaves them out: Svix clients replace a resource with the fields they know, and must not
+     * erase what they cannot see. A body that names one (null included) decides it.
+     */
+    static JsonNode keeping(Map<String, Object> current, java.util.List<String> keys, JsonNode body) {
+        Map<String, Object> kept = new java.util.LinkedHashMap<>();
+        keys.forEach(k -> kept.put(k, current.get(k)));
+        return merge(kept, body);
     }
 
     /** JSON merge of a PATCH body onto the current state: present fields replace, null clears. */

@@ -145,4 +145,22 @@ class SvixSdkCompatibilityTest {
         new com.svix.Webhook(svix.getEndpoint().getSecret("acme", epId).getKey()).verify(r.bodyText(), r.headerLists());
         assertThat(herald.get("/api/v1/app/acme/endpoint/" + epId).get("timeoutMs").asInt()).isEqualTo(5000);
     }
+
+    @Test
+    void svixSdk_updatesAnEventType_andItsSchemaStaysEnforcedWithItsExample() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        herald.post("/api/v1/event-type", """
+                {"name": "finding.created", "description": "A finding", "example": {"severity": 3}, "enforceSchema": true,
+                 "schemas": {"1": {"type": "object", "required": ["severity"]}}}""", 201);
+
+        svix.getEventType().update("finding.created", new com.svix.models.EventTypeUpdate().description("A new finding")
+                .schemas(Map.of("1", Map.of("type", "object", "required", List.of("severity")))));
+
+        var type = herald.get("/api/v1/event-type/finding.created");
+        assertThat(type.get("description").asString()).isEqualTo("A new finding");
+        assertThat(type.get("enforceSchema").asBoolean()).isTrue();
+        assertThat(type.get("example").get("severity").asInt()).isEqualTo(3);
+        assertThat(herald.api.post("/api/v1/app/acme/msg", "{\"eventType\": \"finding.created\", \"payload\": {}}").status())
+                .isEqualTo(422);
+    }
 }
