@@ -37,4 +37,9 @@ final class Events {
     static Event of(String type, String payload) {
         return new Event("msg_2bVk9", type, Instant.parse("2026-03-14T09:26:53Z"), null, null, payload);
     }
+
+    /** The three security events every format is checked with. */
+    static java.util.stream.Stream<Event> realistic() {
+        return java.util.stream.Stream.of(SCAN_FINISHED, FINDING_CREATED, CAMPAIGN_EXPIRED);
+    }
 }

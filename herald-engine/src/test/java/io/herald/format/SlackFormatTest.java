@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.herald.Json;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,12 +14,8 @@ import tools.jackson.databind.node.ObjectNode;
 class SlackFormatTest {
     private static final Format SLACK = Format.parse("format", Json.read("\"slack\""));
 
-    static Stream<Event> realisticEvents() {
-        return Stream.of(Events.SCAN_FINISHED, Events.FINDING_CREATED, Events.CAMPAIGN_EXPIRED);
-    }
-
     @ParameterizedTest
-    @MethodSource("realisticEvents")
+    @MethodSource("io.herald.format.Events#realistic")
     void render_realisticEvent_conformsToBlockKitSchema(Event event) {
         String body = SLACK.render(event).text();
 

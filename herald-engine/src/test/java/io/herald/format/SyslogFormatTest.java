@@ -27,12 +27,8 @@ class SyslogFormatTest {
             new SyslogParserBuilder().withStructuredDataPolicy(StructuredDataPolicy.MAP_OF_MAPS).build();
     private static final Format SYSLOG = Format.parse("format", Json.read("\"syslog\""));
 
-    static Stream<Event> realisticEvents() {
-        return Stream.of(Events.SCAN_FINISHED, Events.FINDING_CREATED, Events.CAMPAIGN_EXPIRED);
-    }
-
     @ParameterizedTest
-    @MethodSource("realisticEvents")
+    @MethodSource("io.herald.format.Events#realistic")
     void render_realisticEvent_parsesWithBothParsersAndRoundTrips(Event event) {
         String line = SYSLOG.render(event).text();
 

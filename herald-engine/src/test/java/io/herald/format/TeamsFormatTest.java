@@ -3,7 +3,6 @@ package io.herald.format;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.Json;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -15,12 +14,8 @@ class TeamsFormatTest {
     /** Teams refuses messages larger than about 28 KB. */
     private static final int TEAMS_MESSAGE_MAX_BYTES = 28 * 1024;
 
-    static Stream<Event> realisticEvents() {
-        return Stream.of(Events.SCAN_FINISHED, Events.FINDING_CREATED, Events.CAMPAIGN_EXPIRED);
-    }
-
     @ParameterizedTest
-    @MethodSource("realisticEvents")
+    @MethodSource("io.herald.format.Events#realistic")
     void render_realisticEvent_conformsToAdaptiveCardSchema(Event event) {
         Rendered rendered = TEAMS.render(event);
 
