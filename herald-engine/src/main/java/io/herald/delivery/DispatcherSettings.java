@@ -26,7 +26,7 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     public static final Duration MAX_ENDPOINT_TIMEOUT = Duration.ofSeconds(30);
     /** A lease must outlast the attempt by this much, or the attempt is not started. */
-    static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
+    public static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 
     public static final DispatcherSettings DEFAULTS = new DispatcherSettings(DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
             DEFAULT_MAX_IN_MEMORY, DEFAULT_PER_ENDPOINT, DEFAULT_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);

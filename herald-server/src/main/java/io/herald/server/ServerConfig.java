@@ -4,6 +4,7 @@ import io.herald.EngineConfig;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
+import io.herald.delivery.RetrySchedule;
 import io.herald.store.Store;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,7 +18,8 @@ import java.util.Map;
  * bad value stops start-up with a message that names the setting.
  */
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
-                           List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace) {
+                           List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
+                           List<Duration> retryDelays, Duration attemptTimeout) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -58,7 +60,45 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 (int) DispatcherSettings.DEFAULT_LEASE.toSeconds(), 40, 3_600));
         Duration grace = Duration.ofSeconds(intSetting(env, "HERALD_SHUTDOWN_GRACE_SECONDS",
                 (int) DispatcherSettings.DEFAULT_SHUTDOWN_GRACE.toSeconds(), 0, 600));
-        return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace);
+        List<Duration> delays = delaysSetting(env, "HERALD_RETRY_DELAYS", RetryPolicy.DEFAULT_DELAYS);
+        Duration timeout = Duration.ofSeconds(intSetting(env, "HERALD_ATTEMPT_TIMEOUT_SECONDS",
+                (int) DispatcherSettings.DEFAULT_TIMEOUT.toSeconds(), (int) DispatcherSettings.MIN_TIMEOUT.toSeconds(),
+                (int) DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toSeconds()));
+        if (lease.compareTo(DispatcherSettings.leaseCovering(timeout)) < 0) {
+            throw new Invalid("HERALD_LEASE_SECONDS must be at least " + DispatcherSettings.leaseCovering(timeout).toSeconds()
+                    + " with HERALD_ATTEMPT_TIMEOUT_SECONDS " + timeout.toSeconds() + " (twice the timeout plus "
+                    + DispatcherSettings.LEASE_MARGIN.toSeconds() + " s)");
+        }
+        return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout);
+    }
+
+    /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
+    private static List<Duration> delaysSetting(Map<String, String> env, String name, List<Duration> dflt) {
+        String v = blankToNull(env.get(name));
+        if (v == null) {
+            return dflt;
+        }
+        if (v.equalsIgnoreCase("none")) {
+            return List.of();
+        }
+        String[] parts = v.split(",", -1);
+        if (parts.length > RetrySchedule.MAX_SCHEDULE_LENGTH) {
+            throw new Invalid(name + " may hold at most " + RetrySchedule.MAX_SCHEDULE_LENGTH + " delays, got " + parts.length);
+        }
+        List<Duration> delays = new ArrayList<>();
+        for (String part : parts) {
+            long seconds;
+            try {
+                seconds = Long.parseLong(part.strip());
+            } catch (NumberFormatException e) {
+                throw new Invalid(name + " must be comma-separated whole seconds (e.g. 5,300,1800) or none, got '" + v + "'");
+            }
+            if (seconds < 1 || seconds > RetrySchedule.MAX_DELAY_SECONDS) {
+                throw new Invalid(name + ": each delay must be from 1 to " + RetrySchedule.MAX_DELAY_SECONDS + " seconds, got " + seconds);
+            }
+            delays.add(Duration.ofSeconds(seconds));
+        }
+        return List.copyOf(delays);
     }
 
     private static String blankToNull(String s) {
@@ -101,7 +141,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     public EngineConfig engineConfig() {
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT,
-                DispatcherSettings.DEFAULT_TIMEOUT, shutdownGrace);
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, RetryPolicy.DEFAULT_DELAYS, EngineConfig.DEFAULT_POOL_SIZE);
+                attemptTimeout, shutdownGrace);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, EngineConfig.DEFAULT_POOL_SIZE);
     }
 }

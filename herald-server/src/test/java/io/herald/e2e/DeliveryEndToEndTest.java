@@ -309,6 +309,27 @@ abstract class DeliveryEndToEndTest {
     }
 
     @Test
+    void serverRetryDelays_setting_isTheScheduleOfEndpointsWithoutTheirOwn() {
+        herald.close();
+        herald = start(dir.resolve("delays"), Map.of("HERALD_RETRY_DELAYS", "20"));
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        receiver.script("/hook", Reply.status(500, Map.of(), "boom"));
+        endpoint("/hook", "");
+        String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {}}").get("id").asString();
+
+        JsonNode first = herald.awaitAttempts("acme", id, 1).get(0);
+        Duration wait = Duration.between(Instant.parse(first.get("timestamp").asString()),
+                Instant.parse(first.get("nextAttempt").asString()));
+        assertThat(wait).as("20 s ± 20 %, not the default 5 s").isBetween(Duration.ofSeconds(16), Duration.ofSeconds(24));
+        herald.advance(Duration.ofSeconds(25));
+        assertThat(herald.runDue()).isEqualTo(1);
+        JsonNode second = herald.awaitAttempts("acme", id, 2).get(0);
+        assertThat(second.get("nextAttempt").isNull()).as("one delay: two attempts in all").isTrue();
+        herald.advance(Duration.ofDays(4));
+        assertThat(herald.runDue()).isZero();
+    }
+
+    @Test
     void ssrfGuard_refusesLoopbackWithoutAllowList_andSaysWhy() {
         herald.close();
         herald = start(dir.resolve("strict"), Map.of("HERALD_ALLOWED_TARGETS", ""));

@@ -22,6 +22,25 @@ class ServerConfigTest {
         assertThat(c.allowedTargets()).isEmpty();
         assertThat(c.adminToken()).isNull();
         assertThat(c.lease()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(c.retryDelays()).isEqualTo(io.herald.delivery.RetryPolicy.DEFAULT_DELAYS);
+        assertThat(c.attemptTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.engineConfig().dispatcher().timeout()).isEqualTo(Duration.ofSeconds(15));
+    }
+
+    @Test
+    void retryDelaysAndAttemptTimeout_areRead_andReachTheEngine() {
+        ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_RETRY_DELAYS", "2, 60,3600", "HERALD_ATTEMPT_TIMEOUT_SECONDS", "30"));
+        assertThat(c.retryDelays()).containsExactly(Duration.ofSeconds(2), Duration.ofMinutes(1), Duration.ofHours(1));
+        assertThat(c.engineConfig().retryDelays()).isEqualTo(c.retryDelays());
+        assertThat(c.engineConfig().dispatcher().timeout()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_RETRY_DELAYS", "none")).retryDelays()).isEmpty();
+    }
+
+    @Test
+    void attemptTimeout_longerThanTheLeaseCovers_namesTheLease() {
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_ATTEMPT_TIMEOUT_SECONDS", "30", "HERALD_LEASE_SECONDS", "60")))
+                .isInstanceOf(ServerConfig.Invalid.class)
+                .hasMessageContaining("HERALD_LEASE_SECONDS").hasMessageContaining("70");
     }
 
     @Test
@@ -45,7 +64,14 @@ class ServerConfigTest {
             "HERALD_ALLOWED_TARGETS | 10.0.0.0/33",
             "HERALD_ALLOWED_TARGETS | intranet",
             "HERALD_LEASE_SECONDS | 5",
-            "HERALD_SHUTDOWN_GRACE_SECONDS | -1"})
+            "HERALD_SHUTDOWN_GRACE_SECONDS | -1",
+            "HERALD_RETRY_DELAYS | 5,,10",
+            "HERALD_RETRY_DELAYS | 0",
+            "HERALD_RETRY_DELAYS | 5m",
+            "HERALD_RETRY_DELAYS | 604801",
+            "HERALD_RETRY_DELAYS | 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1",
+            "HERALD_ATTEMPT_TIMEOUT_SECONDS | 0",
+            "HERALD_ATTEMPT_TIMEOUT_SECONDS | 31"})
     void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
         assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
                 .isInstanceOf(ServerConfig.Invalid.class)
