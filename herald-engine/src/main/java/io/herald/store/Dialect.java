@@ -17,7 +17,7 @@ public enum Dialect {
 
         @Override
         public String lockClause() {
-            // Writers are serialized (see Store.writeLock), so the claim below is atomic as is.
+            // One thread writes (see Store and GroupCommit), so the claim below is atomic as is.
             return "";
         }
 

@@ -4,7 +4,6 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.herald.HeraldException;
 import java.nio.file.Path;
-import java.util.concurrent.locks.ReentrantLock;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -21,17 +20,18 @@ public final class Store implements AutoCloseable {
     private final Jdbi jdbi;
     private final Dialect dialect;
     /**
-     * SQLite allows one writer at a time and answers a second one with SQLITE_BUSY, which its
-     * busy handler retries with sleeps of up to 100 ms. Queueing writers on a fair Java lock
-     * instead keeps commit latency at the cost of one fsync. PostgreSQL needs no such lock.
+     * SQLite allows one writer at a time (a second one gets SQLITE_BUSY and sleeps), and each
+     * commit costs an fsync. So on SQLite every write transaction goes through one writer thread
+     * that commits all the transactions waiting at that moment together. PostgreSQL takes
+     * concurrent writers and groups their WAL flushes itself, so it needs no such thread.
      */
-    private final ReentrantLock writeLock;
+    private final GroupCommit writer;
 
     private Store(HikariDataSource dataSource, Dialect dialect) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = dialect;
-        this.writeLock = dialect.singleWriter() ? new ReentrantLock(true) : null;
+        this.writer = dialect.singleWriter() ? new GroupCommit(jdbi, "herald-sqlite-writer") : null;
     }
 
     /** The SQLite file Herald uses by default in {@code dataDir}. */
@@ -75,17 +75,17 @@ public final class Store implements AutoCloseable {
         return dialect;
     }
 
-    /** Runs {@code callback} in one transaction: all of its writes commit, or none do. */
+    /**
+     * Runs {@code callback} in one transaction: all of its writes commit, or none do; it returns
+     * after the commit. On SQLite the transaction may be shared with other callers' (see
+     * {@link GroupCommit}), so {@code callback} must not start another transaction, and what it
+     * does outside the database must be undone by its caller when it throws.
+     */
     public <T> T inTransaction(HandleCallback<T, RuntimeException> callback) {
-        if (writeLock == null) {
+        if (writer == null) {
             return translate(() -> jdbi.inTransaction(callback));
         }
-        writeLock.lock();
-        try {
-            return translate(() -> jdbi.inTransaction(callback));
-        } finally {
-            writeLock.unlock();
-        }
+        return translate(() -> writer.run(callback));
     }
 
     /** Runs {@code callback} on a connection in auto-commit mode, for reads. */
@@ -108,6 +108,9 @@ public final class Store implements AutoCloseable {
 
     @Override
     public void close() {
+        if (writer != null) {
+            writer.close();
+        }
         dataSource.close();
     }
 

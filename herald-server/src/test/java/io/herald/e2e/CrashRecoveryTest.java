@@ -75,7 +75,8 @@ class CrashRecoveryTest {
         Set<String> accepted = ConcurrentHashMap.newKeySet();
         AtomicBoolean publishing = new AtomicBoolean(true);
         List<Thread> publishers = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
+        // Enough publishers that SQLite's writer commits several of them in one transaction.
+        for (int t = 0; t < 16; t++) {
             publishers.add(Thread.ofVirtual().start(() -> publish(first.api, accepted, publishing)));
         }
         // Kill mid-stream: once deliveries are arriving and at least 40 accepted ones have not yet,
