@@ -121,14 +121,19 @@ public final class Applications {
         });
     }
 
-    /** Deletes the application with its endpoints, messages, queued deliveries and attempts. */
+    /**
+     * Deletes the application with its endpoints, messages, queued deliveries and attempts. The
+     * application row goes first: a publish writing at the same time locks it (see
+     * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
+     * delete looks for messages, or finds the application gone.
+     */
     public void delete(String idOrUid) {
         store.inTransaction(h -> {
             Application app = get(h, idOrUid);
+            h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
             for (String table : new String[] {"attempt", "delivery", "message", "endpoint"}) {
                 h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
             }
-            h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
             return null;
         });
     }

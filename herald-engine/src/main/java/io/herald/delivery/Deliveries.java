@@ -58,8 +58,10 @@ public final class Deliveries {
     }
 
     /**
-     * Queues one delivery per endpoint, due now. With a reservation that holds a lease, the rows are
-     * born leased to this node, so no other node starts them while this one does.
+     * Queues one delivery per endpoint, due now, to each endpoint that still exists and is enabled
+     * (the targets may have been read before this transaction); returns those queued. With a
+     * reservation that holds a lease, the rows are born leased to this node, so no other node
+     * starts them while this one does.
      */
     public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
                                      int trigger, long now, Dispatcher.Reservation reservation) {
@@ -73,17 +75,24 @@ public final class Deliveries {
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                       retry_delays, timeout_ms)
-                VALUES (:id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now,
-                        :delays, :timeoutMs)""");
+                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now,
+                       :delays, :timeoutMs
+                WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
+        List<Claim> candidates = new ArrayList<>(targets.size());
         for (Target t : targets) {
             String id = ids.next("dlv");
             batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
                     .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
-                    .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).add();
-            claims.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
+                    .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).bind("no", false).add();
+            candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));
         }
-        batch.execute();
+        int[] counts = batch.execute();
+        for (int i = 0; i < counts.length; i++) {
+            if (counts[i] != 0) {
+                claims.add(candidates.get(i));
+            }
+        }
         return claims;
     }
 

@@ -111,8 +111,13 @@ public final class Dispatcher implements AutoCloseable {
     public record Reservation(Dispatcher dispatcher, int count, boolean leased, String node, Duration lease) {
         /** Returns the room when the rows were not written after all. */
         public void cancel() {
-            if (leased) {
-                dispatcher.held.addAndGet(-count);
+            keepOnly(0);
+        }
+
+        /** Returns the room of rows that were not written, when only {@code written} of them were. */
+        public void keepOnly(int written) {
+            if (leased && written < count) {
+                dispatcher.held.addAndGet(written - count);
             }
         }
     }
@@ -134,9 +139,38 @@ public final class Dispatcher implements AutoCloseable {
     /** Starts committed deliveries that were written under {@code reservation}. */
     public void accept(List<Deliveries.Claim> claims, Reservation reservation) {
         if (reservation.leased()) {
-            claims.forEach(this::enqueue);
+            claims.forEach(c -> enqueue(c, null));
         }
     }
+
+    /**
+     * Payloads up to this size travel from publish to the attempt in memory; larger ones are read
+     * again at send, so deliveries waiting in lanes hold little memory.
+     */
+    static final int HANDOVER_MAX_PAYLOAD = 64 * 1024;
+
+    /**
+     * Starts committed deliveries of {@code message}, written under {@code reservation}, with the
+     * endpoints (and keys) publish read: the first attempt then reads nothing from the database.
+     */
+    public void accept(List<Deliveries.Claim> claims, Reservation reservation, Message message,
+                       List<Endpoints.Sendable> endpoints) {
+        if (!reservation.leased()) {
+            return;
+        }
+        Message carried = message.payload().length() <= HANDOVER_MAX_PAYLOAD ? message : null;
+        Map<String, Endpoints.Sendable> byId = new java.util.HashMap<>();
+        for (Endpoints.Sendable e : endpoints) {
+            byId.put(e.endpoint().id(), e);
+        }
+        for (Deliveries.Claim c : claims) {
+            Endpoints.Sendable e = byId.get(c.endpointId());
+            enqueue(c, e == null ? null : new Loaded(e.endpoint(), e.secrets(), carried));
+        }
+    }
+
+    /** What an attempt needs, when publish already had it; {@code message} null to read it at send. */
+    private record Loaded(Endpoint endpoint, Secrets secrets, Message message) {}
 
     /**
      * Claims what is due now and runs it to completion; returns how many deliveries it ran. For
@@ -152,7 +186,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             total += claims.size();
             for (Deliveries.Claim c : claims) {
-                done.add(enqueue(c));
+                done.add(enqueue(c, null));
             }
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
             done.clear();
@@ -177,7 +211,7 @@ public final class Dispatcher implements AutoCloseable {
         while (accepting) {
             try {
                 List<Deliveries.Claim> claims = claim();
-                claims.forEach(this::enqueue);
+                claims.forEach(c -> enqueue(c, null));
                 if (claims.size() < 500) {
                     Thread.sleep(settings.pollInterval().toMillis());
                 }
@@ -197,8 +231,8 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Void> enqueue(Deliveries.Claim c) {
-        Task task = new Task(c, new CompletableFuture<>());
+    private CompletableFuture<Void> enqueue(Deliveries.Claim c, Loaded loaded) {
+        Task task = new Task(c, loaded, new CompletableFuture<>());
         while (true) {
             Lane lane = lanes.computeIfAbsent(c.endpointId(), id -> new Lane());
             Boolean admitted = lane.offer(task);
@@ -213,7 +247,7 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private record Task(Deliveries.Claim claim, CompletableFuture<Void> done) {}
+    private record Task(Deliveries.Claim claim, Loaded loaded, CompletableFuture<Void> done) {}
 
     /** One endpoint's turn-taking: a few attempts in flight, the rest waiting in order. */
     private final class Lane {
@@ -241,7 +275,7 @@ public final class Dispatcher implements AutoCloseable {
         private void runThenNext(Task first) {
             Task t = first;
             while (t != null) {
-                run(t.claim());
+                run(t.claim(), t.loaded());
                 done(t);
                 synchronized (this) {
                     t = waiting.poll();
@@ -262,7 +296,7 @@ public final class Dispatcher implements AutoCloseable {
         t.done().complete(null);
     }
 
-    private void run(Deliveries.Claim c) {
+    private void run(Deliveries.Claim c, Loaded loaded) {
         try {
             long now = clock.millis();
             if (!accepting || now + timeoutOf(c).plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
@@ -270,7 +304,7 @@ public final class Dispatcher implements AutoCloseable {
                 giveBack(c, now);
                 return;
             }
-            attempt(c);
+            attempt(c, loaded);
         } catch (RuntimeException e) {
             log.error("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
                     c.id(), c.messageId(), c.endpointId(), e);
@@ -296,11 +330,21 @@ public final class Dispatcher implements AutoCloseable {
         store.inTransaction(h -> Deliveries.release(h, c, dueAt, clock.millis()));
     }
 
-    private record Target(Endpoint endpoint, Message message, Secrets secrets) {}
+    /** The endpoint, keys and message of {@code c}: as publish handed them over, or read now. */
+    private Optional<Loaded> load(Deliveries.Claim c, Loaded loaded) {
+        if (loaded != null && loaded.message() != null) {
+            return Optional.of(loaded);
+        }
+        if (loaded != null) {
+            return store.read(h -> Messages.byId(h, c.messageId()))
+                    .map(m -> new Loaded(loaded.endpoint(), loaded.secrets(), m));
+        }
+        return store.read(h -> Endpoints.byId(h, c.endpointId()).flatMap(ep ->
+                Messages.byId(h, c.messageId()).map(m -> new Loaded(ep, Endpoints.secrets(h, ep.id()), m))));
+    }
 
-    private void attempt(Deliveries.Claim c) {
-        Optional<Target> target = store.read(h -> Endpoints.byId(h, c.endpointId()).flatMap(ep ->
-                Messages.byId(h, c.messageId()).map(m -> new Target(ep, m, Endpoints.secrets(h, ep.id())))));
+    private void attempt(Deliveries.Claim c, Loaded loaded) {
+        Optional<Loaded> target = load(c, loaded);
         if (target.isEmpty()) {
             // Endpoint or message deleted since the claim: nothing to send, nothing to keep.
             store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));

@@ -247,10 +247,14 @@ public final class Endpoints {
         return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", id).map(ROW).findOne();
     }
 
-    /** Every endpoint of an application that is not disabled, for fan-out. */
-    public static List<Endpoint> enabledOf(Handle h, String appId) {
+    /** An endpoint with its keys: all an attempt needs of it. */
+    public record Sendable(Endpoint endpoint, Secrets secrets) {}
+
+    /** Every endpoint of an application that is not disabled, with its keys, for fan-out. */
+    public static List<Sendable> enabledOf(Handle h, String appId) {
         return h.createQuery("SELECT * FROM endpoint WHERE app_id = :app AND disabled = :no")
-                .bind("app", appId).bind("no", false).map(ROW).list();
+                .bind("app", appId).bind("no", false)
+                .map((rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx))).list();
     }
 
     /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */

@@ -119,63 +119,82 @@ public final class Messages {
             }
         }
         boolean test = testEndpoint != null;
-        Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
+        // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
+        // not inside its transaction. The write below re-checks what a concurrent change may undo.
+        Plan plan = store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
+                throw duplicate(in.eventId());
+            }
+            EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
+            Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
+            List<Endpoints.Sendable> targets = new ArrayList<>();
+            if (test) {
+                Endpoint only = enabledEndpoint(h, app.id(), testEndpoint);
+                targets.add(new Endpoints.Sendable(only, Endpoints.secrets(h, only.id())));
+            } else {
+                // Built once, on the first endpoint with a filter, and shared by all of them.
+                PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
+                java.util.function.Supplier<PayloadFilter.Subject> lazy = () -> subject[0] != null ? subject[0]
+                        : (subject[0] = PayloadFilter.subject(in.eventType(), channels, tree));
+                for (Endpoints.Sendable s : Endpoints.enabledOf(h, app.id())) {
+                    if (s.endpoint().subscribesTo(in.eventType(), channels) && s.endpoint().passesFilter(lazy)) {
+                        targets.add(s);
+                    }
+                }
+            }
+            return new Plan(app, channels, targets);
+        });
+        List<Deliveries.Target> targets = plan.targets().stream()
+                .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
+        Dispatcher.Reservation reserved = dispatcher.reserve(targets.size());
         Written written;
         try {
             written = store.inTransaction(h -> {
-                Application app = Applications.get(h, appIdOrUid);
-                Endpoint only = test ? enabledEndpoint(h, app.id(), testEndpoint) : null;
-                if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
-                    throw duplicate(in.eventId());
-                }
-                EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
                 long now = clock.millis();
-                Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
-                        in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),
-                        in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
+                Message m = new Message(ids.next("msg"), plan.app().id(), in.eventType(), in.eventId(), payload,
+                        plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
                         java.time.Instant.ofEpochMilli(now), test);
-                h.createUpdate("""
+                // Written only while the application still exists: a concurrent delete leaves no orphan.
+                int inserted = h.createUpdate("""
                         INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test)
-                        VALUES (:id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test)""")
-                        .bind("id", m.id()).bind("app", app.id()).bind("type", m.eventType())
+                        SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test
+                        WHERE EXISTS (SELECT 1 FROM application WHERE id = :app %s)"""
+                        .formatted(store.dialect().shareLockClause()))
+                        .bind("id", m.id()).bind("app", m.appId()).bind("type", m.eventType())
                         .bind("eventId", m.eventId()).bind("payload", payload)
                         .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
                         .bind("now", now).bind("test", test)
                         .execute();
-                List<Deliveries.Target> targets = new ArrayList<>();
-                if (test) {
-                    targets.add(Deliveries.Target.of(only, dispatcher.retryDelays()));
-                } else {
-                    // Built once, on the first endpoint with a filter, and shared by all of them.
-                    PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
-                    java.util.function.Supplier<PayloadFilter.Subject> lazy = () -> subject[0] != null ? subject[0]
-                            : (subject[0] = PayloadFilter.subject(m.eventType(), m.channels(), tree));
-                    for (Endpoint ep : Endpoints.enabledOf(h, app.id())) {
-                        if (ep.subscribesTo(m.eventType(), m.channels()) && ep.passesFilter(lazy)) {
-                            targets.add(Deliveries.Target.of(ep, dispatcher.retryDelays()));
-                        }
-                    }
+                if (inserted == 0) {
+                    throw new HeraldException.NotFound("application", appIdOrUid);
                 }
-                reserved[0] = dispatcher.reserve(targets.size());
-                List<Deliveries.Claim> claims = Deliveries.insert(h, ids, app.id(), m.id(), targets,
-                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, reserved[0]);
+                List<Deliveries.Claim> claims = Deliveries.insert(h, ids, m.appId(), m.id(), targets,
+                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, reserved);
+                if (test && claims.isEmpty()) {
+                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + testEndpoint + " was disabled or deleted");
+                }
                 return new Written(m, claims);
             });
         } catch (UnableToExecuteStatementException e) {
-            release(reserved[0]);
+            reserved.cancel();
             // Two publishers raced past the check above; the unique index decided.
             if (in.eventId() != null && violatesEventIdIndex(e)) {
                 throw duplicate(in.eventId());
             }
             throw e;
         } catch (RuntimeException e) {
-            release(reserved[0]);
+            reserved.cancel();
             throw e;
         }
         // Committed: from here on the message survives anything; starting now only saves a poll.
-        dispatcher.accept(written.claims(), reserved[0]);
+        reserved.keepOnly(written.claims().size());
+        dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
         return new Published(written.message(), written.claims().size());
     }
+
+    /** What a publish found before writing: the application, and the endpoints to deliver to. */
+    private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets) {}
 
     /**
      * Sends a message to one endpoint again, as a new manual delivery with its own retries,

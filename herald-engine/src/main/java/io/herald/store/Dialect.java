@@ -22,6 +22,11 @@ public enum Dialect {
         }
 
         @Override
+        public String shareLockClause() {
+            return "";
+        }
+
+        @Override
         public boolean singleWriter() {
             return true;
         }
@@ -40,6 +45,11 @@ public enum Dialect {
         @Override
         public String lockClause() {
             return "FOR UPDATE SKIP LOCKED";
+        }
+
+        @Override
+        public String shareLockClause() {
+            return "FOR SHARE";
         }
 
         @Override
@@ -63,6 +73,13 @@ public enum Dialect {
 
     /** Appended to the inner SELECT of the claim so concurrent claimers skip each other's rows. */
     public abstract String lockClause();
+
+    /**
+     * Appended to a SELECT that checks a parent row exists before a child is written, so that a
+     * concurrent delete of the parent waits for the write (or the write sees the delete). SQLite
+     * needs none: its one writer runs transactions one after another.
+     */
+    public abstract String shareLockClause();
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();

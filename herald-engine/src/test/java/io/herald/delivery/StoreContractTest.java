@@ -210,6 +210,72 @@ abstract class StoreContractTest {
         assertThat(node.dispatcher().held()).isZero();
     }
 
+    @Test
+    void publish_ofPayloadsAboveAndBelowTheHandoverSize_deliversEachExactly() {
+        // Small payloads travel from publish to the first attempt in memory; large ones are read again.
+        endpoint("/a");
+        String small = "{\"data\": \"" + "s".repeat(100) + "\"}";
+        String large = "{\"data\": \"" + "l".repeat(Dispatcher.HANDOVER_MAX_PAYLOAD + 10) + "\"}";
+        publish(new MessageIn("invoice.paid", null, small, null, null));
+        publish(new MessageIn("invoice.paid", null, large, null, null));
+        awaitIdle(node);
+
+        assertThat(receiver.received("/a")).extracting(Received::bodyText).containsExactlyInAnyOrder(small, large);
+    }
+
+    @Test
+    void queueing_toEndpointsDisabledOrDeletedSincePublishReadThem_queuesOnlyTheEnabledOnes() {
+        // Publish reads endpoints before its write transaction; the write re-checks each of them.
+        Endpoint enabled = endpoint("/enabled");
+        Endpoint disabled = endpoint("/disabled", null, null, true);
+        Endpoint deleted = endpoint("/deleted");
+        node.endpoints().delete(app, deleted.id());
+        List<Deliveries.Target> targets = List.of(new Deliveries.Target(disabled.id(), null, null),
+                new Deliveries.Target(enabled.id(), null, 2_000), new Deliveries.Target(deleted.id(), null, null));
+
+        List<Deliveries.Claim> claims = node.store().inTransaction(h -> Deliveries.insert(h, new io.herald.store.Ids(clock, random),
+                app, "msg_x", targets, Deliveries.TRIGGER_SCHEDULED, clock.millis(), node.dispatcher().reserve(0)));
+
+        assertThat(claims).extracting(Deliveries.Claim::endpointId, Deliveries.Claim::timeoutMs)
+                .containsExactly(tuple(enabled.id(), 2_000));
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE endpoint_id = '" + enabled.id() + "'")).isEqualTo(1);
+    }
+
+    @Test
+    void publishing_whileTheApplicationIsDeleted_leavesNoMessageOrDeliveryWithoutItsApplication() throws Exception {
+        // Publish reads the application before its write transaction; the write re-checks it.
+        for (int round = 0; round < 5; round++) {
+            String a = node.applications().create(new ApplicationIn("race" + round, "race-" + round, null, null), false)
+                    .application().id();
+            node.endpoints().create(a, new EndpointIn(receiver.url("/race"), null, null, null, null, null, null,
+                    false, null, null, null));
+            List<Thread> publishers = new ArrayList<>();
+            java.util.concurrent.atomic.AtomicInteger accepted = new java.util.concurrent.atomic.AtomicInteger();
+            for (int t = 0; t < 8; t++) {
+                publishers.add(Thread.ofVirtual().start(() -> {
+                    for (int i = 0; i < 40; i++) {
+                        try {
+                            node.messages().create(a, message("invoice.paid", null));
+                            accepted.incrementAndGet();
+                        } catch (HeraldException.NotFound gone) {
+                            return;
+                        }
+                    }
+                }));
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> accepted.get() >= 10);
+            node.applications().delete(a);
+            for (Thread t : publishers) {
+                t.join(20_000);
+            }
+        }
+        awaitIdle(node);
+
+        assertThat(count("SELECT COUNT(*) FROM message WHERE app_id NOT IN (SELECT id FROM application)")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE app_id NOT IN (SELECT id FROM application)")).isZero();
+    }
+
     // --- claiming --------------------------------------------------------------------------------
 
     @Test
