@@ -28,7 +28,7 @@ record Sizes(double ceilingSeconds, int ceilingInFlight,
             List.of(200, 1_000), 1, 3,
             List.of(100, 1_000), 1,
             10, 2, 2_000, 1, 3, 200,
-            5_000, 20);
+            3_000, 20);
 
     static Sizes of(LoadOptions o) {
         Sizes s = o.quick() ? QUICK : FULL;
