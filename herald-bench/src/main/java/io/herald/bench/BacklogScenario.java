@@ -63,12 +63,11 @@ final class BacklogScenario {
     }
 
     /**
-     * Messages of the calibration: about 2 % of the backlog's deliveries, but at least 2,000 (a
-     * cold Herald is slow at first, and a small sample would put D needlessly far out) and at most
-     * 20,000.
+     * Messages of the calibration: about 2 % of the backlog's deliveries, but at least 4,000 (a
+     * small sample measures mostly a cold Herald) and at most 20,000.
      */
     static int calibrationMessages(long deliveries, int fanout) {
-        long target = Math.max(2_000, Math.min(20_000, deliveries / 50));
+        long target = Math.max(4_000, Math.min(20_000, deliveries / 50));
         return (int) Math.max(1, (target + fanout - 1) / fanout);
     }
 
@@ -100,16 +99,21 @@ final class BacklogScenario {
             HeraldProcess.Heap heapBefore = h.herald.heapAfterGc();
             double rssBefore = h.herald.rssMiB();
 
-            // Calibration: failures here are final (retryCount 0).
+            // Calibration: failures here are final (retryCount 0). The rate is taken over its second
+            // half only: a fresh Herald is slow at first, and a low rate puts D needlessly far out.
             int calibration = calibrationMessages(total, fanout);
-            long t0 = System.nanoTime();
             long sent0 = rx.refused();
-            publish(ctx, h.api, app, calibration);
-            if (!awaitRefused(rx, sent0 + (long) calibration * fanout)) {
+            long calibrated = (long) calibration * fanout;
+            Thread publisher = Thread.ofPlatform().name("bench-calibration").start(() -> publish(ctx, h.api, app, calibration));
+            boolean half = awaitRefused(rx, sent0 + calibrated / 2);
+            long tHalf = System.nanoTime();
+            long atHalf = rx.refused();
+            if (!half || !awaitRefused(rx, sent0 + calibrated)) {
                 throw new IllegalStateException("calibration stalled: " + (rx.refused() - sent0) + " of "
-                        + (long) calibration * fanout + " first attempts seen");
+                        + calibrated + " first attempts seen");
             }
-            double rate = (double) calibration * fanout / ((System.nanoTime() - t0) / 1e9);
+            double rate = (rx.refused() - atHalf) / Math.max(1e-3, (System.nanoTime() - tHalf) / 1e9);
+            join(publisher);
             double calibrationRate = rate;
             long setupStart = System.nanoTime();
 
@@ -215,6 +219,15 @@ final class BacklogScenario {
             }
             return null;
         });
+    }
+
+    private static void join(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
     }
 
     /** Waits until the receiver has refused {@code target} requests in all; false when they stop coming. */

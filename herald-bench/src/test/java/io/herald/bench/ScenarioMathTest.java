@@ -27,12 +27,12 @@ class ScenarioMathTest {
     }
 
     @Test
-    void calibration_isTwoPercentOfTheBacklog_between2000And20000Deliveries() {
+    void calibration_isTwoPercentOfTheBacklog_between4000And20000Deliveries() {
         assertThat(BacklogScenario.calibrationMessages(1_000_000, 1_000)).isEqualTo(20);
         assertThat(BacklogScenario.calibrationMessages(50_000_000, 1_000)).isEqualTo(20);
         assertThat(BacklogScenario.calibrationMessages(250_000, 500)).isEqualTo(10);
-        assertThat(BacklogScenario.calibrationMessages(3_000, 55)).isEqualTo(37);
-        assertThat(BacklogScenario.calibrationMessages(1, 1)).isEqualTo(2_000);
+        assertThat(BacklogScenario.calibrationMessages(3_000, 55)).isEqualTo(73);
+        assertThat(BacklogScenario.calibrationMessages(1, 1)).isEqualTo(4_000);
     }
 
     @Test
