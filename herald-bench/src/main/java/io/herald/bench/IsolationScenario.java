@@ -68,11 +68,19 @@ final class IsolationScenario {
         }
     }
 
-    private record Variant(double deliveredRate, Latency latency, long hung, long failed, long skipped,
-                           long hangPublished, long hangFailed) {
+    /**
+     * @param deliveredRate the window's healthy messages received, per second from the window's
+     *                      start to the last of their receipts: the offered rate when Herald keeps
+     *                      up, less when it falls behind. Deliveries of warm-up messages that
+     *                      arrive late do not count.
+     * @param receiverRate  every healthy receipt during the window, per second of the window
+     */
+    private record Variant(double deliveredRate, double receiverRate, Latency latency, long hung, long failed,
+                           long skipped, long hangPublished, long hangFailed) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("healthyDeliveredRate", Report.round(deliveredRate, 1));
+            m.put("healthyReceiptsPerSecondInWindow", Report.round(receiverRate, 1));
             m.put("healthyLatency", latency.toMap());
             m.put("healthyPublishFailed", failed);
             m.put("healthySkipped", skipped);
@@ -81,6 +89,20 @@ final class IsolationScenario {
             m.put("hangingPublishFailed", hangFailed);
             return m;
         }
+    }
+
+    /** Tracked messages received, per second from {@code start} to the last first receipt among them. */
+    static double deliveredRate(Map<String, Long> tracked, Receiver rx, long start) {
+        long received = 0;
+        long last = start;
+        for (String id : tracked.keySet()) {
+            Receiver.Tally t = rx.tally(id);
+            if (t != null) {
+                received++;
+                last = Math.max(last, t.first);
+            }
+        }
+        return last == start ? 0 : received / ((last - start) / 1e9);
     }
 
     private static Variant variant(RunContext ctx, RunContext.Jar jar, String variant, int rate, double hangRate) {
@@ -106,6 +128,7 @@ final class IsolationScenario {
             pub.tracking(true);
             long f0 = pub.failed();
             long d0 = rx.ok();
+            long windowStart = System.nanoTime();
             OpenLoop.Stats st = OpenLoop.run(rate, s.isolationSeconds(), pub::inFlight, max, pub);
             long d1 = rx.ok();
             pub.tracking(false);
@@ -121,7 +144,8 @@ final class IsolationScenario {
             Map<String, Long> tracked = pub.tracked();
             Pause.until(() -> LatencyScenario.received(tracked, rx) >= tracked.size(), LatencyScenario.SETTLE_SECONDS, 100);
             rx.recording(false);
-            return new Variant((d1 - d0) / st.seconds(), Latency.ofReceipts(tracked, rx), hangAt.hung(), pub.failed() - f0,
+            return new Variant(deliveredRate(tracked, rx, windowStart), (d1 - d0) / st.seconds(),
+                    Latency.ofReceipts(tracked, rx), hangAt.hung(), pub.failed() - f0,
                     st.skipped(), hang == null ? 0 : hang.published(), hang == null ? 0 : hang.failed());
         }
     }

@@ -80,6 +80,20 @@ class ReceiverTest {
     }
 
     @Test
+    void isolationDeliveredRate_countsTrackedMessagesReceived_perSecondToTheLastReceipt() throws Exception {
+        receiver.recording(true);
+        long start = System.nanoTime();
+        Thread.sleep(20);
+        post("/i/1", "msg_1");
+        post("/i/2", "msg_2");
+        post("/i/3", "msg_warmup");
+        java.util.Map<String, Long> tracked = java.util.Map.of("msg_1", 0L, "msg_2", 0L, "msg_lost", 0L);
+        long last = Math.max(receiver.tally("msg_1").first, receiver.tally("msg_2").first);
+        assertThat(IsolationScenario.deliveredRate(tracked, receiver, start)).isEqualTo(2 / ((last - start) / 1e9));
+        assertThat(IsolationScenario.deliveredRate(java.util.Map.of("msg_lost", 0L), receiver, start)).isZero();
+    }
+
+    @Test
     void down_answers503WithRetryAfterAsAnHttpDate_andCountsSeparately() throws Exception {
         receiver.down(Instant.parse("2030-01-02T03:04:05Z"));
         ContentResponse r = post("/b?e=1", "msg_b");
