@@ -1,0 +1,225 @@
+package io.herald.bench;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The options of {@code herald-bench.jar load}, parsed and checked before anything starts: a bad
+ * option stops the run with a message that names it.
+ *
+ * @param jars          the Herald jars to measure; with more than one, each scenario runs once per
+ *                      jar, one after the other, so that before and after see the same machine state
+ * @param databaseUrl   a PostgreSQL database to use as it is (not created, not dropped); null to
+ *                      create a fresh one per scenario
+ * @param rates         throughput steps (offered publishes/s); null for the defaults of {@link Sizes}
+ * @param isolationRate healthy publishes/s of the isolation scenario; null for 80 % of the
+ *                      sustained throughput measured in the same run
+ * @param backlog       deliveries pending in the backlog scenario; null for the default
+ */
+record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
+                   Path out, Long backlog, List<Integer> rates, Integer isolationRate, Map<String, String> env,
+                   boolean help) {
+    static final List<String> SCENARIOS = List.of("ceiling", "throughput", "latency", "fanout", "isolation", "backlog");
+    static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
+    static final Path DEFAULT_OUT = Path.of("bench-results");
+    static final long MAX_BACKLOG = 100_000_000L;
+
+    static final String USAGE = """
+            usage: herald-bench.jar load [options]
+              --scenarios LIST      comma-separated, any of %s (default: all)
+              --quick               small sizes and short steps: a smoke run of under two minutes
+              --store sqlite|postgres
+                                    postgres creates a fresh database per scenario on 127.0.0.1:5432
+                                    (user postgres) and drops it afterwards (default: sqlite)
+              --database-url URL    use this PostgreSQL database as it is (implies --store postgres)
+              --jar PATH            the Herald jar to run (default: herald-server/target/herald.jar);
+                                    repeat it to measure several jars, scenario by scenario
+              --jfr                 record each Herald with JFR (profile settings) and print its hottest
+                                    methods and threads
+              --out DIR             where results go (default: bench-results)
+              --backlog N           deliveries pending in the backlog scenario (default 1000000;
+                                    10000 with --quick)
+              --rates LIST          throughput steps in publishes/s, ascending (default
+                                    250,500,1000,2000,3000,4000,5000,6000,8000,10000,12000,16000)
+              --isolation-rate R    healthy publishes/s in the isolation scenario (default: 80 %% of
+                                    the sustained throughput of the same run)
+              --env KEY=VALUE       an extra environment variable for Herald, e.g.
+                                    --env HERALD_RETRY_DELAYS=2,2,2 (repeatable)
+              --help                this text
+            """.formatted(String.join(",", SCENARIOS));
+
+    /** An option that cannot be used; the message names it. */
+    static final class Invalid extends RuntimeException {
+        Invalid(String message) {
+            super(message);
+        }
+    }
+
+    static LoadOptions parse(String... args) {
+        Set<String> scenarios = new LinkedHashSet<>(SCENARIOS);
+        boolean quick = false;
+        boolean jfr = false;
+        boolean help = false;
+        String store = null;
+        String databaseUrl = null;
+        List<Path> jars = new ArrayList<>();
+        Path out = DEFAULT_OUT;
+        Long backlog = null;
+        List<Integer> rates = null;
+        Integer isolationRate = null;
+        Map<String, String> env = new LinkedHashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name = arg;
+            String inline = null;
+            int eq = arg.indexOf('=');
+            if (arg.startsWith("--") && eq > 0) {
+                name = arg.substring(0, eq);
+                inline = arg.substring(eq + 1);
+            }
+            switch (name) {
+                case "--quick" -> quick = noValue(name, inline);
+                case "--jfr" -> jfr = noValue(name, inline);
+                case "--help", "-h" -> help = true;
+                case "--scenarios" -> scenarios = scenarios(inline != null ? inline : value(args, ++i, name));
+                case "--store" -> {
+                    store = inline != null ? inline : value(args, ++i, name);
+                    if (!store.equals("sqlite") && !store.equals("postgres")) {
+                        throw new Invalid("--store must be sqlite or postgres, got '" + store + "'");
+                    }
+                }
+                case "--database-url" -> {
+                    databaseUrl = inline != null ? inline : value(args, ++i, name);
+                    if (!databaseUrl.startsWith("jdbc:postgresql:")) {
+                        throw new Invalid("--database-url must start with jdbc:postgresql:, got '" + databaseUrl + "'");
+                    }
+                }
+                case "--jar" -> jars.add(Path.of(inline != null ? inline : value(args, ++i, name)));
+                case "--out" -> out = Path.of(inline != null ? inline : value(args, ++i, name));
+                case "--backlog" -> backlog = longIn(name, inline != null ? inline : value(args, ++i, name), 1, MAX_BACKLOG);
+                case "--rates" -> rates = rates(inline != null ? inline : value(args, ++i, name));
+                case "--isolation-rate" ->
+                        isolationRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
+                case "--env" -> {
+                    String kv = inline != null ? inline : value(args, ++i, name);
+                    int at = kv.indexOf('=');
+                    if (at <= 0) {
+                        throw new Invalid("--env takes KEY=VALUE, got '" + kv + "'");
+                    }
+                    env.put(kv.substring(0, at), kv.substring(at + 1));
+                }
+                default -> throw new Invalid("unknown option '" + arg + "' (see --help)");
+            }
+        }
+        if (databaseUrl != null) {
+            if ("sqlite".equals(store)) {
+                throw new Invalid("--database-url is a PostgreSQL database; it cannot be used with --store sqlite");
+            }
+            store = "postgres";
+        }
+        if (store == null) {
+            store = "sqlite";
+        }
+        if (jars.isEmpty()) {
+            jars.add(DEFAULT_JAR);
+        }
+        return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
+                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, help);
+    }
+
+    boolean runs(String scenario) {
+        return scenarios.contains(scenario);
+    }
+
+    private static boolean noValue(String name, String inline) {
+        if (inline != null) {
+            throw new Invalid(name + " takes no value");
+        }
+        return true;
+    }
+
+    private static String value(String[] args, int i, String name) {
+        if (i >= args.length || args[i].startsWith("--")) {
+            throw new Invalid(name + " needs a value (see --help)");
+        }
+        return args[i];
+    }
+
+    private static Set<String> scenarios(String list) {
+        Set<String> chosen = new LinkedHashSet<>();
+        for (String s : list.split(",")) {
+            String name = s.strip();
+            if (name.isEmpty()) {
+                continue;
+            }
+            if (!SCENARIOS.contains(name)) {
+                throw new Invalid("--scenarios: unknown scenario '" + name + "' (known: " + String.join(",", SCENARIOS) + ")");
+            }
+            chosen.add(name);
+        }
+        if (chosen.isEmpty()) {
+            throw new Invalid("--scenarios names no scenario");
+        }
+        // Run in the documented order whatever order they were given in: isolation needs throughput.
+        Set<String> ordered = new LinkedHashSet<>();
+        for (String s : SCENARIOS) {
+            if (chosen.contains(s)) {
+                ordered.add(s);
+            }
+        }
+        return ordered;
+    }
+
+    private static List<Integer> rates(String list) {
+        List<Integer> rates = new ArrayList<>();
+        for (String s : list.split(",")) {
+            if (s.isBlank()) {
+                continue;
+            }
+            int r = (int) longIn("--rates", s.strip(), 1, 1_000_000);
+            if (!rates.isEmpty() && r <= rates.getLast()) {
+                throw new Invalid("--rates must be ascending, got " + r + " after " + rates.getLast());
+            }
+            rates.add(r);
+        }
+        if (rates.isEmpty()) {
+            throw new Invalid("--rates names no rate");
+        }
+        return List.copyOf(rates);
+    }
+
+    private static long longIn(String name, String v, long min, long max) {
+        long n;
+        try {
+            n = Long.parseLong(v.replace("_", ""));
+        } catch (NumberFormatException e) {
+            throw new Invalid(name + " must be a whole number, got '" + v + "'");
+        }
+        if (n < min || n > max) {
+            throw new Invalid(name + " must be between " + min + " and " + max + ", got " + n);
+        }
+        return n;
+    }
+
+    /** The options as they go into the results file. */
+    Map<String, Object> describe() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("scenarios", List.copyOf(scenarios));
+        m.put("quick", quick);
+        m.put("store", store);
+        m.put("databaseUrl", databaseUrl);
+        m.put("jars", jars.stream().map(Path::toString).toList());
+        m.put("jfr", jfr);
+        m.put("out", out.toString());
+        m.put("backlog", backlog);
+        m.put("rates", rates);
+        m.put("isolationRate", isolationRate);
+        m.put("env", env);
+        return m;
+    }
+}

@@ -1,0 +1,79 @@
+package io.herald.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class LoadOptionsTest {
+    @Test
+    void parse_noArguments_runsEverythingOnSqliteWithTheDefaultJar() {
+        LoadOptions o = LoadOptions.parse();
+        assertThat(o.scenarios()).containsExactlyElementsOf(LoadOptions.SCENARIOS);
+        assertThat(o.store()).isEqualTo("sqlite");
+        assertThat(o.jars()).containsExactly(LoadOptions.DEFAULT_JAR);
+        assertThat(o.out()).isEqualTo(Path.of("bench-results"));
+        assertThat(o.quick()).isFalse();
+        assertThat(o.jfr()).isFalse();
+        assertThat(Sizes.of(o)).isEqualTo(Sizes.FULL);
+    }
+
+    @Test
+    void parse_everyOption_isRead() {
+        LoadOptions o = LoadOptions.parse("--scenarios", "latency,throughput", "--quick", "--store", "postgres",
+                "--jar", "a.jar", "--jar=b.jar", "--jfr", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
+                "--isolation-rate", "300", "--env", "HERALD_RETRY_DELAYS=2,2,2");
+        // Scenarios run in the documented order, whatever order they were named in.
+        assertThat(o.scenarios()).containsExactly("throughput", "latency");
+        assertThat(o.quick()).isTrue();
+        assertThat(o.store()).isEqualTo("postgres");
+        assertThat(o.jars()).containsExactly(Path.of("a.jar"), Path.of("b.jar"));
+        assertThat(o.jfr()).isTrue();
+        assertThat(o.out()).isEqualTo(Path.of("/tmp/r"));
+        assertThat(o.backlog()).isEqualTo(2_000);
+        assertThat(o.rates()).containsExactly(10, 20);
+        assertThat(o.isolationRate()).isEqualTo(300);
+        assertThat(o.env()).isEqualTo(Map.of("HERALD_RETRY_DELAYS", "2,2,2"));
+        Sizes s = Sizes.of(o);
+        assertThat(s.backlog()).isEqualTo(2_000);
+        assertThat(s.rates()).containsExactly(10, 20);
+        assertThat(s.stepSeconds()).isEqualTo(Sizes.QUICK.stepSeconds());
+    }
+
+    @Test
+    void parse_databaseUrl_impliesPostgres() {
+        LoadOptions o = LoadOptions.parse("--database-url", "jdbc:postgresql://db/x?user=u");
+        assertThat(o.store()).isEqualTo("postgres");
+        assertThat(o.databaseUrl()).isEqualTo("jdbc:postgresql://db/x?user=u");
+    }
+
+    @Test
+    void parse_badOptions_failWithAMessageNamingTheOption() {
+        assertThatThrownBy(() -> LoadOptions.parse("--fast")).isInstanceOf(LoadOptions.Invalid.class)
+                .hasMessage("unknown option '--fast' (see --help)");
+        assertThatThrownBy(() -> LoadOptions.parse("--store", "mysql")).hasMessageContaining("--store must be sqlite or postgres");
+        assertThatThrownBy(() -> LoadOptions.parse("--store")).hasMessageContaining("--store needs a value");
+        assertThatThrownBy(() -> LoadOptions.parse("--jar", "--quick")).hasMessageContaining("--jar needs a value");
+        assertThatThrownBy(() -> LoadOptions.parse("--backlog", "lots")).hasMessageContaining("--backlog must be a whole number");
+        assertThatThrownBy(() -> LoadOptions.parse("--backlog", "0")).hasMessageContaining("--backlog must be between 1 and");
+        assertThatThrownBy(() -> LoadOptions.parse("--scenarios", "ceiling,speed"))
+                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,latency");
+        assertThatThrownBy(() -> LoadOptions.parse("--scenarios", ",")).hasMessageContaining("names no scenario");
+        assertThatThrownBy(() -> LoadOptions.parse("--rates", "500,250")).hasMessageContaining("ascending");
+        assertThatThrownBy(() -> LoadOptions.parse("--store", "sqlite", "--database-url", "jdbc:postgresql://x/y"))
+                .hasMessageContaining("cannot be used with --store sqlite");
+        assertThatThrownBy(() -> LoadOptions.parse("--database-url", "jdbc:sqlite:x.db")).hasMessageContaining("jdbc:postgresql:");
+        assertThatThrownBy(() -> LoadOptions.parse("--env", "NOVALUE")).hasMessageContaining("KEY=VALUE");
+        assertThatThrownBy(() -> LoadOptions.parse("--quick=yes")).hasMessageContaining("--quick takes no value");
+    }
+
+    @Test
+    void describe_listsTheOptionsForTheResultsFile() {
+        Map<String, Object> d = LoadOptions.parse("--quick", "--scenarios", "ceiling").describe();
+        assertThat(d).containsEntry("quick", true).containsEntry("store", "sqlite")
+                .containsEntry("scenarios", List.of("ceiling"));
+    }
+}
