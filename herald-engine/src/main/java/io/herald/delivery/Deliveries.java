@@ -33,7 +33,12 @@ public final class Deliveries {
      * and {@code timeoutMs} are the endpoint's when it was queued; null means the server's.
      */
     public record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
-                        long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {}
+                        long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {
+        /** False for a row written unleased, which only a claim starts. */
+        public boolean leased() {
+            return lockedUntil != 0;
+        }
+    }
 
     /** One delivery to queue: the endpoint, and its retry delays and timeout at this moment. */
     public record Target(String endpointId, String retryDelays, Integer timeoutMs) {
@@ -59,9 +64,9 @@ public final class Deliveries {
 
     /**
      * Queues one delivery per endpoint, due now, to each endpoint that still exists and is enabled
-     * (the targets may have been read before this transaction); returns those queued. With a
-     * reservation that holds a lease, the rows are born leased to this node, so no other node
-     * starts them while this one does.
+     * (the targets may have been read before this transaction); returns those queued. The first
+     * {@code reservation.leased()} rows are born leased to this node, so no other node starts them
+     * while this one does; the rest are due now for any node's claim.
      */
     public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
                                      int trigger, long now, Dispatcher.Reservation reservation) {
@@ -69,8 +74,7 @@ public final class Deliveries {
         if (targets.isEmpty()) {
             return claims;
         }
-        String lockedBy = reservation.leased() ? reservation.node() : null;
-        Long lockedUntil = reservation.leased() ? now + reservation.lease().toMillis() : null;
+        long leaseUntil = now + reservation.lease().toMillis();
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
@@ -80,6 +84,9 @@ public final class Deliveries {
                 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
         List<Claim> candidates = new ArrayList<>(targets.size());
         for (Target t : targets) {
+            boolean leased = candidates.size() < reservation.leased();
+            String lockedBy = leased ? reservation.node() : null;
+            Long lockedUntil = leased ? leaseUntil : null;
             String id = ids.next("dlv");
             batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
                     .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)

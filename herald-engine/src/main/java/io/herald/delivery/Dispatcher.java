@@ -105,19 +105,20 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Room for deliveries about to be written, so they can be born leased to this node. When this
-     * node is full or stopping, the reservation holds no lease and the rows wait for a claim.
+     * Room for deliveries about to be written, so they can be born leased to this node: the first
+     * {@code leased} of them. When this node has less room than that (a large fan-out, a full
+     * node), the rest are written unleased and wait for a claim; when it is stopping, all are.
      */
-    public record Reservation(Dispatcher dispatcher, int count, boolean leased, String node, Duration lease) {
+    public record Reservation(Dispatcher dispatcher, int leased, String node, Duration lease) {
         /** Returns the room when the rows were not written after all. */
         public void cancel() {
             keepOnly(0);
         }
 
-        /** Returns the room of rows that were not written, when only {@code written} of them were. */
+        /** Returns the room of leased rows that were not written, when only {@code written} of them were. */
         public void keepOnly(int written) {
-            if (leased && written < count) {
-                dispatcher.held.addAndGet(written - count);
+            if (written < leased) {
+                dispatcher.held.addAndGet(written - leased);
             }
         }
     }
@@ -125,22 +126,22 @@ public final class Dispatcher implements AutoCloseable {
     public Reservation reserve(int count) {
         if (count > 0 && accepting) {
             int now;
+            int take;
             do {
                 now = held.get();
-                if (now + count > settings.maxInMemory()) {
-                    return new Reservation(this, count, false, node, settings.lease());
+                take = Math.min(count, settings.maxInMemory() - now);
+                if (take <= 0) {
+                    return new Reservation(this, 0, node, settings.lease());
                 }
-            } while (!held.compareAndSet(now, now + count));
-            return new Reservation(this, count, true, node, settings.lease());
+            } while (!held.compareAndSet(now, now + take));
+            return new Reservation(this, take, node, settings.lease());
         }
-        return new Reservation(this, count, false, node, settings.lease());
+        return new Reservation(this, 0, node, settings.lease());
     }
 
     /** Starts committed deliveries that were written under {@code reservation}. */
     public void accept(List<Deliveries.Claim> claims, Reservation reservation) {
-        if (reservation.leased()) {
-            claims.forEach(c -> enqueue(c, null));
-        }
+        claims.stream().filter(Deliveries.Claim::leased).forEach(c -> enqueue(c, null));
     }
 
     /**
@@ -155,7 +156,7 @@ public final class Dispatcher implements AutoCloseable {
      */
     public void accept(List<Deliveries.Claim> claims, Reservation reservation, Message message,
                        List<Endpoints.Sendable> endpoints) {
-        if (!reservation.leased()) {
+        if (reservation.leased() == 0) {
             return;
         }
         Message carried = message.payload().length() <= HANDOVER_MAX_PAYLOAD ? message : null;
@@ -164,6 +165,9 @@ public final class Dispatcher implements AutoCloseable {
             byId.put(e.endpoint().id(), e);
         }
         for (Deliveries.Claim c : claims) {
+            if (!c.leased()) {
+                continue;
+            }
             Endpoints.Sendable e = byId.get(c.endpointId());
             enqueue(c, e == null ? null : new Loaded(e.endpoint(), e.secrets(), carried));
         }

@@ -188,7 +188,7 @@ public final class Messages {
             throw e;
         }
         // Committed: from here on the message survives anything; starting now only saves a poll.
-        reserved.keepOnly(written.claims().size());
+        reserved.keepOnly((int) written.claims().stream().filter(Deliveries.Claim::leased).count());
         dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
         return new Published(written.message(), written.claims().size());
     }
