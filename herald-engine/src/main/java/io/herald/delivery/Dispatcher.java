@@ -375,7 +375,7 @@ public final class Dispatcher implements AutoCloseable {
         if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
             r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
         } else {
-            r = sender.post(uri, headers, body, rendered.contentType(), timeout);
+            r = sender.post(uri, ep.id(), headers, body, rendered.contentType(), timeout);
         }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;

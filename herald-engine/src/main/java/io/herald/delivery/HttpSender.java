@@ -27,15 +27,24 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * Sends one webhook POST through a shared Jetty client: no redirects, a total timeout, the response
  * body read up to a cap, and every connection made to an address the {@link SsrfGuard} vetted.
+ * Each endpoint has its own connection pool (a Jetty destination tagged with the endpoint id), so
+ * endpoints that hang cannot take the connections of healthy ones on the same host.
  * Blocking; call it from a virtual thread.
  */
 public final class HttpSender implements AutoCloseable {
     /** How much of a response body is kept for the attempt log. */
     public static final int RESPONSE_CAP = 64 * 1024;
 
+    /** Connections one pool may open; the dispatcher runs far fewer attempts per endpoint at once. */
+    static final int MAX_CONNECTIONS_PER_POOL = 256;
+
     private final HttpClient client;
 
     public HttpSender(SsrfGuard guard, String userAgent) {
+        this(guard, userAgent, MAX_CONNECTIONS_PER_POOL);
+    }
+
+    HttpSender(SsrfGuard guard, String userAgent, int maxConnectionsPerPool) {
         ClientConnector connector = new ClientConnector();
         connector.setSslContextFactory(new SslContextFactory.Client());
         connector.setConnectTimeout(Duration.ofSeconds(10));
@@ -48,7 +57,7 @@ public final class HttpSender implements AutoCloseable {
         client.setFollowRedirects(false);
         client.setSocketAddressResolver(guard);
         client.setUserAgentField(new org.eclipse.jetty.http.HttpField(HttpHeader.USER_AGENT, userAgent));
-        client.setMaxConnectionsPerDestination(256);
+        client.setMaxConnectionsPerDestination(maxConnectionsPerPool);
         // Herald bounds its own in-flight work; the client must not reject what Herald admits.
         client.setMaxRequestsQueuedPerDestination(1_000_000);
         // Idle connections close before their origin's pool does, so pools of silent origins go away.
@@ -68,9 +77,16 @@ public final class HttpSender implements AutoCloseable {
         }
     }
 
+    /** Posts through the pool shared by every caller without a pool of its own. */
     public Result post(URI url, Map<String, String> headers, byte[] body, String contentType, Duration timeout) {
+        return post(url, null, headers, body, contentType, timeout);
+    }
+
+    /** Posts through the connection pool named {@code pool} (an endpoint id), or the shared one. */
+    public Result post(URI url, String pool, Map<String, String> headers, byte[] body, String contentType, Duration timeout) {
         long start = System.nanoTime();
         Request request = client.newRequest(url)
+                .tag(pool)
                 .method(HttpMethod.POST)
                 .timeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .body(new BytesRequestContent(contentType, body));

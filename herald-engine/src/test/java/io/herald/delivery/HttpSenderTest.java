@@ -26,6 +26,32 @@ class HttpSenderTest {
     }
 
     @Test
+    void post_throughItsOwnPool_isNotQueuedBehindAnotherEndpointHangingOnTheSameHost() throws Exception {
+        // Two connections per pool: two hanging requests fill endpoint A's pool.
+        try (HttpSender small = new HttpSender(new SsrfGuard(List.of(Cidr.parse("127.0.0.1/32"))), "Herald-test/1", 2)) {
+            receiver.script("/hang", Reply.hang(Duration.ofSeconds(10)), Reply.hang(Duration.ofSeconds(10)));
+            URI hang = URI.create(receiver.url("/hang"));
+            List<java.util.concurrent.CompletableFuture<HttpSender.Result>> hanging = new java.util.ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                hanging.add(java.util.concurrent.CompletableFuture.supplyAsync(
+                        () -> small.post(hang, "ep_a", Map.of(), BODY, "application/json", Duration.ofSeconds(8)),
+                        java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()));
+            }
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> receiver.received("/hang").size() == 2);
+
+            HttpSender.Result sameHostOtherEndpoint = small.post(URI.create(receiver.url("/ok")), "ep_b", Map.of(), BODY,
+                    "application/json", Duration.ofSeconds(2));
+            HttpSender.Result sameEndpoint = small.post(URI.create(receiver.url("/ok")), "ep_a", Map.of(), BODY,
+                    "application/json", Duration.ofSeconds(1));
+
+            assertThat(sameHostOtherEndpoint.statusCode()).isEqualTo(200);
+            assertThat(sameEndpoint.statusCode()).as("endpoint A's own requests wait for its connections").isZero();
+            assertThat(sameEndpoint.error()).contains("timed out");
+            assertThat(hanging).noneMatch(java.util.concurrent.CompletableFuture::isDone);
+        }
+    }
+
+    @Test
     void post_2xx_succeedsWithStatusAndBody() {
         receiver.script("/ok", Reply.status(204), Reply.status(200, Map.of(), "thanks"));
 
