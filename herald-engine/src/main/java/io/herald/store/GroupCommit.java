@@ -58,27 +58,40 @@ final class GroupCommit implements AutoCloseable {
 
     private void loop() {
         List<Work<?>> batch = new ArrayList<>(MAX_BATCH);
-        while (true) {
-            Work<?> first;
-            try {
-                first = queue.take();
-            } catch (InterruptedException e) {
-                break;
+        try {
+            while (true) {
+                // Only STOP ends the loop: an interrupt left over by a callback is not a reason to.
+                Thread.interrupted();
+                Work<?> first;
+                try {
+                    first = queue.take();
+                } catch (InterruptedException e) {
+                    continue;
+                }
+                if (first == STOP) {
+                    break;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                boolean stop = batch.remove(STOP);
+                transactions++;
+                runBatch(batch);
+                batch.clear();
+                if (stop) {
+                    break;
+                }
             }
-            if (first == STOP) {
-                break;
+        } finally {
+            // However the writer ends, no caller may wait for it forever.
+            synchronized (this) {
+                closed = true;
             }
-            batch.add(first);
-            queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(STOP);
-            transactions++;
-            runBatch(batch);
-            batch.clear();
-            if (stop) {
-                break;
+            for (Work<?> w : batch) {
+                w.failIfUnanswered(new HeraldException.StoreUnavailable("the database writer stopped", null));
+                w.answer();
             }
+            failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
         }
-        failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
     }
 
     private void runBatch(List<Work<?>> batch) {
@@ -95,9 +108,12 @@ final class GroupCommit implements AutoCloseable {
                 });
             }
         } catch (Throwable e) {
-            // begin, commit or a savepoint rollback failed: nothing of the batch is written.
+            // begin, commit or a savepoint rollback failed: nothing of the batch is written, and
+            // every caller is told so, even one whose own work failed: its failure may have come
+            // from another caller's write that is now gone (a unique key, say), so it must not
+            // look final.
             for (Work<?> w : batch) {
-                w.failIfUnanswered(e);
+                w.failBecauseTheBatchFailed(e);
             }
         }
         for (Work<?> w : batch) {
@@ -179,6 +195,11 @@ final class GroupCommit implements AutoCloseable {
                 h.execute("ROLLBACK TO " + SAVEPOINT); // if this fails, the batch fails as a whole
             }
             h.execute("RELEASE " + SAVEPOINT);
+        }
+
+        void failBecauseTheBatchFailed(Throwable e) {
+            failure = e;
+            result = null;
         }
 
         void failIfUnanswered(Throwable e) {
