@@ -109,6 +109,8 @@ public final class Tokens {
             insertIfAbsent(handle, h, ADMIN, Origin.ENV);
             return null;
         });
+        // Again after the commit: a lookup between the first clear and the commit remembered the old value.
+        known.clear();
     }
 
     private void insertIfAbsent(org.jdbi.v3.core.Handle handle, String h, String role, Origin origin) {

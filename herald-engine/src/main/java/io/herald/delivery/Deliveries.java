@@ -96,7 +96,12 @@ public final class Deliveries {
         }
         int[] counts = batch.execute();
         for (int i = 0; i < counts.length; i++) {
-            if (counts[i] != 0) {
+            if (counts[i] < 0) {
+                // A driver that rewrites the batch (pgjdbc's reWriteBatchedInserts, for VALUES)
+                // no longer says which rows were written, and skipped rows must not be started.
+                throw new IllegalStateException("the driver did not report which deliveries were written");
+            }
+            if (counts[i] == 1) {
                 claims.add(candidates.get(i));
             }
         }

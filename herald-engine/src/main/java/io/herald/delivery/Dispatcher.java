@@ -139,20 +139,18 @@ public final class Dispatcher implements AutoCloseable {
         return new Reservation(this, 0, node, settings.lease());
     }
 
-    /** Starts committed deliveries that were written under {@code reservation}. */
-    public void accept(List<Deliveries.Claim> claims, Reservation reservation) {
+    /** Starts the committed deliveries among {@code claims} that were born leased to this node. */
+    public void accept(List<Deliveries.Claim> claims) {
         claims.stream().filter(Deliveries.Claim::leased).forEach(c -> enqueue(c, null));
     }
 
-    /**
-     * Payloads up to this size travel from publish to the attempt in memory; larger ones are read
-     * again at send, so deliveries waiting in lanes hold little memory.
-     */
+    /** Payloads up to this many characters travel from publish to the attempt in memory; larger ones are read at send. */
     static final int HANDOVER_MAX_PAYLOAD = 64 * 1024;
 
     /**
      * Starts committed deliveries of {@code message}, written under {@code reservation}, with the
-     * endpoints (and keys) publish read: the first attempt then reads nothing from the database.
+     * endpoints (and keys) publish read: an attempt that starts at once then reads nothing from the
+     * database. One that has to wait in its endpoint's lane drops them and reads when it starts.
      */
     public void accept(List<Deliveries.Claim> claims, Reservation reservation, Message message,
                        List<Endpoints.Sendable> endpoints) {
@@ -272,7 +270,9 @@ public final class Dispatcher implements AutoCloseable {
             if (waiting.size() >= LANE_QUEUE_CAP) {
                 return false;
             }
-            waiting.add(t);
+            // What publish read is fresh only for an attempt that starts now: one that waits reads
+            // its endpoint (disabled, deleted, rotated, moved meanwhile?) and message when it starts.
+            waiting.add(new Task(t.claim(), null, t.done()));
             return true;
         }
 
@@ -343,8 +343,8 @@ public final class Dispatcher implements AutoCloseable {
             return store.read(h -> Messages.byId(h, c.messageId()))
                     .map(m -> new Loaded(loaded.endpoint(), loaded.secrets(), m));
         }
-        return store.read(h -> Endpoints.byId(h, c.endpointId()).flatMap(ep ->
-                Messages.byId(h, c.messageId()).map(m -> new Loaded(ep, Endpoints.secrets(h, ep.id()), m))));
+        return store.read(h -> Endpoints.sendable(h, c.endpointId()).flatMap(ep ->
+                Messages.byId(h, c.messageId()).map(m -> new Loaded(ep.endpoint(), ep.secrets(), m))));
     }
 
     private void attempt(Deliveries.Claim c, Loaded loaded) {

@@ -242,19 +242,20 @@ public final class Endpoints {
                 .orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
     }
 
-    /** By id alone, for the delivery engine; empty when deleted. */
-    public static java.util.Optional<Endpoint> byId(Handle h, String id) {
-        return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", id).map(ROW).findOne();
-    }
-
     /** An endpoint with its keys: all an attempt needs of it. */
     public record Sendable(Endpoint endpoint, Secrets secrets) {}
+
+    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx));
 
     /** Every endpoint of an application that is not disabled, with its keys, for fan-out. */
     public static List<Sendable> enabledOf(Handle h, String appId) {
         return h.createQuery("SELECT * FROM endpoint WHERE app_id = :app AND disabled = :no")
-                .bind("app", appId).bind("no", false)
-                .map((rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx))).list();
+                .bind("app", appId).bind("no", false).map(SENDABLE).list();
+    }
+
+    /** One endpoint with its keys, read in one statement; empty when deleted. */
+    public static java.util.Optional<Sendable> sendable(Handle h, String id) {
+        return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", id).map(SENDABLE).findOne();
     }
 
     /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */

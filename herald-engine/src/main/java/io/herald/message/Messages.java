@@ -183,7 +183,7 @@ public final class Messages {
                 throw duplicate(in.eventId());
             }
             throw e;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             reserved.cancel();
             throw e;
         }
@@ -209,15 +209,21 @@ public final class Messages {
                 Message m = find(h, app.id(), msgIdOrEventId);
                 Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid);
                 reserved[0] = dispatcher.reserve(1);
-                return Deliveries.insert(h, ids, app.id(), m.id(), List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())),
-                        Deliveries.TRIGGER_MANUAL,
+                List<Deliveries.Claim> queued = Deliveries.insert(h, ids, app.id(), m.id(),
+                        List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())), Deliveries.TRIGGER_MANUAL,
                         clock.millis(), reserved[0]);
+                if (queued.isEmpty()) {
+                    // Disabled or deleted by another node since the check above.
+                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " was disabled or deleted");
+                }
+                return queued;
             });
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             release(reserved[0]);
             throw e;
         }
-        dispatcher.accept(claims, reserved[0]);
+        reserved[0].keepOnly((int) claims.stream().filter(Deliveries.Claim::leased).count());
+        dispatcher.accept(claims);
     }
 
     /** The endpoint a manual or test delivery goes to; a disabled one is refused. */

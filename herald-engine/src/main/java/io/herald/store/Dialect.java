@@ -49,7 +49,7 @@ public enum Dialect {
 
         @Override
         public String shareLockClause() {
-            return "FOR SHARE";
+            return "FOR KEY SHARE";
         }
 
         @Override

@@ -56,7 +56,7 @@ import org.junit.jupiter.api.Test;
  *
  * <p>Tests with two nodes run both on one database. On SQLite that means two Stores on one file,
  * which Herald never does in production (one process per file); their writes are then kept apart
- * by SQLite's file lock instead of one Store's lock, which makes those tests stricter, not moot.
+ * by SQLite's file lock instead of one Store's writer thread, which makes those tests stricter, not moot.
  */
 abstract class StoreContractTest {
     static final Duration TIMEOUT = Duration.ofSeconds(1);
@@ -246,6 +246,27 @@ abstract class StoreContractTest {
         assertThat(receiver.received()).hasSize(5);
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(5);
         assertThat(node.dispatcher().held()).isZero();
+    }
+
+    @Test
+    void deliveries_waitingInTheirEndpointsLane_whenItIsDisabled_areNotSent() {
+        // One attempt per endpoint at a time: the first hangs a little, the second waits in the lane.
+        Herald one = start(config(url, new DispatcherSettings(LEASE, Duration.ZERO, MAX_IN_MEMORY, 1, TIMEOUT,
+                Duration.ofSeconds(5)), RetryPolicy.DEFAULT_DELAYS));
+        Endpoint ep = one.endpoints().create(app, new EndpointIn(receiver.url("/slow"), null, null, null, null, null, null,
+                false, null, null, null));
+        receiver.script("/slow", Reply.delayed(Duration.ofMillis(600), Reply.status(200)), Reply.status(200));
+        one.messages().create(app, message("invoice.paid", null));
+        one.messages().create(app, message("invoice.paid", null));
+        await().atMost(Duration.ofSeconds(5)).until(() -> receiver.received("/slow").size() == 1);
+
+        one.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/slow"), null, null, null, null, null, null,
+                true, null, null, null));
+
+        awaitIdle(one);
+        assertThat(receiver.received("/slow")).as("the waiting one read the endpoint when it started").hasSize(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'failed'")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM attempt")).isEqualTo(1);
     }
 
     @Test
@@ -464,7 +485,8 @@ abstract class StoreContractTest {
         assertThat(claims).hasSize(2);
 
         node.endpoints().delete(app, deleted.id());
-        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        node.dispatcher().reserve(claims.size());
+        node.dispatcher().accept(claims);
         awaitIdle(node);
 
         assertThat(receiver.received("/deleted")).isEmpty();
@@ -482,7 +504,8 @@ abstract class StoreContractTest {
 
         // No API deletes a single message; retention would, with this statement.
         db.useHandle(h -> h.execute("DELETE FROM message WHERE id = ?", p.message().id()));
-        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        node.dispatcher().reserve(claims.size());
+        node.dispatcher().accept(claims);
         awaitIdle(node);
 
         assertThat(receiver.received()).isEmpty();
