@@ -131,7 +131,8 @@ public final class Messages {
             List<Endpoints.Sendable> targets = new ArrayList<>();
             if (test) {
                 Endpoint only = enabledEndpoint(h, app.id(), testEndpoint);
-                targets.add(new Endpoints.Sendable(only, Endpoints.secrets(h, only.id())));
+                // Endpoint and keys again in one statement: deleted since the line above is a 404, not a 500.
+                targets.add(Endpoints.sendable(h, only.id()).orElseThrow(() -> new HeraldException.NotFound("endpoint", testEndpoint)));
             } else {
                 // Built once, on the first endpoint with a filter, and shared by all of them.
                 PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
