@@ -38,24 +38,16 @@ class GroupCommitTest {
 
     @Test
     void worksWaitingWhileTheWriterIsBusy_commitTogetherInOneTransaction() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<String> blocker = async(() -> writer.run(h -> {
-            h.execute("INSERT INTO t VALUES ('first')");
-            inside.countDown();
-            await(release);
-            return "first";
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        Busy busy = occupyWriter(h -> h.execute("INSERT INTO t VALUES ('first')"));
         List<CompletableFuture<Integer>> waiting = new ArrayList<>();
         for (int i = 0; i < 20; i++) {
             String k = "k" + i;
             waiting.add(async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES (?)", k))));
         }
         awaitQueued(20);
-        release.countDown();
+        busy.release().countDown();
 
-        assertThat(blocker.get(10, TimeUnit.SECONDS)).isEqualTo("first");
+        assertThat(busy.done().get(10, TimeUnit.SECONDS)).isEqualTo(1);
         for (CompletableFuture<Integer> f : waiting) {
             assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         }
@@ -65,14 +57,7 @@ class GroupCommitTest {
 
     @Test
     void aWorkThatThrows_isRolledBackAlone_andItsCallerGetsItsException() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Integer> blocker = async(() -> writer.run(h -> {
-            inside.countDown();
-            await(release);
-            return 0;
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        Busy busy = occupyWriter(h -> 0);
         CompletableFuture<Integer> a = async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES ('a')")));
         awaitQueued(1);
         CompletableFuture<Integer> b = async(() -> writer.run(h -> {
@@ -84,9 +69,9 @@ class GroupCommitTest {
         awaitQueued(3);
         CompletableFuture<Integer> c = async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES ('c')")));
         awaitQueued(4);
-        release.countDown();
+        busy.release().countDown();
 
-        assertThat(blocker.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(busy.done().get(10, TimeUnit.SECONDS)).isZero();
         assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(c.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThatThrownBy(() -> join(b)).isInstanceOf(HeraldException.NotFound.class);
@@ -97,14 +82,7 @@ class GroupCommitTest {
 
     @Test
     void whenTheSharedTransactionCannotGoOn_noWorkOfTheBatchIsWritten_andEveryCallerIsTold() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Integer> blocker = async(() -> writer.run(h -> {
-            inside.countDown();
-            await(release);
-            return 0;
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        Busy busy = occupyWriter(h -> 0);
         CompletableFuture<Integer> a = async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES ('a')")));
         awaitQueued(1);
         // Releases its own savepoint, then fails: the rollback to that savepoint cannot happen.
@@ -114,9 +92,9 @@ class GroupCommitTest {
             throw new IllegalArgumentException("boom");
         }));
         awaitQueued(2);
-        release.countDown();
+        busy.release().countDown();
 
-        assertThat(blocker.get(10, TimeUnit.SECONDS)).isZero();
+        assertThat(busy.done().get(10, TimeUnit.SECONDS)).isZero();
         Throwable aFailure = catchThrowable(() -> join(a));
         assertThat(aFailure).hasMessageContaining(GroupCommit.SAVEPOINT);
         // Not its own IllegalArgumentException: nothing of the batch was written, and a failure
@@ -147,22 +125,15 @@ class GroupCommitTest {
 
     @Test
     void closing_commitsWorksAlreadyWaiting_andRefusesNewOnes() throws Exception {
-        CountDownLatch inside = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        CompletableFuture<Integer> blocker = async(() -> writer.run(h -> {
-            inside.countDown();
-            await(release);
-            return h.execute("INSERT INTO t VALUES ('running')");
-        }));
-        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        Busy busy = occupyWriter(h -> h.execute("INSERT INTO t VALUES ('running')"));
         CompletableFuture<Integer> waiting = async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES ('waiting')")));
         awaitQueued(1);
         CompletableFuture<Void> closing = CompletableFuture.runAsync(writer::close);
         Thread.sleep(50);
-        release.countDown();
+        busy.release().countDown();
         closing.get(15, TimeUnit.SECONDS);
 
-        assertThat(blocker.get(10, TimeUnit.SECONDS)).as("the batch running at close finishes").isEqualTo(1);
+        assertThat(busy.done().get(10, TimeUnit.SECONDS)).as("the batch running at close finishes").isEqualTo(1);
         assertThat(waiting.get(10, TimeUnit.SECONDS)).as("queued before close: committed").isEqualTo(1);
         assertThatThrownBy(() -> writer.run(h -> 1)).isInstanceOf(HeraldException.StoreUnavailable.class);
         assertThat(keys()).containsExactly("running", "waiting");
@@ -185,6 +156,21 @@ class GroupCommitTest {
             t.join(60_000);
         }
         assertThat(count()).isEqualTo(64 * 25);
+    }
+
+    /** A work holding the writer until {@code release} is counted down; then it runs {@code then}. */
+    private record Busy(CompletableFuture<Integer> done, CountDownLatch release) {}
+
+    private Busy occupyWriter(org.jdbi.v3.core.HandleCallback<Integer, RuntimeException> then) throws InterruptedException {
+        CountDownLatch inside = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        CompletableFuture<Integer> done = async(() -> writer.run(h -> {
+            inside.countDown();
+            await(release);
+            return then.withHandle(h);
+        }));
+        assertThat(inside.await(10, TimeUnit.SECONDS)).isTrue();
+        return new Busy(done, release);
     }
 
     private void awaitQueued(int n) throws InterruptedException {
