@@ -4,7 +4,6 @@ import io.herald.attempt.Attempt;
 import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
-import io.herald.endpoint.Secrets;
 import io.herald.format.Event;
 import io.herald.format.Rendered;
 import io.herald.message.Messages;
@@ -139,9 +138,12 @@ public final class Dispatcher implements AutoCloseable {
         return new Reservation(this, 0, node, settings.lease());
     }
 
-    /** Starts the committed deliveries among {@code claims} that were born leased to this node. */
-    public void accept(List<Deliveries.Claim> claims) {
-        claims.stream().filter(Deliveries.Claim::leased).forEach(c -> enqueue(c, null));
+    /**
+     * Starts the committed deliveries among {@code claims} that were born leased to this node, and
+     * gives back the room {@code reservation} held for leased rows that were not written.
+     */
+    public void accept(List<Deliveries.Claim> claims, Reservation reservation) {
+        accept(claims, reservation, null, List.of());
     }
 
     /** Payloads up to this many characters travel from publish to the attempt in memory; larger ones are read at send. */
@@ -154,25 +156,21 @@ public final class Dispatcher implements AutoCloseable {
      */
     public void accept(List<Deliveries.Claim> claims, Reservation reservation, Message message,
                        List<Endpoints.Sendable> endpoints) {
-        if (reservation.leased() == 0) {
-            return;
-        }
-        Message carried = message.payload().length() <= HANDOVER_MAX_PAYLOAD ? message : null;
+        List<Deliveries.Claim> leased = claims.stream().filter(Deliveries.Claim::leased).toList();
+        reservation.keepOnly(leased.size());
+        Message carried = message != null && message.payload().length() <= HANDOVER_MAX_PAYLOAD ? message : null;
         Map<String, Endpoints.Sendable> byId = new java.util.HashMap<>();
         for (Endpoints.Sendable e : endpoints) {
             byId.put(e.endpoint().id(), e);
         }
-        for (Deliveries.Claim c : claims) {
-            if (!c.leased()) {
-                continue;
-            }
+        for (Deliveries.Claim c : leased) {
             Endpoints.Sendable e = byId.get(c.endpointId());
-            enqueue(c, e == null ? null : new Loaded(e.endpoint(), e.secrets(), carried));
+            enqueue(c, e == null ? null : new Loaded(e, carried));
         }
     }
 
     /** What an attempt needs, when publish already had it; {@code message} null to read it at send. */
-    private record Loaded(Endpoint endpoint, Secrets secrets, Message message) {}
+    private record Loaded(Endpoints.Sendable endpoint, Message message) {}
 
     /**
      * Claims what is due now and runs it to completion; returns how many deliveries it ran. For
@@ -340,11 +338,10 @@ public final class Dispatcher implements AutoCloseable {
             return Optional.of(loaded);
         }
         if (loaded != null) {
-            return store.read(h -> Messages.byId(h, c.messageId()))
-                    .map(m -> new Loaded(loaded.endpoint(), loaded.secrets(), m));
+            return store.read(h -> Messages.byId(h, c.messageId())).map(m -> new Loaded(loaded.endpoint(), m));
         }
         return store.read(h -> Endpoints.sendable(h, c.endpointId()).flatMap(ep ->
-                Messages.byId(h, c.messageId()).map(m -> new Loaded(ep.endpoint(), ep.secrets(), m))));
+                Messages.byId(h, c.messageId()).map(m -> new Loaded(ep, m))));
     }
 
     private void attempt(Deliveries.Claim c, Loaded loaded) {
@@ -354,7 +351,7 @@ public final class Dispatcher implements AutoCloseable {
             store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
             return;
         }
-        Endpoint ep = target.get().endpoint();
+        Endpoint ep = target.get().endpoint().endpoint();
         Message msg = target.get().message();
         if (ep.disabled()) {
             // Disabled after this delivery was queued: it is not sent. Recover replays it later.
@@ -366,7 +363,7 @@ public final class Dispatcher implements AutoCloseable {
                 new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
         byte[] body = rendered.body();
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
-        ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().secrets());
+        ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().endpoint().secrets());
         Duration timeout = timeoutOf(c);
         RetryPolicy policy = this.policy.withDelays(Deliveries.delays(c, this.policy.delays()));
 

@@ -77,12 +77,7 @@ public final class HttpSender implements AutoCloseable {
         }
     }
 
-    /** Posts through the pool shared by every caller without a pool of its own. */
-    public Result post(URI url, Map<String, String> headers, byte[] body, String contentType, Duration timeout) {
-        return post(url, null, headers, body, contentType, timeout);
-    }
-
-    /** Posts through the connection pool named {@code pool} (an endpoint id), or the shared one. */
+    /** Posts through the connection pool named {@code pool} (an endpoint id), or, when null, a shared one. */
     public Result post(URI url, String pool, Map<String, String> headers, byte[] body, String contentType, Duration timeout) {
         long start = System.nanoTime();
         Request request = client.newRequest(url)

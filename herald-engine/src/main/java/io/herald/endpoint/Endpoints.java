@@ -55,6 +55,8 @@ public final class Endpoints {
             rs.getString("secret"),
             Json.MAPPER.readValue(rs.getString("old_secrets"), new TypeReference<List<Secrets.Previous>>() {}));
 
+    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx));
+
     private final Store store;
     private final Ids ids;
     private final Clock clock;
@@ -235,17 +237,24 @@ public final class Endpoints {
 
     /** Looks an endpoint up by id or uid within one application; throws NotFound. */
     public static Endpoint find(Handle h, String appId, String idOrUid) {
+        return find(h, appId, idOrUid, ROW);
+    }
+
+    /** {@link #find} with the endpoint's keys, in the same statement. */
+    public static Sendable findSendable(Handle h, String appId, String idOrUid) {
+        return find(h, appId, idOrUid, SENDABLE);
+    }
+
+    private static <T> T find(Handle h, String appId, String idOrUid, RowMapper<T> mapper) {
         return h.createQuery("""
                 SELECT * FROM endpoint WHERE app_id = :app AND (id = :k OR uid = :k)
                 ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1""")
-                .bind("app", appId).bind("k", idOrUid).map(ROW).findOne()
+                .bind("app", appId).bind("k", idOrUid).map(mapper).findOne()
                 .orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
     }
 
     /** An endpoint with its keys: all an attempt needs of it. */
     public record Sendable(Endpoint endpoint, Secrets secrets) {}
-
-    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx));
 
     /** Every endpoint of an application that is not disabled, with its keys, for fan-out. */
     public static List<Sendable> enabledOf(Handle h, String appId) {

@@ -130,9 +130,7 @@ public final class Messages {
             Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
             List<Endpoints.Sendable> targets = new ArrayList<>();
             if (test) {
-                Endpoint only = enabledEndpoint(h, app.id(), testEndpoint);
-                // Endpoint and keys again in one statement: deleted since the line above is a 404, not a 500.
-                targets.add(Endpoints.sendable(h, only.id()).orElseThrow(() -> new HeraldException.NotFound("endpoint", testEndpoint)));
+                targets.add(enabledEndpoint(h, app.id(), testEndpoint));
             } else {
                 // Built once, on the first endpoint with a filter, and shared by all of them.
                 PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
@@ -189,7 +187,6 @@ public final class Messages {
             throw e;
         }
         // Committed: from here on the message survives anything; starting now only saves a poll.
-        reserved.keepOnly((int) written.claims().stream().filter(Deliveries.Claim::leased).count());
         dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
         return new Published(written.message(), written.claims().size());
     }
@@ -208,7 +205,7 @@ public final class Messages {
             claims = store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
                 Message m = find(h, app.id(), msgIdOrEventId);
-                Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid);
+                Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid).endpoint();
                 reserved[0] = dispatcher.reserve(1);
                 List<Deliveries.Claim> queued = Deliveries.insert(h, ids, app.id(), m.id(),
                         List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())), Deliveries.TRIGGER_MANUAL,
@@ -223,17 +220,17 @@ public final class Messages {
             release(reserved[0]);
             throw e;
         }
-        reserved[0].keepOnly((int) claims.stream().filter(Deliveries.Claim::leased).count());
-        dispatcher.accept(claims);
+        dispatcher.accept(claims, reserved[0]);
     }
 
     /** The endpoint a manual or test delivery goes to; a disabled one is refused. */
-    private static Endpoint enabledEndpoint(Handle h, String appId, String idOrUid) {
-        Endpoint ep = Endpoints.find(h, appId, idOrUid);
+    private static Endpoints.Sendable enabledEndpoint(Handle h, String appId, String idOrUid) {
+        Endpoints.Sendable found = Endpoints.findSendable(h, appId, idOrUid);
+        Endpoint ep = found.endpoint();
         if (ep.disabled()) {
             throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
         }
-        return ep;
+        return found;
     }
 
     private record Written(Message message, List<Deliveries.Claim> claims) {}

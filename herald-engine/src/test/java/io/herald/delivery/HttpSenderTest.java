@@ -156,7 +156,7 @@ class HttpSenderTest {
                 "webhook-timestamp", "1614265330",
                 "webhook-signature", "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE= v1,AAAA");
 
-        HttpSender.Result r = sender.post(URI.create(receiver.url("/echo")), headers, body,
+        HttpSender.Result r = sender.post(URI.create(receiver.url("/echo")), null, headers, body,
                 "application/octet-stream", TIMEOUT);
 
         assertThat(r.statusCode()).isEqualTo(200);
@@ -171,7 +171,7 @@ class HttpSenderTest {
 
     @Test
     void post_jsonContentType_isSentAsGiven() {
-        sender.post(URI.create(receiver.url("/json")), Map.of(), BODY, "application/json", TIMEOUT);
+        sender.post(URI.create(receiver.url("/json")), null, Map.of(), BODY, "application/json", TIMEOUT);
 
         LoopbackReceiver.Received got = receiver.await("/json", 1, Duration.ofSeconds(5)).getFirst();
         assertThat(got.header("Content-Type")).isEqualTo("application/json");
@@ -179,6 +179,6 @@ class HttpSenderTest {
     }
 
     private HttpSender.Result post(String path, Duration timeout) {
-        return sender.post(URI.create(receiver.url(path)), Map.of(), BODY, "application/json", timeout);
+        return sender.post(URI.create(receiver.url(path)), null, Map.of(), BODY, "application/json", timeout);
     }
 }

@@ -230,7 +230,7 @@ class SsrfGuardTest {
     }
 
     private static HttpSender.Result post(HttpSender sender, LoopbackReceiver receiver) {
-        return sender.post(URI.create(receiver.url("/hook")), Map.of(), "{}".getBytes(StandardCharsets.UTF_8),
+        return sender.post(URI.create(receiver.url("/hook")), null, Map.of(), "{}".getBytes(StandardCharsets.UTF_8),
                 "application/json", Duration.ofSeconds(5));
     }
 

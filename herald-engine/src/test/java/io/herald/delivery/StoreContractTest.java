@@ -485,8 +485,7 @@ abstract class StoreContractTest {
         assertThat(claims).hasSize(2);
 
         node.endpoints().delete(app, deleted.id());
-        node.dispatcher().reserve(claims.size());
-        node.dispatcher().accept(claims);
+        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
         awaitIdle(node);
 
         assertThat(receiver.received("/deleted")).isEmpty();
@@ -504,8 +503,7 @@ abstract class StoreContractTest {
 
         // No API deletes a single message; retention would, with this statement.
         db.useHandle(h -> h.execute("DELETE FROM message WHERE id = ?", p.message().id()));
-        node.dispatcher().reserve(claims.size());
-        node.dispatcher().accept(claims);
+        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
         awaitIdle(node);
 
         assertThat(receiver.received()).isEmpty();
