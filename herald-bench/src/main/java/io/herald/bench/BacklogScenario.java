@@ -90,7 +90,7 @@ final class BacklogScenario {
         int fanout = fanout(n);
         long messages = (n + fanout - 1) / fanout;
         long total = messages * fanout;
-        try (RunContext.Session h = ctx.start("backlog", jar, Map.of())) {
+        try (RunContext.Session h = ctx.start("backlog", jar)) {
             String app = "backlog";
             h.api.createApp(app);
             rx.down(null);

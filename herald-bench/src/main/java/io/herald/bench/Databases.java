@@ -33,10 +33,6 @@ final class Databases {
         this.givenUrl = givenUrl;
     }
 
-    String store() {
-        return store;
-    }
-
     Fresh fresh(String label) {
         if (store.equals("sqlite")) {
             return new Fresh(null, false);

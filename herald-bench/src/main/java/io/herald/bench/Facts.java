@@ -38,7 +38,7 @@ final class Facts {
         m.put("vendor", System.getProperty("java.vendor"));
         m.put("vm", System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version"));
         m.put("home", System.getProperty("java.home"));
-        m.put("heraldFlags", "--enable-native-access=ALL-UNNAMED -XX:+UseZGC -Xmx1g");
+        m.put("heraldFlags", String.join(" ", HeraldProcess.JVM_FLAGS));
         return m;
     }
 

@@ -22,7 +22,7 @@ final class FanoutScenario {
     static void run(RunContext ctx, RunContext.Jar jar, Outcome out) {
         Sizes s = ctx.sizes;
         Receiver rx = ctx.receiver;
-        try (RunContext.Session h = ctx.start("fanout", jar, Map.of())) {
+        try (RunContext.Session h = ctx.start("fanout", jar)) {
             rx.recording(true);
             for (int size : s.fanouts()) {
                 String app = "fan-" + size;

@@ -26,10 +26,6 @@ final class HeraldApi {
         this.token = token;
     }
 
-    URI base() {
-        return base;
-    }
-
     String token() {
         return token;
     }

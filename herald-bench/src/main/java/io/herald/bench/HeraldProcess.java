@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  */
 final class HeraldProcess implements AutoCloseable {
     static final String TOKEN = "herald-bench-admin-token";
+    /** The JVM flags every Herald of the harness runs with (recorded in each run's facts). */
+    static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", "-Xmx1g");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final Set<Process> LIVE = ConcurrentHashMap.newKeySet();
 
@@ -66,8 +68,9 @@ final class HeraldProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        List<String> cmd = new ArrayList<>(List.of(l.javaHome().resolve("bin/java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", "-Xmx1g"));
+        List<String> cmd = new ArrayList<>();
+        cmd.add(l.javaHome().resolve("bin/java").toString());
+        cmd.addAll(JVM_FLAGS);
         if (l.jfr() != null) {
             cmd.add("-XX:StartFlightRecording=filename=" + l.jfr() + ",settings=profile,dumponexit=true");
         }

@@ -109,7 +109,7 @@ final class IsolationScenario {
         Sizes s = ctx.sizes;
         Receiver rx = ctx.receiver;
         Receiver hangAt = variant.equals("other-origin") ? ctx.otherReceiver : rx;
-        try (RunContext.Session h = ctx.start("isolation-" + variant, jar, Map.of())) {
+        try (RunContext.Session h = ctx.start("isolation-" + variant, jar)) {
             List<String> healthy = h.api.appsWithOneEndpoint("iso", s.apps(), i -> rx.url("/i/" + i), null);
             List<String> hanging = variant.equals("alone") ? List.of()
                     : h.api.appsWithOneEndpoint("hang", s.hangingEndpoints(), i -> hangAt.url("/hang/" + i),

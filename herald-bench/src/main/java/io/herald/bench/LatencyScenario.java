@@ -20,7 +20,7 @@ final class LatencyScenario {
     static void run(RunContext ctx, RunContext.Jar jar, Outcome out) {
         Sizes s = ctx.sizes;
         Receiver rx = ctx.receiver;
-        try (RunContext.Session h = ctx.start("latency", jar, Map.of())) {
+        try (RunContext.Session h = ctx.start("latency", jar)) {
             List<String> apps = h.api.appsWithOneEndpoint("lat", s.apps(), i -> rx.url("/l/" + i), null);
             Publisher pub = new Publisher(ctx.client, h.api, apps);
             for (int rate : s.latencyRates()) {

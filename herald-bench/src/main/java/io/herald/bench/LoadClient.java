@@ -79,7 +79,7 @@ final class LoadClient implements AutoCloseable {
             } catch (TimeoutException | ExecutionException e) {
                 if (attempt < 3) {
                     setupRetries.incrementAndGet();
-                    pause(200L * attempt);
+                    Pause.millis(200L * attempt);
                     continue;
                 }
                 throw new IllegalStateException(method + " " + uri + " failed after " + attempt + " attempts: " + e, e);
@@ -89,7 +89,7 @@ final class LoadClient implements AutoCloseable {
             }
             if (r.getStatus() >= 500 && attempt < 3) {
                 setupRetries.incrementAndGet();
-                pause(200L * attempt);
+                Pause.millis(200L * attempt);
                 continue;
             }
             throw new IllegalStateException(method + " " + uri + " answered " + r.getStatus() + ": " + r.getContentAsString());
@@ -124,15 +124,6 @@ final class LoadClient implements AutoCloseable {
         } finally {
             // On a failure the calls still queued are pointless: drop them.
             pool.shutdownNow();
-        }
-    }
-
-    private static void pause(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
         }
     }
 

@@ -132,10 +132,6 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                 List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, help);
     }
 
-    boolean runs(String scenario) {
-        return scenarios.contains(scenario);
-    }
-
     private static boolean noValue(String name, String inline) {
         if (inline != null) {
             throw new Invalid(name + " takes no value");

@@ -44,11 +44,10 @@ final class RunContext {
     }
 
     /** A fresh Herald of {@code jar} (fresh data directory, fresh database) for {@code scenario}. */
-    Session start(String scenario, Jar jar, Map<String, String> env) {
+    Session start(String scenario, Jar jar) {
         String name = scenario + "-" + jar.label() + "-" + (++started);
         Databases.Fresh db = databases.fresh(name);
-        Map<String, String> all = new java.util.LinkedHashMap<>(env);
-        all.putAll(options.env());
+        Map<String, String> all = options.env();
         Path jfr = options.jfr() ? runDir.resolve("herald-" + name + ".jfr") : null;
         try {
             HeraldProcess h = HeraldProcess.start(new HeraldProcess.Launch(javaHome, jar.path(), db.url(), all,

@@ -70,9 +70,4 @@ record Step(int offeredRate, double seconds, long published, long failed, long s
         }
         return sb.toString();
     }
-
-    /** Whether another step should follow this one: not after a failed step. */
-    static boolean goOn(Step last) {
-        return last.sustained();
-    }
 }

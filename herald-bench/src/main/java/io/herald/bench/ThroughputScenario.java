@@ -24,7 +24,7 @@ final class ThroughputScenario {
     static void run(RunContext ctx, RunContext.Jar jar, Outcome out) {
         Sizes s = ctx.sizes;
         Receiver rx = ctx.receiver;
-        try (RunContext.Session h = ctx.start("throughput", jar, Map.of())) {
+        try (RunContext.Session h = ctx.start("throughput", jar)) {
             long t0 = System.nanoTime();
             List<String> apps = h.api.appsWithOneEndpoint("tp", s.apps(), i -> rx.url("/t/" + i), null);
             out.put("apps", apps.size()).put("setupSeconds", (System.nanoTime() - t0) / 1e9);
@@ -47,7 +47,7 @@ final class ThroughputScenario {
                 System.err.printf("bench: throughput %s: offered %,d/s, published %,.0f/s, delivered %,.0f/s, backlog %,d%s%n",
                         jar.label(), rate, step.publishedRate(), step.deliveredRate(), step.backlogEnd(),
                         step.sustained() ? "" : " - not sustained");
-                if (!Step.goOn(step)) {
+                if (!step.sustained()) {
                     break;
                 }
                 drain(pub, rx, s.stepDrainSeconds());

@@ -39,8 +39,8 @@ class StepTest {
         List<Step> steps = List.of(step(250, 2_500, 0, 0), step(500, 5_000, 0, 10), step(1_000, 7_000, 0, 3_000));
         assertThat(Step.highestSustained(steps)).contains(500);
         assertThat(Step.peakDelivered(steps)).isEqualTo(700);
-        assertThat(Step.goOn(steps.get(1))).isTrue();
-        assertThat(Step.goOn(steps.get(2))).isFalse();
+        assertThat(steps.get(1).sustained()).isTrue();
+        assertThat(steps.get(2).sustained()).isFalse();
         assertThat(Step.line(steps)).isEqualTo("250+ 500+ 1000-");
     }
 
