@@ -140,9 +140,7 @@ final class IsolationScenario {
                     throw new IllegalStateException("interrupted", e);
                 }
             }
-            pub.awaitAnswers(LatencyScenario.SETTLE_SECONDS);
-            Map<String, Long> tracked = pub.tracked();
-            Pause.until(() -> LatencyScenario.received(tracked, rx) >= tracked.size(), LatencyScenario.SETTLE_SECONDS, 100);
+            Map<String, Long> tracked = pub.awaitTracked(rx, LatencyScenario.SETTLE_SECONDS);
             rx.recording(false);
             return new Variant(deliveredRate(tracked, rx, windowStart), (d1 - d0) / st.seconds(),
                     Latency.ofReceipts(tracked, rx), hangAt.hung(), pub.failed() - f0,

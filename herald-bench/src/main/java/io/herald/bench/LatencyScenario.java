@@ -34,9 +34,7 @@ final class LatencyScenario {
                 long f0 = pub.failed();
                 OpenLoop.Stats st = OpenLoop.run(rate, s.latencySeconds(), pub::inFlight, max, pub);
                 pub.tracking(false);
-                pub.awaitAnswers(SETTLE_SECONDS);
-                Map<String, Long> tracked = pub.tracked();
-                Pause.until(() -> received(tracked, rx) >= tracked.size(), SETTLE_SECONDS, 100);
+                Map<String, Long> tracked = pub.awaitTracked(rx, SETTLE_SECONDS);
                 Latency lat = Latency.ofReceipts(tracked, rx);
                 Latency call = Latency.of(pub.publishMicros(), 0);
                 Map<String, Object> m = new LinkedHashMap<>();
@@ -61,15 +59,5 @@ final class LatencyScenario {
                 rx.recording(false);
             }
         }
-    }
-
-    static long received(Map<String, Long> tracked, Receiver rx) {
-        long n = 0;
-        for (String id : tracked.keySet()) {
-            if (rx.tally(id) != null) {
-                n++;
-            }
-        }
-        return n;
     }
 }

@@ -104,6 +104,17 @@ final class Publisher implements OpenLoop.Send {
         return dueById;
     }
 
+    /**
+     * Waits up to {@code settleSeconds} for the publishes still unanswered, then as long again for
+     * the receiver to get every tracked message; returns the tracked messages (id to due time).
+     */
+    Map<String, Long> awaitTracked(Receiver rx, double settleSeconds) {
+        awaitAnswers(settleSeconds);
+        Map<String, Long> tracked = tracked();
+        Pause.until(() -> rx.received(tracked.keySet()) >= tracked.size(), settleSeconds, 100);
+        return tracked;
+    }
+
     Histogram publishMicros() {
         return publishMicros;
     }

@@ -168,6 +168,11 @@ final class Receiver implements AutoCloseable {
         return hung.sum();
     }
 
+    /** How many of {@code webhookIds} have been received at least once (while recording). */
+    long received(java.util.Collection<String> webhookIds) {
+        return webhookIds.stream().filter(id -> tally(id) != null).count();
+    }
+
     Tally tally(String webhookId) {
         return tallies.get(webhookId);
     }
