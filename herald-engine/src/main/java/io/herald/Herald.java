@@ -5,6 +5,7 @@ import io.herald.attempt.Attempts;
 import io.herald.auth.Tokens;
 import io.herald.delivery.Dispatcher;
 import io.herald.delivery.HttpSender;
+import io.herald.delivery.LatestDeliveries;
 import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
 import io.herald.endpoint.Endpoints;
@@ -12,6 +13,7 @@ import io.herald.eventtype.EventTypes;
 import io.herald.message.Messages;
 import io.herald.store.Ids;
 import io.herald.store.Store;
+import io.herald.task.BackgroundTasks;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
@@ -33,6 +35,8 @@ public final class Herald implements AutoCloseable {
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
+    private final BackgroundTasks tasks;
+    private final LatestDeliveries latestDeliveries;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
         this.store = Store.open(config.databaseUrl(), config.poolSize());
@@ -47,6 +51,8 @@ public final class Herald implements AutoCloseable {
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);
+        this.latestDeliveries = new LatestDeliveries(store, clock);
+        this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
     }
 
     /** Opens the store (migrating it), and starts delivering. */
@@ -57,6 +63,7 @@ public final class Herald implements AutoCloseable {
     public static Herald start(EngineConfig config, Clock clock, RandomGenerator random) {
         Herald h = new Herald(config, clock, random);
         h.dispatcher.start();
+        h.tasks.start();
         return h;
     }
 
@@ -97,8 +104,19 @@ public final class Herald implements AutoCloseable {
         return tokens;
     }
 
+    /** Where messages stand with endpoints: attempted messages and destinations, endpoint stats. */
+    public LatestDeliveries latestDeliveries() {
+        return latestDeliveries;
+    }
+
+    /** Recover and replay-missing, run in the background. */
+    public BackgroundTasks tasks() {
+        return tasks;
+    }
+
     @Override
     public void close() {
+        tasks.close();
         dispatcher.close();
         sender.close();
         store.close();

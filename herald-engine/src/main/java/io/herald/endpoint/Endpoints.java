@@ -57,6 +57,11 @@ public final class Endpoints {
 
     private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx));
 
+    /** Reads a row of {@code endpoint}, for queries of other packages that select {@code endpoint.*}. */
+    public static RowMapper<Endpoint> rows() {
+        return ROW;
+    }
+
     private final Store store;
     private final Ids ids;
     private final Clock clock;

@@ -109,6 +109,19 @@ final class In {
         return v.asString();
     }
 
+    /** An RFC 3339 date-time such as {@code 2026-01-31T12:00:00Z}; null when absent or null. */
+    static java.time.Instant instant(JsonNode n, String field) {
+        String v = str(n, field);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(v).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
+        }
+    }
+
     static Integer integer(JsonNode n, String field) {
         JsonNode v = n.get(field);
         if (v == null || v.isNull()) {

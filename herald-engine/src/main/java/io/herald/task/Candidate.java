@@ -1,0 +1,31 @@
+package io.herald.task;
+
+import io.herald.Json;
+import java.util.List;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/** A message in a task's window, as far as choosing needs it: the payload is read only when a filter asks. */
+record Candidate(String id, String eventType, Set<String> channels) {
+    private static final RowMapper<Candidate> ROW = (rs, ctx) -> {
+        String channels = rs.getString("channels");
+        return new Candidate(rs.getString("id"), rs.getString("event_type"),
+                channels == null ? null : Set.of(Json.read(channels, String[].class)));
+    };
+
+    /**
+     * The next {@code limit} messages of the task's window after {@code afterId}, in id order.
+     * Messages made by send-example are not in any window: they were for one endpoint, once.
+     */
+    static List<Candidate> next(Handle h, BackgroundTask t, String afterId, int limit) {
+        return h.createQuery("""
+                SELECT id, event_type, channels FROM message
+                WHERE app_id = :app AND id > :after AND created_at >= :since AND created_at < :until AND test = :no
+                ORDER BY id
+                LIMIT :limit""")
+                .bind("app", t.appId()).bind("after", afterId).bind("since", t.since().toEpochMilli())
+                .bind("until", t.until().toEpochMilli()).bind("no", false).bind("limit", limit)
+                .map(ROW).list();
+    }
+}
