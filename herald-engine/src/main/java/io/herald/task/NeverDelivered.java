@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Replay-missing: the messages the endpoint never had a delivery of (it was disabled, filtered
@@ -35,7 +36,7 @@ record NeverDelivered() implements Pick {
     }
 
     /** Read one at a time, and only for an endpoint with a payload filter: payloads may be large. */
-    private static tools.jackson.databind.JsonNode payload(Handle h, String messageId) {
+    private static JsonNode payload(Handle h, String messageId) {
         return Json.read(h.createQuery("SELECT payload FROM message WHERE id = :id").bind("id", messageId)
                 .mapTo(String.class).one());
     }

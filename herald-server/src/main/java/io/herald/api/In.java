@@ -6,6 +6,9 @@ import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.EndpointIn;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.MessageIn;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -110,14 +113,14 @@ final class In {
     }
 
     /** An RFC 3339 date-time such as {@code 2026-01-31T12:00:00Z}; null when absent or null. */
-    static java.time.Instant instant(JsonNode n, String field) {
+    static Instant instant(JsonNode n, String field) {
         String v = str(n, field);
         if (v == null) {
             return null;
         }
         try {
-            return java.time.OffsetDateTime.parse(v).toInstant();
-        } catch (java.time.format.DateTimeParseException e) {
+            return OffsetDateTime.parse(v).toInstant();
+        } catch (DateTimeParseException e) {
             throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
         }
     }

@@ -1,6 +1,7 @@
 package io.herald.api;
 
 import io.herald.Herald;
+import io.herald.Validate;
 import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
 import io.herald.endpoint.Endpoint;
@@ -162,9 +163,8 @@ final class Routes {
             boolean withContent = c.queryBool("with_content", true);
             // Herald cancels no delivery, so the statuses are the same with or without Svix's expanded ones.
             c.queryBool("expanded_statuses", true);
-            MessageQuery q = new MessageQuery(c.queryAll("event_types"), io.herald.Validate.channel("channel", c.query("channel")),
-                    io.herald.Validate.uid("tag", c.query("tag")),
-                    c.queryInstant("before"), c.queryInstant("after"));
+            MessageQuery q = new MessageQuery(c.queryAll("event_types"), Validate.channel("channel", c.query("channel")),
+                    Validate.uid("tag", c.query("tag")), c.queryInstant("before"), c.queryInstant("after"));
             return Reply.ok(Out.page(h.latestDeliveries().messages(c.param("app_id"), c.param("endpoint_id"), q,
                     c.queryInt("status"), c.page(true)), s -> Out.endpointMessage(s, withContent)));
         });
