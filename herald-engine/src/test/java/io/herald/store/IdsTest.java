@@ -24,4 +24,15 @@ class IdsTest {
         }
         assertThat(last).startsWith("msg_").hasSize("msg_".length() + 22);
     }
+
+    @Test
+    void lastAt_outsideTheRangeOfIdTimes_sortsBeforeOrAfterEveryId() {
+        Ids ids = new Ids(new SettableClock(Instant.parse("2026-12-02T06:00:00Z")), new Random(7));
+        String id = ids.next("msg");
+
+        assertThat(Ids.lastAt("msg", -1)).isLessThan(id);
+        assertThat(Ids.lastAt("msg", Instant.parse("1900-01-01T00:00:00Z").toEpochMilli())).isLessThan(id);
+        assertThat(Ids.lastAt("msg", Long.MAX_VALUE)).isGreaterThan(id);
+        assertThat(Ids.lastAt("msg", 1L << 48)).isGreaterThan(Ids.lastAt("msg", (1L << 48) - 1));
+    }
 }
