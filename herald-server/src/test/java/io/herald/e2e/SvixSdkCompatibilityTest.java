@@ -142,6 +142,7 @@ class SvixSdkCompatibilityTest {
         assertThat(svix.getMessageAttempt().listAttemptedMessages("acme", epId).getData().getFirst().getStatus())
                 .isEqualTo(MessageStatus.SUCCESS);
 
+        herald.advance(Duration.ofSeconds(1)); // so the second task's id sorts after the first's
         ReplayOut replay = svix.getEndpoint().replayMissing("acme", epId, new ReplayIn().since(since));
         assertThat(replay.getTask()).isEqualTo(BackgroundTaskType.ENDPOINT_REPLAY);
         assertThat(svix.getBackgroundTask().list().getData()).extracting(BackgroundTaskOut::getId)
