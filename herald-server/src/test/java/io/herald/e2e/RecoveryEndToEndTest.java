@@ -253,7 +253,7 @@ abstract class RecoveryEndToEndTest {
 
     @Test
     void stats_countDeliveriesByState_inTheWindow() {
-        String ep = endpoint("/hook", "\"retry\": {\"retryCount\": 1}");
+        String ep = endpoint("/hook", "\"retry\": {\"retryCount\": 1}, \"timeoutMs\": 30000");
         Instant start = herald.clock.instant();
         receiver.script("/hook", Reply.status(200));
         publishAndAwait("{\"eventType\": \"a\", \"payload\": {}}");
@@ -267,20 +267,19 @@ abstract class RecoveryEndToEndTest {
         String stats = APP + "/endpoint/" + ep + "/stats";
 
         assertStats(herald.get(stats), 1, 1, 1, 0);
-        // A delivery whose attempt is under way is held by a live lease: sending.
-        receiver.script("/hook", Reply.hang(Duration.ofSeconds(30)));
-        String hanging = publish("{\"eventType\": \"a\", \"payload\": {}}");
-        receiver.await("/hook", 5, WAIT);
-        assertStats(herald.get(stats), 1, 1, 1, 1);
-        herald.awaitAttempts("acme", hanging, 1);
-        assertStats(herald.get(stats), 1, 1, 2, 0);
-
-        assertStats(herald.get(stats + "?since=1900-01-01T00:00:00Z"), 1, 1, 2, 0);
+        assertStats(herald.get(stats + "?since=1900-01-01T00:00:00Z"), 1, 1, 1, 0);
         assertStats(herald.get(stats + "?since=" + herald.clock.instant().plusSeconds(1)), 0, 0, 0, 0);
         assertStats(herald.get(stats + "?until=" + start), 0, 0, 0, 0);
-        assertStats(herald.get(stats + "?since=" + start + "&until=" + herald.clock.instant().plusSeconds(1)), 1, 1, 2, 0);
+        assertStats(herald.get(stats + "?since=" + start + "&until=" + herald.clock.instant().plusSeconds(1)), 1, 1, 1, 0);
         assertProblem(herald.api.get(stats + "?since=" + herald.clock.instant() + "&until=" + start.minusSeconds(1)), 422, "since");
         assertProblem(herald.api.get(stats + "?since=noon"), 422, "since");
+
+        // A delivery whose attempt is under way is held by a live lease: sending. The receiver says
+        // nothing until the test ends (the endpoint waits 30 s), so the count cannot change under us.
+        receiver.script("/hook", Reply.hang(Duration.ofSeconds(60)));
+        publish("{\"eventType\": \"a\", \"payload\": {}}");
+        receiver.await("/hook", 5, WAIT);
+        assertStats(herald.get(stats), 1, 1, 1, 1);
     }
 
     // --- attempted messages and destinations ---------------------------------------------------------
