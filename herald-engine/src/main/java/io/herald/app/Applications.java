@@ -88,11 +88,19 @@ public final class Applications {
         return store.read(h -> get(h, idOrUid));
     }
 
+    /** Looks up by id, then by uid, as {@link #get} does; empty when neither matches. */
+    public Optional<Application> find(String idOrUid) {
+        return store.read(h -> find(h, idOrUid));
+    }
+
+    private static Optional<Application> find(Handle h, String idOrUid) {
+        return h.createQuery("SELECT * FROM application WHERE id = :k OR uid = :k ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1")
+                .bind("k", idOrUid).map(ROW).findOne();
+    }
+
     /** Looks up by id, then by uid; throws NotFound. Usable inside another transaction. */
     public static Application get(Handle h, String idOrUid) {
-        return h.createQuery("SELECT * FROM application WHERE id = :k OR uid = :k ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1")
-                .bind("k", idOrUid).map(ROW).findOne()
-                .orElseThrow(() -> new HeraldException.NotFound("application", idOrUid));
+        return find(h, idOrUid).orElseThrow(() -> new HeraldException.NotFound("application", idOrUid));
     }
 
     private static Optional<Application> findByUid(Handle h, String uid) {
@@ -122,7 +130,8 @@ public final class Applications {
     }
 
     /**
-     * Deletes the application with its endpoints, messages, queued deliveries and attempts. The
+     * Deletes the application with its endpoints, messages, queued deliveries, attempts and
+     * application tokens (a node that remembers one still finds no application behind it). The
      * application row goes first: a publish writing at the same time locks it (see
      * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
      * delete looks for messages, or finds the application gone.
@@ -131,7 +140,7 @@ public final class Applications {
         store.inTransaction(h -> {
             Application app = get(h, idOrUid);
             h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
-            for (String table : new String[] {"attempt", "delivery", "message", "endpoint"}) {
+            for (String table : new String[] {"attempt", "delivery", "message", "endpoint", "api_token"}) {
                 h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
             }
             return null;
