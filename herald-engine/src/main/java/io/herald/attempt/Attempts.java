@@ -84,6 +84,18 @@ public final class Attempts {
         if (query.after() != null) {
             sql.append(" AND created_at > :after");
         }
+        if (query.statusCodeClass() != null) {
+            sql.append(query.statusCodeClass() == 0 ? " AND response_status_code = 0"
+                    : " AND response_status_code >= :codeFrom AND response_status_code < :codeTo");
+        }
+        // Channel and event type are the message's: attempts do not copy them.
+        if (query.channel() != null) {
+            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND channels LIKE :channel)");
+        }
+        java.util.List<String> types = query.eventTypes() == null ? java.util.List.of() : java.util.List.copyOf(query.eventTypes());
+        if (!types.isEmpty()) {
+            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND event_type IN (<types>))");
+        }
         return Pager.page(h, sql.toString(), page, q -> {
             bind.accept(q);
             if (query.status() != null) {
@@ -95,16 +107,34 @@ public final class Attempts {
             if (query.after() != null) {
                 q.bind("after", query.after().toEpochMilli());
             }
+            if (query.statusCodeClass() != null && query.statusCodeClass() != 0) {
+                q.bind("codeFrom", query.statusCodeClass()).bind("codeTo", query.statusCodeClass() + 100);
+            }
+            if (query.channel() != null) {
+                // Channel names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
+                q.bind("channel", "%\"" + query.channel() + "\"%");
+            }
+            if (!types.isEmpty()) {
+                q.bindList("types", types);
+            }
         }, ROW, Attempt::id);
     }
 
     public Attempt get(String appIdOrUid, String msgIdOrEventId, String attemptId) {
-        return store.read(h -> {
-            Application app = Applications.get(h, appIdOrUid);
-            String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
-            return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
-                    .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
-                    .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
-        });
+        return store.read(h -> find(h, appIdOrUid, msgIdOrEventId, attemptId));
+    }
+
+    private static Attempt find(Handle h, String appIdOrUid, String msgIdOrEventId, String attemptId) {
+        Application app = Applications.get(h, appIdOrUid);
+        String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
+        return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
+                .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
+                .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
+    }
+
+    /** Deletes the response body an attempt stored (it reads as empty); the attempt itself stays. */
+    public void expungeContent(String appIdOrUid, String msgIdOrEventId, String attemptId) {
+        store.inTransaction(h -> h.createUpdate("UPDATE attempt SET response = '' WHERE id = :id")
+                .bind("id", find(h, appIdOrUid, msgIdOrEventId, attemptId).id()).execute());
     }
 }
