@@ -30,8 +30,10 @@ final class In {
     static final String FILTER_TYPES = "filterTypes";
     static final String THROTTLE_RATE = "throttleRate";
     static final String RATE_LIMIT = "rateLimit";
+    static final String FEATURE_FLAGS = "featureFlags";
+    static final String FEATURE_FLAG = "featureFlag";
     static final Map<String, String> ALIASES = Map.of(EVENT_TYPES, FILTER_TYPES, FILTER_TYPES, EVENT_TYPES,
-            THROTTLE_RATE, RATE_LIMIT, RATE_LIMIT, THROTTLE_RATE);
+            THROTTLE_RATE, RATE_LIMIT, RATE_LIMIT, THROTTLE_RATE, FEATURE_FLAGS, FEATURE_FLAG, FEATURE_FLAG, FEATURE_FLAGS);
 
     static ApplicationIn application(JsonNode n) {
         return new ApplicationIn(str(n, "name"), str(n, "uid"), aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer),
@@ -51,7 +53,18 @@ final class In {
     static EventTypeIn eventType(JsonNode n) {
         JsonNode schemas = n.get("schemas");
         return new EventTypeIn(str(n, "name"), str(n, "description"), schemas == null || schemas.isNull() ? null : schemas,
-                str(n, "featureFlag"), bool(n, "archived"), node(n, "example"), bool(n, "enforceSchema"));
+                featureFlags(n), bool(n, "archived"), bool(n, "deprecated"), str(n, "groupName"),
+                node(n, "example"), bool(n, "enforceSchema"));
+    }
+
+    /** Svix 2.x's {@code featureFlags}, or 1.x's single {@code featureFlag}; both given must agree. */
+    private static Set<String> featureFlags(JsonNode n) {
+        String one = str(n, FEATURE_FLAG);
+        Set<String> many = stringSet(n, FEATURE_FLAGS);
+        if (one != null && many != null && !many.equals(Set.of(one))) {
+            throw new HeraldException.InvalidInput(FEATURE_FLAGS, "and featureFlag (its Svix 1.x form) are both given, with different values; send one");
+        }
+        return many != null ? many : one == null ? null : Set.of(one);
     }
 
     static EndpointIn endpoint(JsonNode n) {

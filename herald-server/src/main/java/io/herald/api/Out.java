@@ -46,9 +46,12 @@ final class Out {
         m.put("name", t.name());
         m.put("description", t.description());
         m.put("archived", t.archived());
-        m.put("deprecated", false);
+        m.put("deprecated", t.deprecated());
         m.put("schemas", withSchemas ? t.schemas() : null);
-        m.put("featureFlag", t.featureFlag());
+        m.put(In.FEATURE_FLAGS, sorted(t.featureFlags()));
+        // Svix 1.x knew one flag per type.
+        m.put(In.FEATURE_FLAG, t.featureFlags() != null && t.featureFlags().size() == 1 ? t.featureFlags().iterator().next() : null);
+        m.put("groupName", t.groupName());
         m.put("createdAt", time(t.createdAt()));
         m.put("updatedAt", time(t.updatedAt()));
         // Herald's additions.

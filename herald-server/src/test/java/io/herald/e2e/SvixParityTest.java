@@ -303,4 +303,29 @@ abstract class SvixParityTest {
         assertThat(after.get("responseStatusCode").asInt()).isEqualTo(500);
         assertThat(herald.api.delete("/api/v1/app/acme/msg/" + msg + "/attempt/atmpt_nothing/content").status()).isEqualTo(404);
     }
+
+    @Test
+    void eventType_catalogFieldsOfBothGenerations_areStoredAndReturned() {
+        JsonNode t = herald.post("/api/v1/event-type", """
+                {"name": "scan.finished", "description": "d", "deprecated": true, "groupName": "scans",
+                 "featureFlags": ["beta", "alpha"]}""", 201);
+        assertThat(t.get("deprecated").asBoolean()).isTrue();
+        assertThat(t.get("groupName").asString()).isEqualTo("scans");
+        assertThat(strings(t.get("featureFlags"))).containsExactly("alpha", "beta");
+        assertThat(t.get("featureFlag").isNull()).as("1.x knew one flag").isTrue();
+
+        JsonNode old = herald.post("/api/v1/event-type", "{\"name\": \"finding.created\", \"description\": \"d\", \"featureFlag\": \"beta\"}", 201);
+        assertThat(strings(old.get("featureFlags"))).containsExactly("beta");
+        assertThat(old.get("featureFlag").asString()).isEqualTo("beta");
+        assertThat(old.get("deprecated").asBoolean()).isFalse();
+
+        JsonNode patched = TestHerald.expect(herald.api.patch("/api/v1/event-type/finding.created", "{\"featureFlags\": [\"ga\"]}"), 200);
+        assertThat(patched.get("featureFlag").asString()).isEqualTo("ga");
+
+        assertProblem(herald.api.post("/api/v1/event-type",
+                "{\"name\": \"a.b\", \"description\": \"d\", \"featureFlag\": \"x\", \"featureFlags\": [\"y\"]}"), 422, "featureFlags");
+        assertProblem(herald.api.post("/api/v1/event-type",
+                "{\"name\": \"a.b\", \"description\": \"d\", \"featureFlags\": [\"no spaces\"]}"), 422, "featureFlags[0]");
+        assertThat(herald.api.get("/api/v1/event-type/a.b").status()).isEqualTo(404);
+    }
 }
