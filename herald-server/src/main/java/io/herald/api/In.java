@@ -98,8 +98,19 @@ final class In {
         }
         java.time.Instant deliverAt = instant(n, "deliverAt");
         ApplicationIn alongside = nested(n, "application", In::application);
-        JsonNode params = n.get("transformationsParams");
-        JsonNode raw = params != null && params.isObject() ? params.get("rawPayload") : null;
+        JsonNode params = node(n, "transformationsParams");
+        if (params != null && !params.isObject()) {
+            throw new HeraldException.InvalidInput("transformationsParams", "must be an object");
+        }
+        if (params != null) {
+            for (String member : params.propertyNames()) {
+                if (!member.equals("rawPayload")) {
+                    throw new HeraldException.InvalidInput("transformationsParams." + member,
+                            "is not supported: Herald runs no transformations (only rawPayload is read)");
+                }
+            }
+        }
+        JsonNode raw = params != null ? params.get("rawPayload") : null;
         if (raw != null && !raw.isNull()) {
             if (!raw.isString()) {
                 throw new HeraldException.InvalidInput("transformationsParams.rawPayload", "must be a string of JSON");

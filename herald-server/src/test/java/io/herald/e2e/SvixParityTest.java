@@ -244,6 +244,8 @@ abstract class SvixParityTest {
                 "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 30}"), 422, "payloadRetentionPeriod");
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
                 "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionHours\": 3}"), 422, "payloadRetentionHours");
+        assertProblem(herald.api.post("/api/v1/app/acme/msg",
+                "{\"eventType\": \"a\", \"payload\": {}, \"transformationsParams\": {\"headers\": {}}}"), 422, "transformationsParams.headers");
         assertThat(herald.get("/api/v1/app/acme/msg").get("data").size()).isZero();
     }
 
