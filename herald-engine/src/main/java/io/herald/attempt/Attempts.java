@@ -29,6 +29,15 @@ public final class Attempts {
         this.store = store;
     }
 
+    /**
+     * Text as both databases store it: PostgreSQL refuses U+0000 in text ({@code invalid byte
+     * sequence for encoding "UTF8": 0x00}), so NUL becomes U+FFFD, as invalid UTF-8 already did when
+     * the response was decoded.
+     */
+    static String storable(String s) {
+        return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
+    }
+
     public static void insert(Handle h, Attempt a) {
         h.createUpdate("""
                 INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
@@ -39,7 +48,7 @@ public final class Attempts {
                 .bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
                 .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
                 .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
-                .bind("response", a.response()).bind("duration", a.responseDurationMs()).bind("error", a.error())
+                .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
                 .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
                 .bind("at", a.timestamp().toEpochMilli())
                 .execute();
