@@ -2,7 +2,6 @@ package io.herald.api;
 
 import io.herald.Herald;
 import io.herald.HeraldException;
-import io.herald.Json;
 import io.herald.auth.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
@@ -31,10 +30,12 @@ public final class ApiHandler extends Handler.Abstract {
 
     private final Router router;
     private final Tokens tokens;
+    private final Idempotency idempotency;
 
     public ApiHandler(Herald herald) {
         this.router = Routes.build(herald);
         this.tokens = herald.tokens();
+        this.idempotency = new Idempotency(herald.idempotencyKeys());
     }
 
     @Override
@@ -48,7 +49,7 @@ public final class ApiHandler extends Handler.Abstract {
             }
             Call call = new Call(match.params(), query(request), readBody(request),
                     name -> request.getHeaders().get(name));
-            reply = match.handler().handle(call);
+            reply = idempotency.run(request, path, call, match.handler());
         } catch (HeraldException e) {
             reply = problem(e);
         } catch (ApiError e) {
@@ -147,13 +148,17 @@ public final class ApiHandler extends Handler.Abstract {
 
     private static void write(Response response, Callback callback, Reply reply) {
         response.setStatus(reply.status());
-        if (reply.body() == null) {
+        Encoded body = Encoded.of(reply);
+        if (body != null && body.replayed()) {
+            response.getHeaders().put(Idempotency.REPLAYED, "true");
+        }
+        if (body == null || body.bytes() == null) {
             callback.succeeded();
             return;
         }
-        boolean isProblem = reply.status() >= 400;
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isProblem ? "application/problem+json" : "application/json");
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(reply.body());
-        response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+        if (body.contentType() != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, body.contentType());
+        }
+        response.write(true, java.nio.ByteBuffer.wrap(body.bytes()), callback);
     }
 }
