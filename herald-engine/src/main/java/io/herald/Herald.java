@@ -9,6 +9,7 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
+import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.store.Ids;
 import io.herald.store.Store;
@@ -33,6 +34,7 @@ public final class Herald implements AutoCloseable {
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
+    private final IdempotencyKeys idempotencyKeys;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
         this.store = Store.open(config.databaseUrl(), config.poolSize());
@@ -47,6 +49,7 @@ public final class Herald implements AutoCloseable {
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);
+        this.idempotencyKeys = new IdempotencyKeys(store, clock);
     }
 
     /** Opens the store (migrating it), and starts delivering. */
@@ -57,6 +60,7 @@ public final class Herald implements AutoCloseable {
     public static Herald start(EngineConfig config, Clock clock, RandomGenerator random) {
         Herald h = new Herald(config, clock, random);
         h.dispatcher.start();
+        h.idempotencyKeys.start();
         return h;
     }
 
@@ -97,8 +101,13 @@ public final class Herald implements AutoCloseable {
         return tokens;
     }
 
+    public IdempotencyKeys idempotencyKeys() {
+        return idempotencyKeys;
+    }
+
     @Override
     public void close() {
+        idempotencyKeys.close();
         dispatcher.close();
         sender.close();
         store.close();

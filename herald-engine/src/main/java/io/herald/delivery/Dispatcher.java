@@ -307,7 +307,9 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             attempt(c, loaded);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever escapes here (the store is down) leaves the row to be claimed again; the
+            // lane's slot and the node's count are released by the caller, which must be reached.
             log.error("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
                     c.id(), c.messageId(), c.endpointId(), e);
             try {
@@ -359,20 +361,29 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Instant sentAt = clock.instant();
-        Rendered rendered = ep.policy().format().render(
-                new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
-        byte[] body = rendered.body();
-        Map<String, String> headers = new LinkedHashMap<>(ep.headers());
-        ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().endpoint().secrets());
         Duration timeout = timeoutOf(c);
         RetryPolicy policy = this.policy.withDelays(Deliveries.delays(c, this.policy.delays()));
 
         HttpSender.Result r;
         URI uri = URI.create(ep.url());
-        if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
+        Rendered rendered;
+        Map<String, String> headers = new LinkedHashMap<>(ep.headers());
+        try {
+            rendered = ep.policy().format().render(
+                    new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
+            ep.policy().signature().sign(headers, msg.id(), sentAt, rendered.body(), target.get().endpoint().secrets());
+        } catch (RuntimeException | Error e) {
+            // A template that runs out of memory or recurses too deep is this attempt's failure,
+            // recorded and retried on the schedule like any other, never a loop of silent re-claims.
+            log.warn("delivery {} (message {}, endpoint {}): preparing the request failed", c.id(), c.messageId(), ep.id(), e);
+            rendered = null;
+        }
+        if (rendered == null) {
+            r = new HttpSender.Result(0, "", 0, Optional.empty(), "failed inside Herald before sending: could not render or sign the request");
+        } else if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
             r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
         } else {
-            r = sender.post(uri, ep.id(), headers, body, rendered.contentType(), timeout);
+            r = sender.post(uri, ep.id(), headers, rendered.body(), rendered.contentType(), timeout);
         }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
@@ -392,13 +403,7 @@ public final class Dispatcher implements AutoCloseable {
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
                 r.body(), r.durationMs(), r.error(), next.orElse(null), sentAt);
         Long nextMillis = next.map(Instant::toEpochMilli).orElse(null);
-        boolean kept = store.inTransaction(h -> {
-            Attempts.insert(h, a);
-            if (gone) {
-                Endpoints.disable(h, ep.id(), finishedAt.toEpochMilli());
-            }
-            return Deliveries.finish(h, c, status, n, nextMillis, finishedAt.toEpochMilli());
-        });
+        boolean kept = record(c, a, gone, status, nextMillis, finishedAt);
         attemptsMade.incrementAndGet();
         if (!kept) {
             log.warn("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",
@@ -410,6 +415,17 @@ public final class Dispatcher implements AutoCloseable {
             log.info("delivery {} (message {}, endpoint {}) failed for good after attempt {} of {}",
                     c.id(), c.messageId(), c.endpointId(), n, policy.maxAttempts());
         }
+    }
+
+    /** Writes an attempt and the delivery's next state in one transaction; false when the lease was lost. */
+    private boolean record(Deliveries.Claim c, Attempt a, boolean gone, String status, Long nextMillis, Instant finishedAt) {
+        return store.inTransaction(h -> {
+            Attempts.insert(h, a);
+            if (gone) {
+                Endpoints.disable(h, a.endpointId(), finishedAt.toEpochMilli());
+            }
+            return Deliveries.finish(h, c, status, a.attemptNumber(), nextMillis, finishedAt.toEpochMilli());
+        });
     }
 
     /** Deliveries this node holds right now. */

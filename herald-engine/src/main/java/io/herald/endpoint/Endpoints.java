@@ -142,14 +142,14 @@ public final class Endpoints {
         Validate.length("description", in.description(), 0, 4096);
         Validate.uid("uid", in.uid());
         Validate.range("version", in.version(), 1, 1_000_000);
-        Validate.range("rateLimit", in.rateLimit(), 1, 65_535);
+        Validate.range("throttleRate", in.rateLimit(), 1, 65_535);
         if (in.filterTypes() != null) {
             if (in.filterTypes().isEmpty()) {
-                throw new HeraldException.InvalidInput("filterTypes", "must hold at least one event type, or be omitted");
+                throw new HeraldException.InvalidInput("eventTypes", "must hold at least one event type, or be omitted");
             }
             int i = 0;
             for (String t : in.filterTypes()) {
-                String f = "filterTypes[" + i++ + "]";
+                String f = "eventTypes[" + i++ + "]";
                 if (t == null || !(t.equals("*") || (t.endsWith(".*") && t.length() > 2
                         ? isName(t.substring(0, t.length() - 2)) : isName(t)))) {
                     throw new HeraldException.InvalidInput(f, "must be an event type name, '*' or a prefix such as 'scan.*'");
@@ -235,6 +235,23 @@ public final class Endpoints {
         return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), idOrUid));
     }
 
+    /** The endpoint, if the application has one with this id or uid; a missing application is NotFound. */
+    public java.util.Optional<Endpoint> find(String appIdOrUid, String idOrUid) {
+        return store.read(h -> findOne(h, Applications.get(h, appIdOrUid).id(), idOrUid, ROW));
+    }
+
+    /**
+     * Creates the endpoint a Svix PUT addressed as {@code pathIdOrUid} and did not find: with that
+     * value as its uid. A different uid in {@code in} is refused.
+     */
+    public Endpoint createAlongside(String appIdOrUid, String pathIdOrUid, EndpointIn in) {
+        if (in.uid() != null && !in.uid().equals(pathIdOrUid)) {
+            throw new HeraldException.InvalidInput("uid", "must be the endpoint_id of the path ('" + pathIdOrUid + "'), or left out");
+        }
+        return create(appIdOrUid, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
+                in.filterTypes(), in.channels(), in.disabled(), in.headers(), in.metadata(), in.secret(), in.policy()));
+    }
+
     /** Looks an endpoint up by id or uid within one application; throws NotFound. */
     public static Endpoint find(Handle h, String appId, String idOrUid) {
         return find(h, appId, idOrUid, ROW);
@@ -246,11 +263,14 @@ public final class Endpoints {
     }
 
     private static <T> T find(Handle h, String appId, String idOrUid, RowMapper<T> mapper) {
+        return findOne(h, appId, idOrUid, mapper).orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
+    }
+
+    private static <T> java.util.Optional<T> findOne(Handle h, String appId, String idOrUid, RowMapper<T> mapper) {
         return h.createQuery("""
                 SELECT * FROM endpoint WHERE app_id = :app AND (id = :k OR uid = :k)
                 ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1""")
-                .bind("app", appId).bind("k", idOrUid).map(mapper).findOne()
-                .orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
+                .bind("app", appId).bind("k", idOrUid).map(mapper).findOne();
     }
 
     /** An endpoint with its keys: all an attempt needs of it. */
@@ -322,7 +342,9 @@ public final class Endpoints {
             Secrets old = secrets(h, ep.id());
             Instant now = clock.instant();
             List<Secrets.Previous> keep = new ArrayList<>();
-            keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+            if (overlap.isPositive()) {
+                keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+            }
             old.previous().stream().filter(p -> p.expiresAt().isAfter(now)).forEach(keep::add);
             h.createUpdate("UPDATE endpoint SET secret = :secret, old_secrets = :old, updated_at = :now WHERE id = :id")
                     .bind("secret", key).bind("old", Json.write(keep)).bind("now", now.toEpochMilli())

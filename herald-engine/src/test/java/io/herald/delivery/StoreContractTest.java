@@ -474,6 +474,54 @@ abstract class StoreContractTest {
         assertThat(receiver.received("/other")).hasSize(2);
     }
 
+    // --- an attempt always ends in a record -------------------------------------------------------
+
+    @Test
+    void attempt_whoseResponseHoldsNulAndInvalidUtf8_isRecordedOnce_andRetriedOnItsSchedule() {
+        byte[] body = {'o', 'u', 't', 0, 'o', 'f', ' ', (byte) 0xff, (byte) 0xfe, ' ', 'o', 'r', 'd', 'e', 'r'};
+        receiver.script("/nul", Reply.bytes(500, body), Reply.bytes(200, body));
+        endpoint("/nul");
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        Attempt first = only(attemptsOf(p));
+        assertThat(first).extracting(Attempt::status, Attempt::responseStatusCode).containsExactly(Attempt.FAIL, 500);
+        assertThat(first.response()).isEqualTo("out\uFFFDof \uFFFD\uFFFD order");
+        assertThat(first.nextAttempt()).isNotNull();
+        assertThat(only(deliveriesOf(p))).extracting(Row::status, Row::attempts, Row::lockedBy).containsExactly("pending", 1, null);
+
+        clock.set(first.nextAttempt());
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(attemptsOf(p)).extracting(Attempt::attemptNumber, Attempt::status).containsExactly(
+                tuple(1, Attempt.FAIL), tuple(2, Attempt.SUCCESS));
+        assertThat(receiver.received("/nul")).hasSize(2);
+    }
+
+    @Test
+    void attempt_whoseRequestCannotBeRendered_isAFailedAttemptOnTheSchedule_notASilentReclaim() {
+        stop(node);
+        node = start(config(url, SETTINGS, List.of(Duration.ofSeconds(1))));
+        node.endpoints().create(app, new EndpointIn(receiver.url("/slack"), null, null, null, null, null, null, false, null, null,
+                null, new DeliveryPolicy.In(io.herald.Json.read("\"slack\""), null, null, null, null)));
+        Published p = publishUnleased(message("invoice.paid", null));
+        // What the Slack format reads is no longer JSON, as if a bug had stored it so.
+        db.useHandle(h -> h.execute("UPDATE message SET payload = 'not json' WHERE id = ?", p.message().id()));
+
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        Attempt first = only(attemptsOf(p));
+        assertThat(first).extracting(Attempt::status, Attempt::responseStatusCode).containsExactly(Attempt.FAIL, 0);
+        assertThat(first.error()).contains("inside Herald");
+        assertThat(first.nextAttempt()).isNotNull();
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(only(deliveriesOf(p))).extracting(Row::status, Row::attempts).containsExactly("failed", 2);
+        clock.advance(Duration.ofDays(4));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received()).isEmpty();
+        assertThat(node.dispatcher().held()).isZero();
+    }
+
     // --- deletes racing the dispatcher -----------------------------------------------------------
 
     @Test

@@ -2,7 +2,6 @@ package io.herald.api;
 
 import io.herald.Herald;
 import io.herald.HeraldException;
-import io.herald.Json;
 import io.herald.api.Router.Access;
 import io.herald.app.Application;
 import io.herald.app.Applications;
@@ -37,11 +36,13 @@ public final class ApiHandler extends Handler.Abstract {
     private final Router router;
     private final Tokens tokens;
     private final Applications applications;
+    private final Idempotency idempotency;
 
     public ApiHandler(Herald herald) {
         this.router = Routes.build(herald);
         this.tokens = herald.tokens();
         this.applications = herald.applications();
+        this.idempotency = new Idempotency(herald.idempotencyKeys());
     }
 
     @Override
@@ -54,7 +55,7 @@ public final class ApiHandler extends Handler.Abstract {
             Map<String, String> params = authorize(principal, match, request.getMethod(), path);
             Call call = new Call(principal, baseUrl(request), params, query(request), readBody(request),
                     name -> request.getHeaders().get(name));
-            reply = match.handler().handle(call);
+            reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
         } catch (HeraldException e) {
             reply = problem(e);
         } catch (ApiError e) {
@@ -194,13 +195,17 @@ public final class ApiHandler extends Handler.Abstract {
 
     private static void write(Response response, Callback callback, Reply reply) {
         response.setStatus(reply.status());
-        if (reply.body() == null) {
+        Encoded body = Encoded.of(reply);
+        if (body != null && body.replayed()) {
+            response.getHeaders().put(Idempotency.REPLAYED, "true");
+        }
+        if (body == null || body.bytes() == null) {
             callback.succeeded();
             return;
         }
-        boolean isProblem = reply.status() >= 400;
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isProblem ? "application/problem+json" : "application/json");
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(reply.body());
-        response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+        if (body.contentType() != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, body.contentType());
+        }
+        response.write(true, java.nio.ByteBuffer.wrap(body.bytes()), callback);
     }
 }

@@ -4,11 +4,11 @@ import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.app.Application;
 import io.herald.app.ApplicationIn;
+import io.herald.app.Applications;
 import io.herald.auth.Tokens;
 import io.herald.portal.PortalPage;
 import java.time.Duration;
 import java.util.Map;
-import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -69,32 +69,18 @@ final class PortalAccess {
 
     /** The application to create if the path names none; its field names are reported under {@code application.}. */
     private static ApplicationIn applicationIn(JsonNode body) {
-        JsonNode n = In.node(body, "application");
-        if (n == null) {
-            return null;
-        }
-        if (!n.isObject()) {
-            throw new HeraldException.InvalidInput("application", "must be an object");
-        }
-        return nested(() -> In.application(n));
+        return In.nested(body, "application", In::application);
     }
 
-    /** Creates the application the path names, with the path value as its uid. */
+    /** Creates the application the path names, with the path value as its uid (Svix's "alongside"). */
     private static Application created(Herald h, String named, ApplicationIn in) {
-        if (in.uid() != null && !in.uid().equals(named)) {
-            throw new HeraldException.InvalidInput("application.uid",
-                    "must be the application's id or uid in the path ('" + named + "') or left out");
-        }
-        ApplicationIn withUid = new ApplicationIn(in.name(), named, in.rateLimit(), in.metadata());
-        // Another request may create it meanwhile: then that one is the application.
-        return nested(() -> h.applications().create(withUid, true).application());
-    }
-
-    private static <T> T nested(Supplier<T> read) {
+        ApplicationIn withUid;
         try {
-            return read.get();
+            withUid = Applications.alongside(named, in);
         } catch (HeraldException.InvalidInput e) {
-            throw new HeraldException.InvalidInput("application." + e.field(), e.reason(), e.details());
+            throw e.under("application");
         }
+        // Another request may create it meanwhile: then that one is the application.
+        return h.applications().create(withUid, true).application();
     }
 }

@@ -40,8 +40,12 @@ final class Router {
         ADMIN
     }
 
-    /** A route as declared, for authorization and for tests that walk the table. */
-    record Route(String method, String pattern, Access access, Handler handler) {}
+    /**
+     * A route as declared, for authorization and for tests that walk the table. With
+     * {@code secretReply} its reply holds a secret made for that one request (a new token), which
+     * Herald never stores, so an idempotency key does not replay it: the route runs again.
+     */
+    record Route(String method, String pattern, Access access, Handler handler, boolean secretReply) {}
 
     private record Entry(Route route, String[] segments) {}
 
@@ -63,11 +67,20 @@ final class Router {
     }
 
     Router add(String method, String pattern, Access access, Handler handler) {
+        return add(method, pattern, access, handler, false);
+    }
+
+    /** A route whose reply holds a new secret (see {@link Route}); running it again must be harmless. */
+    Router addSecretReply(String method, String pattern, Access access, Handler handler) {
+        return add(method, pattern, access, handler, true);
+    }
+
+    private Router add(String method, String pattern, Access access, Handler handler, boolean secretReply) {
         boolean namesApp = pattern.contains("{" + APP_PARAM + "}");
         if ((access == Access.APPLICATION || access == Access.APPLICATION_ADMIN) && !namesApp) {
             throw new IllegalArgumentException(method + " " + pattern + ": " + access + " needs {" + APP_PARAM + "} in the path");
         }
-        entries.add(new Entry(new Route(method, pattern, access, handler), split(pattern)));
+        entries.add(new Entry(new Route(method, pattern, access, handler, secretReply), split(pattern)));
         return this;
     }
 

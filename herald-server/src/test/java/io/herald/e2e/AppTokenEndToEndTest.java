@@ -9,7 +9,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -250,6 +252,45 @@ abstract class AppTokenEndToEndTest {
         assertProblem(scoped.get("/api/v1/app/acme/endpoint"), 404, null);
         herald.advance(Duration.ofSeconds(6)); // past the time a node remembers a token: it was deleted with its application
         assertProblem(scoped.get("/api/v1/app/acme/endpoint"), 401, null);
+    }
+
+    @Test
+    void appPortalAccess_withAnIdempotencyKey_runsAgain_soNoIssuedTokenIsKeptAnywhere() {
+        String key = "auto_" + UUID.randomUUID();
+        String body = "{\"application\": {\"name\": \"New tenant\"}}";
+
+        ApiClient.Answer first = herald.api.postIdempotent("/api/v1/auth/app-portal-access/new-tenant", body, key);
+        ApiClient.Answer second = herald.api.postIdempotent("/api/v1/auth/app-portal-access/new-tenant", body, key);
+
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(second.status()).isEqualTo(200);
+        assertThat(second.header("idempotent-replayed")).isNull();
+        String one = first.text("token");
+        String two = second.text("token");
+        assertThat(one).isNotEqualTo(two);
+        assertThat(client(one).get("/api/v1/app/new-tenant/endpoint").status()).isEqualTo(200);
+        assertThat(client(two).get("/api/v1/app/new-tenant/endpoint").status()).isEqualTo(200);
+        assertThat(herald.get("/api/v1/app").get("data")).hasSize(2);
+        List<String> kept = herald.server.herald().store().read(h -> h.createQuery(
+                "SELECT COALESCE(body, '') FROM idempotency_key").mapTo(String.class).list());
+        assertThat(kept).noneMatch(b -> b.contains(one) || b.contains(two));
+    }
+
+    @Test
+    void idempotencyKeys_ofAnApplicationToken_areItsOwn() {
+        ApiClient scoped = tokenFor("acme", "{}");
+        String key = "auto_" + UUID.randomUUID();
+        String msg = "{\"eventType\": \"a.b\", \"payload\": {\"n\": 1}}";
+
+        ApiClient.Answer first = scoped.postIdempotent("/api/v1/app/acme/msg", msg, key);
+        ApiClient.Answer again = scoped.postIdempotent("/api/v1/app/acme/msg", msg, key);
+        ApiClient.Answer byAdmin = herald.api.postIdempotent("/api/v1/app/acme/msg", msg, key);
+
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(again.header("idempotent-replayed")).isEqualTo("true");
+        assertThat(again.text("id")).isEqualTo(first.text("id"));
+        assertThat(byAdmin.status()).isEqualTo(201);
+        assertThat(byAdmin.text("id")).isNotEqualTo(first.text("id"));
     }
 
     @Test

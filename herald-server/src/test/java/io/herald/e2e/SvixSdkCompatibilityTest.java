@@ -168,6 +168,25 @@ class SvixSdkCompatibilityTest {
     }
 
     @Test
+    void svixSdk1x_readsBackBothNames_andPutCreatesWhatIsMissing() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        EndpointOut ep = svix.getEndpoint().create("acme", new EndpointIn()
+                .url(URI.create(receiver.url("/hook"))).filterTypes(Set.of("scan.*")).rateLimit(5L));
+        assertThat(ep.getFilterTypes()).containsExactly("scan.*");
+        assertThat(ep.getRateLimit()).isEqualTo(5L);
+        assertThat(ep.getThrottleRate()).isEqualTo(5L);
+
+        EndpointOut made = svix.getEndpoint().update("acme", "siem", new com.svix.models.EndpointUpdate()
+                .url(URI.create(receiver.url("/siem"))).filterTypes(Set.of("finding.created")));
+        assertThat(made.getUid()).isEqualTo("siem");
+        assertThat(svix.getEndpoint().get("acme", "siem").getId()).isEqualTo(made.getId());
+
+        ApplicationOut app = svix.getApplication().update("tenant-2", new ApplicationIn().name("Tenant 2"));
+        assertThat(app.getUid()).isEqualTo("tenant-2");
+        assertThat(svix.getApplication().get("tenant-2").getId()).isEqualTo(app.getId());
+    }
+
+    @Test
     void svixSdk_appPortalAccess_createsTheApplication_andItsTokenReachesOnlyThatApplication() throws Exception {
         svix.getApplication().create(new ApplicationIn().name("Other").uid("other"));
 
