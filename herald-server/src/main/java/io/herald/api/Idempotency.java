@@ -1,9 +1,7 @@
 package io.herald.api;
 
-import io.herald.auth.Tokens;
 import io.herald.idempotency.IdempotencyKeys;
 import java.nio.charset.StandardCharsets;
-import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.server.Request;
 
@@ -27,10 +25,10 @@ final class Idempotency {
         if (key == null || !HttpMethod.POST.is(request.getMethod())) {
             return handler.handle(call);
         }
-        String credential = credentialOf(request);
-        if (credential == null) {
+        if (call.principal() == null) {
             return handler.handle(call); // no credential, no scope to keep the key in (Svix does the same)
         }
+        String credential = call.principal().tokenHash();
         String query = request.getHttpURI().getQuery();
         String route = request.getMethod() + " " + path + (query == null || query.isEmpty() ? "" : "?" + query);
         IdempotencyKeys.Result result = keys.run(new IdempotencyKeys.Request(credential, key, route, call.body()), () -> {
@@ -42,14 +40,5 @@ final class Idempotency {
         IdempotencyKeys.Response r = result.response();
         return new Reply(r.status(), new Encoded(r.contentType(),
                 r.body() == null ? null : r.body().getBytes(StandardCharsets.UTF_8), result.replayed()));
-    }
-
-    /** The hash of the bearer token, as the token table keeps it; null without one. */
-    private static String credentialOf(Request request) {
-        String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
-        if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return null;
-        }
-        return Tokens.hash(auth.substring(7).strip());
     }
 }

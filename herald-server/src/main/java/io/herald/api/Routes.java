@@ -1,8 +1,10 @@
 package io.herald.api;
 
 import io.herald.Herald;
+import io.herald.api.Router.Access;
 import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
+import io.herald.auth.Principal;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventType;
@@ -12,7 +14,11 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The Svix v1 management API, route by route. */
+/**
+ * The Svix v1 management API, route by route. A route whose path names {@code {app_id}} is open
+ * to that application's tokens, any other only to admin tokens, unless it says otherwise (see
+ * {@link Access}).
+ */
 final class Routes {
     /** Svix's bound on how long a rotated-out secret may keep signing: 7 days. */
     static final int MAX_GRACE_SECONDS = 7 * 24 * 3600;
@@ -21,7 +27,23 @@ final class Routes {
 
     static Router build(Herald h) {
         Router r = new Router();
-        r.add("GET", "/api/v1/health", c -> Reply.noContent());
+        for (String method : new String[] {"GET", "HEAD"}) {
+            r.add(method, "/api/v1/health", Access.PUBLIC, c -> Reply.noContent());
+            r.add(method, "/api/v1/health/ping", Access.PUBLIC, c -> Reply.noContent());
+        }
+
+        // Authentication: application tokens and their end
+        // Running it again creates the application at most once and issues another token.
+        r.addSecretReply("POST", "/api/v1/auth/app-portal-access/{app_id}", Access.ADMIN, c -> PortalAccess.issue(h, c));
+        r.add("POST", "/api/v1/auth/logout", Access.CALLER, c -> {
+            Principal caller = c.principal();
+            if (caller.isAdmin()) {
+                throw new ApiError(403, "forbidden", null,
+                        "logout revokes application tokens only; an admin token is replaced by changing HERALD_ADMIN_TOKEN");
+            }
+            h.tokens().revoke(caller);
+            return Reply.noContent();
+        });
 
         // Applications
         r.add("GET", "/api/v1/app", c -> Reply.ok(Out.page(h.applications().list(c.page(false)), Out::application)));
@@ -30,16 +52,17 @@ final class Routes {
             return new Reply(made.created() ? 201 : 200, Out.application(made.application()));
         });
         r.add("GET", "/api/v1/app/{app_id}", c -> Reply.ok(Out.application(h.applications().get(c.param("app_id")))));
-        r.add("PUT", "/api/v1/app/{app_id}", c -> {
+        // An application token may read its application's record but not change or delete it.
+        r.add("PUT", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
             Applications.Created made = h.applications().upsert(c.param("app_id"), In.application(c.json()));
             return new Reply(made.created() ? 201 : 200, Out.application(made.application()));
         });
-        r.add("PATCH", "/api/v1/app/{app_id}", c -> {
+        r.add("PATCH", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
             var current = h.applications().get(c.param("app_id"));
             JsonNode merged = merge(Out.application(current), c.json());
             return Reply.ok(Out.application(h.applications().update(current.id(), In.application(merged))));
         });
-        r.add("DELETE", "/api/v1/app/{app_id}", c -> {
+        r.add("DELETE", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
             h.applications().delete(c.param("app_id"));
             return Reply.noContent();
         });
