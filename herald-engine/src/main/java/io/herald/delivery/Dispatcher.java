@@ -352,6 +352,7 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Endpoint ep = target.get().endpoint().endpoint();
+        Endpoints.Owner app = target.get().endpoint().app();
         Message msg = target.get().message();
         if (ep.disabled()) {
             // Disabled after this delivery was queued: it is not sent. Recover replays it later.
@@ -359,8 +360,8 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         Instant sentAt = clock.instant();
-        Rendered rendered = ep.policy().format().render(
-                new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
+        Rendered rendered = ep.policy().format().render(new Event(msg.id(), msg.eventType(), msg.timestamp(),
+                msg.eventId(), msg.channels(), msg.payload(), new Event.App(app.id(), app.uid(), app.name())));
         byte[] body = rendered.body();
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
         ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().endpoint().secrets());
