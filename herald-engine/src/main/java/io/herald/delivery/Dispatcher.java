@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Runs deliveries: those handed over by publish (already leased to this node), and due retries it
  * claims from the database. Each attempt runs on its own virtual thread; no database transaction
  * is open while an HTTP request is. Per endpoint, at most {@code perEndpoint} attempts run at once
- * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself.
+ * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself. Attempts keep
+ * to the rate limits of their endpoint and application, on this node (see {@link Pacer}).
  *
  * <p>Not guaranteed: exactly-once. If this node loses its lease (it stalls longer than the lease,
  * or dies after sending and before recording), another node sends again with the same
@@ -58,6 +61,10 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong attemptsMade = new AtomicLong();
     private volatile boolean accepting = true;
+    /** Opened by {@link #close()}: ends the waits for rate-limit slots early. */
+    private final CountDownLatch closing = new CountDownLatch(1);
+    // Real monotonic time: pacing waits out real seconds, whatever the injected clock says.
+    private final Pacer pacer = new Pacer(System::nanoTime, nanos -> closing.await(nanos, TimeUnit.NANOSECONDS));
     private volatile Thread poller;
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
@@ -346,20 +353,72 @@ public final class Dispatcher implements AutoCloseable {
                 Messages.byId(h, c.messageId()).map(m -> new Loaded(ep, m))));
     }
 
+    /**
+     * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
+     * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
+     * lease the attempt needs (it is then due when its slot would have come), or the dispatcher is
+     * closing.
+     */
+    private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
+        Integer endpointRate = target.endpoint().rateLimit();
+        Integer appRate = target.app().rateLimit();
+        if (endpointRate == null && appRate == null) {
+            return Optional.of(Duration.ZERO);
+        }
+        long now = clock.millis();
+        // The same room run() demands before an attempt: its timeout plus the margin, left on the lease.
+        Duration room = Duration.ofMillis(c.lockedUntil() - now).minus(timeoutOf(c)).minus(DispatcherSettings.LEASE_MARGIN);
+        Pacer.Slot slot;
+        try {
+            slot = pacer.await(c.endpointId(), endpointRate, target.app().id(), appRate,
+                    room.isNegative() ? Duration.ZERO : room);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            giveBack(c, clock.millis());
+            return Optional.empty();
+        }
+        if (!slot.taken()) {
+            giveBack(c, now + slot.delay().toMillis());
+            return Optional.empty();
+        }
+        if (!accepting) {
+            giveBack(c, clock.millis());
+            return Optional.empty();
+        }
+        return Optional.of(slot.delay());
+    }
+
+    /** Finishes {@code c} unsent when its endpoint or message is gone or the endpoint disabled; true then. */
+    private boolean unsendable(Deliveries.Claim c, Optional<Loaded> target) {
+        // Deleted since the claim: nothing to send, nothing to keep. Disabled after this delivery
+        // was queued: it is not sent; recover replays it later.
+        if (target.isEmpty() || target.get().endpoint().endpoint().disabled()) {
+            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+            return true;
+        }
+        return false;
+    }
+
     private void attempt(Deliveries.Claim c, Loaded loaded) {
         Optional<Loaded> target = load(c, loaded);
-        if (target.isEmpty()) {
-            // Endpoint or message deleted since the claim: nothing to send, nothing to keep.
-            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+        if (unsendable(c, target)) {
             return;
+        }
+        Optional<Duration> waited = paced(c, target.get().endpoint());
+        if (waited.isEmpty()) {
+            return;
+        }
+        if (waited.get().isPositive()) {
+            // What was read before the wait may be stale: a disable, delete, rotation or new URL counts.
+            Message m = target.get().message();
+            target = store.read(h -> Endpoints.sendable(h, c.endpointId())).map(e -> new Loaded(e, m));
+            if (unsendable(c, target)) {
+                return;
+            }
         }
         Endpoint ep = target.get().endpoint().endpoint();
+        Endpoints.Owner app = target.get().endpoint().app();
         Message msg = target.get().message();
-        if (ep.disabled()) {
-            // Disabled after this delivery was queued: it is not sent. Recover replays it later.
-            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
-            return;
-        }
         Instant sentAt = clock.instant();
         Duration timeout = timeoutOf(c);
         RetryPolicy policy = this.policy.withDelays(Deliveries.delays(c, this.policy.delays()));
@@ -369,8 +428,8 @@ public final class Dispatcher implements AutoCloseable {
         Rendered rendered;
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
         try {
-            rendered = ep.policy().format().render(
-                    new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
+            rendered = ep.policy().format().render(new Event(msg.id(), msg.eventType(), msg.timestamp(),
+                    msg.eventId(), msg.channels(), msg.payload(), new Event.App(app.id(), app.uid(), app.name())));
             ep.policy().signature().sign(headers, msg.id(), sentAt, rendered.body(), target.get().endpoint().secrets());
         } catch (RuntimeException | Error e) {
             // A template that runs out of memory or recurses too deep is this attempt's failure,
@@ -440,6 +499,7 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         accepting = false;
+        closing.countDown();
         Thread p = poller;
         if (p != null) {
             p.interrupt();
