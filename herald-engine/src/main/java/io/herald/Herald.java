@@ -10,6 +10,7 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
+import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.store.Ids;
 import io.herald.store.Store;
@@ -37,6 +38,7 @@ public final class Herald implements AutoCloseable {
     private final Tokens tokens;
     private final BackgroundTasks tasks;
     private final LatestDeliveries latestDeliveries;
+    private final IdempotencyKeys idempotencyKeys;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
         this.store = Store.open(config.databaseUrl(), config.poolSize());
@@ -53,6 +55,7 @@ public final class Herald implements AutoCloseable {
         this.tokens = new Tokens(store, clock);
         this.latestDeliveries = new LatestDeliveries(store, clock);
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
+        this.idempotencyKeys = new IdempotencyKeys(store, clock);
     }
 
     /** Opens the store (migrating it), and starts delivering. */
@@ -64,6 +67,7 @@ public final class Herald implements AutoCloseable {
         Herald h = new Herald(config, clock, random);
         h.dispatcher.start();
         h.tasks.start();
+        h.idempotencyKeys.start();
         return h;
     }
 
@@ -114,9 +118,14 @@ public final class Herald implements AutoCloseable {
         return tasks;
     }
 
+    public IdempotencyKeys idempotencyKeys() {
+        return idempotencyKeys;
+    }
+
     @Override
     public void close() {
         tasks.close();
+        idempotencyKeys.close();
         dispatcher.close();
         sender.close();
         store.close();

@@ -78,6 +78,12 @@ public abstract class HeraldException extends RuntimeException {
             return details;
         }
 
+        /** The same failure, for a field nested under {@code parent} (e.g. {@code application.name}). */
+        public InvalidInput under(String parent) {
+            return new InvalidInput(parent + "." + field, reason(),
+                    details.stream().map(d -> new Detail(parent + "." + d.field(), d.message())).toList());
+        }
+
         public String reason() {
             String m = getMessage();
             return m.substring(field.length() + 2);

@@ -38,11 +38,11 @@ public final class Applications {
         return Map.copyOf(Json.read(json, Map.class));
     }
 
-    private static ApplicationIn validate(ApplicationIn in) {
+    public static ApplicationIn validate(ApplicationIn in) {
         Validate.required("name", in.name());
         Validate.length("name", in.name(), 1, 256);
         Validate.uid("uid", in.uid());
-        Validate.range("rateLimit", in.rateLimit(), 1, 65_535);
+        Validate.range("throttleRate", in.rateLimit(), 1, 65_535);
         Validate.metadata("metadata", in.metadata());
         return in;
     }
@@ -66,17 +66,58 @@ public final class Applications {
                     throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
                 }
             }
-            long now = clock.millis();
-            String id = ids.next("app");
-            h.createUpdate("""
-                    INSERT INTO application (id, uid, name, rate_limit, metadata, created_at, updated_at)
-                    VALUES (:id, :uid, :name, :rateLimit, :metadata, :now, :now)""")
-                    .bind("id", id).bind("uid", in.uid()).bind("name", in.name())
-                    .bind("rateLimit", in.rateLimit())
-                    .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
-                    .bind("now", now)
-                    .execute();
-            return new Created(get(h, id), true);
+            return new Created(insert(h, ids, clock.millis(), in), true);
+        });
+    }
+
+    /** Writes a new, validated application whose uid is free; usable inside another transaction. */
+    public static Application insert(Handle h, Ids ids, long now, ApplicationIn in) {
+        String id = ids.next("app");
+        h.createUpdate("""
+                INSERT INTO application (id, uid, name, rate_limit, metadata, created_at, updated_at)
+                VALUES (:id, :uid, :name, :rateLimit, :metadata, :now, :now)""")
+                .bind("id", id).bind("uid", in.uid()).bind("name", in.name())
+                .bind("rateLimit", in.rateLimit())
+                .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
+                .bind("now", now)
+                .execute();
+        return get(h, id);
+    }
+
+    /**
+     * {@code in} as Svix creates an application "alongside" a request addressed to {@code pathIdOrUid}
+     * that does not exist yet: with that path value as its uid. A different uid in {@code in} is refused.
+     */
+    public static ApplicationIn alongside(String pathIdOrUid, ApplicationIn in) {
+        if (in.uid() != null && !in.uid().equals(pathIdOrUid)) {
+            throw new HeraldException.InvalidInput("uid", "must be the app_id of the path ('" + pathIdOrUid + "'), or left out");
+        }
+        return validate(new ApplicationIn(in.name(), pathIdOrUid, in.rateLimit(), in.metadata()));
+    }
+
+    /** The application addressed by id or uid, if there is one. */
+    public Optional<Application> find(String idOrUid) {
+        return store.read(h -> find(h, idOrUid));
+    }
+
+    /** {@link #get(Handle, String)} without the exception. */
+    public static Optional<Application> find(Handle h, String idOrUid) {
+        return h.createQuery("SELECT * FROM application WHERE id = :k OR uid = :k ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1")
+                .bind("k", idOrUid).map(ROW).findOne();
+    }
+
+    /**
+     * Svix's PUT: replaces the application {@code idOrUid}, or creates it (with that uid) when there is
+     * none. {@link Created#created()} says which.
+     */
+    public Created upsert(String idOrUid, ApplicationIn in) {
+        validate(in);
+        return store.inTransaction(h -> {
+            Optional<Application> current = find(h, idOrUid);
+            if (current.isPresent()) {
+                return new Created(update(h, current.get(), in), false);
+            }
+            return new Created(insert(h, ids, clock.millis(), alongside(idOrUid, in)), true);
         });
     }
 
@@ -90,9 +131,7 @@ public final class Applications {
 
     /** Looks up by id, then by uid; throws NotFound. Usable inside another transaction. */
     public static Application get(Handle h, String idOrUid) {
-        return h.createQuery("SELECT * FROM application WHERE id = :k OR uid = :k ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1")
-                .bind("k", idOrUid).map(ROW).findOne()
-                .orElseThrow(() -> new HeraldException.NotFound("application", idOrUid));
+        return find(h, idOrUid).orElseThrow(() -> new HeraldException.NotFound("application", idOrUid));
     }
 
     private static Optional<Application> findByUid(Handle h, String uid) {
@@ -102,27 +141,29 @@ public final class Applications {
     /** Replaces every settable field (PUT semantics: absent means cleared). */
     public Application update(String idOrUid, ApplicationIn in) {
         validate(in);
-        return store.inTransaction(h -> {
-            Application current = get(h, idOrUid);
-            if (in.uid() != null && !in.uid().equals(current.uid())) {
-                findByUid(h, in.uid()).ifPresent(other -> {
-                    throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
-                });
-            }
-            h.createUpdate("""
-                    UPDATE application SET uid = :uid, name = :name, rate_limit = :rateLimit, metadata = :metadata,
-                           updated_at = :now WHERE id = :id""")
-                    .bind("id", current.id()).bind("uid", in.uid()).bind("name", in.name())
-                    .bind("rateLimit", in.rateLimit())
-                    .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
-                    .bind("now", clock.millis())
-                    .execute();
-            return get(h, current.id());
-        });
+        return store.inTransaction(h -> update(h, get(h, idOrUid), in));
+    }
+
+    private Application update(Handle h, Application current, ApplicationIn in) {
+        if (in.uid() != null && !in.uid().equals(current.uid())) {
+            findByUid(h, in.uid()).ifPresent(other -> {
+                throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
+            });
+        }
+        h.createUpdate("""
+                UPDATE application SET uid = :uid, name = :name, rate_limit = :rateLimit, metadata = :metadata,
+                       updated_at = :now WHERE id = :id""")
+                .bind("id", current.id()).bind("uid", in.uid()).bind("name", in.name())
+                .bind("rateLimit", in.rateLimit())
+                .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
+                .bind("now", clock.millis())
+                .execute();
+        return get(h, current.id());
     }
 
     /**
-     * Deletes the application with its endpoints, messages, queued deliveries and attempts. The
+     * Deletes the application with its endpoints, messages, queued deliveries, attempts and
+     * application tokens (a node that remembers one still finds no application behind it). The
      * application row goes first: a publish writing at the same time locks it (see
      * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
      * delete looks for messages, or finds the application gone.
@@ -131,7 +172,7 @@ public final class Applications {
         store.inTransaction(h -> {
             Application app = get(h, idOrUid);
             h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
-            for (String table : new String[] {"attempt", "delivery", "message", "endpoint"}) {
+            for (String table : new String[] {"attempt", "delivery", "message", "endpoint", "api_token"}) {
                 h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
             }
             return null;

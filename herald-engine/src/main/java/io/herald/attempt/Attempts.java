@@ -29,6 +29,15 @@ public final class Attempts {
         this.store = store;
     }
 
+    /**
+     * Text as both databases store it: PostgreSQL refuses U+0000 in text ({@code invalid byte
+     * sequence for encoding "UTF8": 0x00}), so NUL becomes U+FFFD, as invalid UTF-8 already did when
+     * the response was decoded.
+     */
+    static String storable(String s) {
+        return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
+    }
+
     public static void insert(Handle h, Attempt a) {
         h.createUpdate("""
                 INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
@@ -39,7 +48,7 @@ public final class Attempts {
                 .bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
                 .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
                 .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
-                .bind("response", a.response()).bind("duration", a.responseDurationMs()).bind("error", a.error())
+                .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
                 .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
                 .bind("at", a.timestamp().toEpochMilli())
                 .execute();
@@ -84,6 +93,18 @@ public final class Attempts {
         if (query.after() != null) {
             sql.append(" AND created_at > :after");
         }
+        if (query.statusCodeClass() != null) {
+            sql.append(query.statusCodeClass() == 0 ? " AND response_status_code = 0"
+                    : " AND response_status_code >= :codeFrom AND response_status_code < :codeTo");
+        }
+        // Channel and event type are the message's: attempts do not copy them.
+        if (query.channel() != null) {
+            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND channels LIKE :channel)");
+        }
+        java.util.List<String> types = query.eventTypes() == null ? java.util.List.of() : java.util.List.copyOf(query.eventTypes());
+        if (!types.isEmpty()) {
+            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND event_type IN (<types>))");
+        }
         return Pager.page(h, sql.toString(), page, q -> {
             bind.accept(q);
             if (query.status() != null) {
@@ -95,16 +116,34 @@ public final class Attempts {
             if (query.after() != null) {
                 q.bind("after", query.after().toEpochMilli());
             }
+            if (query.statusCodeClass() != null && query.statusCodeClass() != 0) {
+                q.bind("codeFrom", query.statusCodeClass()).bind("codeTo", query.statusCodeClass() + 100);
+            }
+            if (query.channel() != null) {
+                // Channel names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
+                q.bind("channel", "%\"" + query.channel() + "\"%");
+            }
+            if (!types.isEmpty()) {
+                q.bindList("types", types);
+            }
         }, ROW, Attempt::id);
     }
 
     public Attempt get(String appIdOrUid, String msgIdOrEventId, String attemptId) {
-        return store.read(h -> {
-            Application app = Applications.get(h, appIdOrUid);
-            String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
-            return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
-                    .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
-                    .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
-        });
+        return store.read(h -> find(h, appIdOrUid, msgIdOrEventId, attemptId));
+    }
+
+    private static Attempt find(Handle h, String appIdOrUid, String msgIdOrEventId, String attemptId) {
+        Application app = Applications.get(h, appIdOrUid);
+        String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
+        return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
+                .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
+                .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
+    }
+
+    /** Deletes the response body an attempt stored (it reads as empty); the attempt itself stays. */
+    public void expungeContent(String appIdOrUid, String msgIdOrEventId, String attemptId) {
+        store.inTransaction(h -> h.createUpdate("UPDATE attempt SET response = '' WHERE id = :id")
+                .bind("id", find(h, appIdOrUid, msgIdOrEventId, attemptId).id()).execute());
     }
 }

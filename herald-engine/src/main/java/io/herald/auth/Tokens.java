@@ -6,29 +6,48 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jdbi.v3.core.Handle;
 
-/** API tokens, stored as SHA-256 hashes. A token is 32 random bytes, so a fast hash is enough. */
+/**
+ * API tokens, stored as SHA-256 hashes. A token is 32 random bytes, so a fast hash is enough.
+ * Admin tokens come from the environment or the first start and do not expire; application
+ * tokens are issued through the API for one application, expire, and are revoked by deleting them.
+ */
 public final class Tokens {
     public static final String ADMIN = "admin";
+    static final String APP = "app";
+    /** Svix's bounds and default for an application token's lifetime. */
+    public static final Duration APP_TOKEN_MIN = Duration.ofHours(1);
+    public static final Duration APP_TOKEN_MAX = Duration.ofDays(7);
+    public static final Duration APP_TOKEN_DEFAULT = APP_TOKEN_MAX;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /**
      * How long a token once found is believed without asking the database again. Every API call
-     * checks its token, and the lookup was a tenth of the CPU a publish costs. Tokens change only
-     * when a node starts with another HERALD_ADMIN_TOKEN; this node forgets at once, other nodes
-     * within this time. Unknown tokens are never remembered.
+     * checks its token, and the lookup was a tenth of the CPU a publish costs. A token revoked on
+     * this node (logout, a new HERALD_ADMIN_TOKEN) is forgotten here at once; other nodes notice
+     * within this time. Expiry is checked on every call, remembered or not. Unknown tokens are
+     * never remembered.
      */
-    static final java.time.Duration REMEMBER = java.time.Duration.ofSeconds(5);
+    static final Duration REMEMBER = Duration.ofSeconds(5);
     private static final int REMEMBER_MAX = 1_024;
 
     private final Store store;
     private final Clock clock;
-    private final java.util.concurrent.ConcurrentHashMap<String, Known> known = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
 
-    private record Known(String role, long until) {}
+    /** A stored token as last read: {@code expiresAt} is Long.MAX_VALUE for none. */
+    private record Known(Principal principal, long expiresAt, long until) {}
+
+    /** A newly issued token: the secret itself, shown once, and what it grants. */
+    public record Issued(String token, Principal principal, Instant expiresAt) {}
 
     public Tokens(Store store, Clock clock) {
         this.store = store;
@@ -49,25 +68,53 @@ public final class Tokens {
         return "hrld_" + Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 
-    /** The role of {@code token}, or empty when it is not a token of this server. */
-    public Optional<String> roleOf(String token) {
+    /**
+     * Who {@code token} speaks for, or empty when it is not a token of this server, has expired,
+     * or names a role this version does not know (a careful server grants nothing then).
+     */
+    public Optional<Principal> find(String token) {
         String h = hash(token);
         long now = clock.millis();
         Known k = known.get(h);
-        if (k != null && now < k.until()) {
-            return Optional.of(k.role());
-        }
-        Optional<String> role = store.read(handle -> handle.createQuery("SELECT role FROM api_token WHERE token_hash = :h")
-                .bind("h", h).mapTo(String.class).findOne());
-        if (role.isPresent()) {
+        if (k == null || now >= k.until()) {
+            k = load(h, now);
+            if (k == null) {
+                known.remove(h);
+                return Optional.empty();
+            }
             if (known.size() >= REMEMBER_MAX) {
                 known.clear();
             }
-            known.put(h, new Known(role.get(), now + REMEMBER.toMillis()));
-        } else {
-            known.remove(h);
+            known.put(h, k);
         }
-        return role;
+        return now < k.expiresAt() ? Optional.of(k.principal()) : Optional.empty();
+    }
+
+    private record Row(String role, String appId, boolean readOnly, Long expiresAt) {}
+
+    private Known load(String h, long now) {
+        Optional<Row> row = store.read(handle -> handle.createQuery("""
+                        SELECT role, app_id, read_only, expires_at FROM api_token WHERE token_hash = :h""")
+                .bind("h", h)
+                .map((rs, ctx) -> {
+                    long expires = rs.getLong("expires_at");
+                    Long expiresAt = rs.wasNull() ? null : expires;
+                    return new Row(rs.getString("role"), rs.getString("app_id"), rs.getBoolean("read_only"), expiresAt);
+                })
+                .findOne());
+        if (row.isEmpty()) {
+            return null;
+        }
+        Row r = row.get();
+        Principal p;
+        if (ADMIN.equals(r.role()) && r.appId() == null) {
+            p = new Principal(Principal.Role.ADMIN, null, false, h);
+        } else if (APP.equals(r.role()) && r.appId() != null) {
+            p = new Principal(Principal.Role.APP, r.appId(), r.readOnly(), h);
+        } else {
+            return null;
+        }
+        return new Known(p, r.expiresAt() == null ? Long.MAX_VALUE : r.expiresAt(), now + REMEMBER.toMillis());
     }
 
     public boolean hasAdmin() {
@@ -80,10 +127,12 @@ public final class Tokens {
         /** HERALD_ADMIN_TOKEN: there is at most one, the latest value of the variable. */
         ENV,
         /** Made on a first start without HERALD_ADMIN_TOKEN and printed once. */
-        GENERATED;
+        GENERATED,
+        /** Issued through the API for one application; it expires. */
+        ISSUED;
 
         String column() {
-            return name().toLowerCase(java.util.Locale.ROOT);
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 
@@ -113,7 +162,41 @@ public final class Tokens {
         known.clear();
     }
 
-    private void insertIfAbsent(org.jdbi.v3.core.Handle handle, String h, String role, Origin origin) {
+    /**
+     * A new token for the application whose id is {@code appId}, valid for {@code lifetime}.
+     * The caller has checked that the application exists and the lifetime is within bounds.
+     * Tokens that have expired are deleted on the way, so that they do not pile up.
+     */
+    public Issued issueForApp(String appId, boolean readOnly, Duration lifetime) {
+        String token = generate();
+        String h = hash(token);
+        long now = clock.millis();
+        long expires = now + lifetime.toMillis();
+        store.inTransaction(handle -> {
+            handle.createUpdate("DELETE FROM api_token WHERE expires_at <= :now").bind("now", now).execute();
+            handle.createUpdate("""
+                    INSERT INTO api_token (token_hash, role, app_id, origin, created_at, expires_at, read_only)
+                    VALUES (:h, :r, :app, :origin, :now, :expires, :readOnly)""")
+                    .bind("h", h).bind("r", APP).bind("app", appId).bind("origin", Origin.ISSUED.column())
+                    .bind("now", now).bind("expires", expires).bind("readOnly", readOnly).execute();
+            return null;
+        });
+        return new Issued(token, new Principal(Principal.Role.APP, appId, readOnly, h), Instant.ofEpochMilli(expires));
+    }
+
+    /**
+     * Revokes the token behind {@code principal}: at once on this node, within {@link #REMEMBER}
+     * on others. Revoking a token already gone is harmless.
+     */
+    public void revoke(Principal principal) {
+        String h = principal.tokenHash();
+        known.remove(h);
+        store.inTransaction(handle -> handle.createUpdate("DELETE FROM api_token WHERE token_hash = :h").bind("h", h).execute());
+        // Again after the commit: a lookup meanwhile may have remembered it.
+        known.remove(h);
+    }
+
+    private void insertIfAbsent(Handle handle, String h, String role, Origin origin) {
         boolean exists = handle.createQuery("SELECT 1 FROM api_token WHERE token_hash = :h").bind("h", h)
                 .mapTo(Integer.class).findOne().isPresent();
         if (!exists) {

@@ -70,6 +70,12 @@ public final class Deliveries {
      */
     public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
                                      int trigger, long now, Dispatcher.Reservation reservation) {
+        return insert(h, ids, appId, messageId, targets, trigger, now, now, reservation);
+    }
+
+    /** As above, due at {@code dueAt} instead of now (a message published with a later deliverAt). */
+    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
+                                     int trigger, long now, long dueAt, Dispatcher.Reservation reservation) {
         List<Claim> claims = new ArrayList<>(targets.size());
         if (targets.isEmpty()) {
             return claims;
@@ -79,7 +85,7 @@ public final class Deliveries {
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                       retry_delays, timeout_ms)
-                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :now, :lockedBy, :lockedUntil, 0, :now, :now,
+                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, :lockedBy, :lockedUntil, 0, :now, :now,
                        :delays, :timeoutMs
                 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
         List<Claim> candidates = new ArrayList<>(targets.size());
@@ -89,7 +95,7 @@ public final class Deliveries {
             Long lockedUntil = leased ? leaseUntil : null;
             String id = ids.next("dlv");
             batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
-                    .bind("now", now).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
+                    .bind("now", now).bind("due", dueAt).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
                     .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).bind("no", false).add();
             candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -31,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * Runs deliveries: those handed over by publish (already leased to this node), and due retries it
  * claims from the database. Each attempt runs on its own virtual thread; no database transaction
  * is open while an HTTP request is. Per endpoint, at most {@code perEndpoint} attempts run at once
- * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself.
+ * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself. Attempts keep
+ * to the rate limits of their endpoint and application, on this node (see {@link Pacer}).
  *
  * <p>Not guaranteed: exactly-once. If this node loses its lease (it stalls longer than the lease,
  * or dies after sending and before recording), another node sends again with the same
@@ -58,6 +61,10 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong attemptsMade = new AtomicLong();
     private volatile boolean accepting = true;
+    /** Opened by {@link #close()}: ends the waits for rate-limit slots early. */
+    private final CountDownLatch closing = new CountDownLatch(1);
+    // Real monotonic time: pacing waits out real seconds, whatever the injected clock says.
+    private final Pacer pacer = new Pacer(System::nanoTime, nanos -> closing.await(nanos, TimeUnit.NANOSECONDS));
     private volatile Thread poller;
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
@@ -307,7 +314,9 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             }
             attempt(c, loaded);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever escapes here (the store is down) leaves the row to be claimed again; the
+            // lane's slot and the node's count are released by the caller, which must be reached.
             log.error("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
                     c.id(), c.messageId(), c.endpointId(), e);
             try {
@@ -344,35 +353,96 @@ public final class Dispatcher implements AutoCloseable {
                 Messages.byId(h, c.messageId()).map(m -> new Loaded(ep, m))));
     }
 
+    /**
+     * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
+     * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
+     * lease the attempt needs (it is then due when its slot would have come), or the dispatcher is
+     * closing.
+     */
+    private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
+        Integer endpointRate = target.endpoint().rateLimit();
+        Integer appRate = target.app().rateLimit();
+        if (endpointRate == null && appRate == null) {
+            return Optional.of(Duration.ZERO);
+        }
+        long now = clock.millis();
+        // The same room run() demands before an attempt: its timeout plus the margin, left on the lease.
+        Duration room = Duration.ofMillis(c.lockedUntil() - now).minus(timeoutOf(c)).minus(DispatcherSettings.LEASE_MARGIN);
+        Pacer.Slot slot;
+        try {
+            slot = pacer.await(c.endpointId(), endpointRate, target.app().id(), appRate,
+                    room.isNegative() ? Duration.ZERO : room);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            giveBack(c, clock.millis());
+            return Optional.empty();
+        }
+        if (!slot.taken()) {
+            giveBack(c, now + slot.delay().toMillis());
+            return Optional.empty();
+        }
+        if (!accepting) {
+            giveBack(c, clock.millis());
+            return Optional.empty();
+        }
+        return Optional.of(slot.delay());
+    }
+
+    /** Finishes {@code c} unsent when its endpoint or message is gone or the endpoint disabled; true then. */
+    private boolean unsendable(Deliveries.Claim c, Optional<Loaded> target) {
+        // Deleted since the claim: nothing to send, nothing to keep. Disabled after this delivery
+        // was queued: it is not sent; recover replays it later.
+        if (target.isEmpty() || target.get().endpoint().endpoint().disabled()) {
+            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+            return true;
+        }
+        return false;
+    }
+
     private void attempt(Deliveries.Claim c, Loaded loaded) {
         Optional<Loaded> target = load(c, loaded);
-        if (target.isEmpty()) {
-            // Endpoint or message deleted since the claim: nothing to send, nothing to keep.
-            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
+        if (unsendable(c, target)) {
             return;
+        }
+        Optional<Duration> waited = paced(c, target.get().endpoint());
+        if (waited.isEmpty()) {
+            return;
+        }
+        if (waited.get().isPositive()) {
+            // What was read before the wait may be stale: a disable, delete, rotation or new URL counts.
+            Message m = target.get().message();
+            target = store.read(h -> Endpoints.sendable(h, c.endpointId())).map(e -> new Loaded(e, m));
+            if (unsendable(c, target)) {
+                return;
+            }
         }
         Endpoint ep = target.get().endpoint().endpoint();
+        Endpoints.Owner app = target.get().endpoint().app();
         Message msg = target.get().message();
-        if (ep.disabled()) {
-            // Disabled after this delivery was queued: it is not sent. Recover replays it later.
-            store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
-            return;
-        }
         Instant sentAt = clock.instant();
-        Rendered rendered = ep.policy().format().render(
-                new Event(msg.id(), msg.eventType(), msg.timestamp(), msg.eventId(), msg.channels(), msg.payload()));
-        byte[] body = rendered.body();
-        Map<String, String> headers = new LinkedHashMap<>(ep.headers());
-        ep.policy().signature().sign(headers, msg.id(), sentAt, body, target.get().endpoint().secrets());
         Duration timeout = timeoutOf(c);
         RetryPolicy policy = this.policy.withDelays(Deliveries.delays(c, this.policy.delays()));
 
         HttpSender.Result r;
         URI uri = URI.create(ep.url());
-        if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
+        Rendered rendered;
+        Map<String, String> headers = new LinkedHashMap<>(ep.headers());
+        try {
+            rendered = ep.policy().format().render(new Event(msg.id(), msg.eventType(), msg.timestamp(),
+                    msg.eventId(), msg.channels(), msg.payload(), new Event.App(app.id(), app.uid(), app.name())));
+            ep.policy().signature().sign(headers, msg.id(), sentAt, rendered.body(), target.get().endpoint().secrets());
+        } catch (RuntimeException | Error e) {
+            // A template that runs out of memory or recurses too deep is this attempt's failure,
+            // recorded and retried on the schedule like any other, never a loop of silent re-claims.
+            log.warn("delivery {} (message {}, endpoint {}): preparing the request failed", c.id(), c.messageId(), ep.id(), e);
+            rendered = null;
+        }
+        if (rendered == null) {
+            r = new HttpSender.Result(0, "", 0, Optional.empty(), "failed inside Herald before sending: could not render or sign the request");
+        } else if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
             r = new HttpSender.Result(0, "", 0, Optional.empty(), "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
         } else {
-            r = sender.post(uri, ep.id(), headers, body, rendered.contentType(), timeout);
+            r = sender.post(uri, ep.id(), headers, rendered.body(), rendered.contentType(), timeout);
         }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
@@ -392,13 +462,7 @@ public final class Dispatcher implements AutoCloseable {
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
                 r.body(), r.durationMs(), r.error(), next.orElse(null), sentAt);
         Long nextMillis = next.map(Instant::toEpochMilli).orElse(null);
-        boolean kept = store.inTransaction(h -> {
-            Attempts.insert(h, a);
-            if (gone) {
-                Endpoints.disable(h, ep.id(), finishedAt.toEpochMilli());
-            }
-            return Deliveries.finish(h, c, status, n, nextMillis, finishedAt.toEpochMilli());
-        });
+        boolean kept = record(c, a, gone, status, nextMillis, finishedAt);
         attemptsMade.incrementAndGet();
         if (!kept) {
             log.warn("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",
@@ -410,6 +474,17 @@ public final class Dispatcher implements AutoCloseable {
             log.info("delivery {} (message {}, endpoint {}) failed for good after attempt {} of {}",
                     c.id(), c.messageId(), c.endpointId(), n, policy.maxAttempts());
         }
+    }
+
+    /** Writes an attempt and the delivery's next state in one transaction; false when the lease was lost. */
+    private boolean record(Deliveries.Claim c, Attempt a, boolean gone, String status, Long nextMillis, Instant finishedAt) {
+        return store.inTransaction(h -> {
+            Attempts.insert(h, a);
+            if (gone) {
+                Endpoints.disable(h, a.endpointId(), finishedAt.toEpochMilli());
+            }
+            return Deliveries.finish(h, c, status, a.attemptNumber(), nextMillis, finishedAt.toEpochMilli());
+        });
     }
 
     /** Deliveries this node holds right now. */
@@ -424,6 +499,7 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         accepting = false;
+        closing.countDown();
         Thread p = poller;
         if (p != null) {
             p.interrupt();

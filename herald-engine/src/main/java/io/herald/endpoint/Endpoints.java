@@ -55,7 +55,15 @@ public final class Endpoints {
             rs.getString("secret"),
             Json.MAPPER.readValue(rs.getString("old_secrets"), new TypeReference<List<Secrets.Previous>>() {}));
 
-    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx));
+    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx),
+            new Owner(rs.getString("app_id"), rs.getString("app_uid"), rs.getString("app_name"),
+                    Rows.intOrNull(rs, "app_rate_limit")));
+
+    /** An endpoint row with what sending needs of its application, in one statement. */
+    private static final String ENDPOINT_SELECT = "SELECT e.* FROM endpoint e";
+    private static final String SENDABLE_SELECT = """
+            SELECT e.*, a.uid AS app_uid, a.name AS app_name, a.rate_limit AS app_rate_limit
+            FROM endpoint e JOIN application a ON a.id = e.app_id""";
 
     /** Reads a row of {@code endpoint}, for queries of other packages that select {@code endpoint.*}. */
     public static RowMapper<Endpoint> rows() {
@@ -147,14 +155,14 @@ public final class Endpoints {
         Validate.length("description", in.description(), 0, 4096);
         Validate.uid("uid", in.uid());
         Validate.range("version", in.version(), 1, 1_000_000);
-        Validate.range("rateLimit", in.rateLimit(), 1, 65_535);
+        Validate.range("throttleRate", in.rateLimit(), 1, 65_535);
         if (in.filterTypes() != null) {
             if (in.filterTypes().isEmpty()) {
-                throw new HeraldException.InvalidInput("filterTypes", "must hold at least one event type, or be omitted");
+                throw new HeraldException.InvalidInput("eventTypes", "must hold at least one event type, or be omitted");
             }
             int i = 0;
             for (String t : in.filterTypes()) {
-                String f = "filterTypes[" + i++ + "]";
+                String f = "eventTypes[" + i++ + "]";
                 if (t == null || !(t.equals("*") || (t.endsWith(".*") && t.length() > 2
                         ? isName(t.substring(0, t.length() - 2)) : isName(t)))) {
                     throw new HeraldException.InvalidInput(f, "must be an event type name, '*' or a prefix such as 'scan.*'");
@@ -240,36 +248,63 @@ public final class Endpoints {
         return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), idOrUid));
     }
 
+    /** The endpoint, if the application has one with this id or uid; a missing application is NotFound. */
+    public java.util.Optional<Endpoint> find(String appIdOrUid, String idOrUid) {
+        return store.read(h -> findOne(h, ENDPOINT_SELECT, Applications.get(h, appIdOrUid).id(), idOrUid, ROW));
+    }
+
+    /**
+     * Creates the endpoint a Svix PUT addressed as {@code pathIdOrUid} and did not find: with that
+     * value as its uid. A different uid in {@code in} is refused.
+     */
+    public Endpoint createAlongside(String appIdOrUid, String pathIdOrUid, EndpointIn in) {
+        if (in.uid() != null && !in.uid().equals(pathIdOrUid)) {
+            throw new HeraldException.InvalidInput("uid", "must be the endpoint_id of the path ('" + pathIdOrUid + "'), or left out");
+        }
+        return create(appIdOrUid, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
+                in.filterTypes(), in.channels(), in.disabled(), in.headers(), in.metadata(), in.secret(), in.policy()));
+    }
+
     /** Looks an endpoint up by id or uid within one application; throws NotFound. */
     public static Endpoint find(Handle h, String appId, String idOrUid) {
-        return find(h, appId, idOrUid, ROW);
+        return find(h, ENDPOINT_SELECT, appId, idOrUid, ROW);
     }
 
-    /** {@link #find} with the endpoint's keys, in the same statement. */
+    /** {@link #find} with the endpoint's keys and its application, in the same statement. */
     public static Sendable findSendable(Handle h, String appId, String idOrUid) {
-        return find(h, appId, idOrUid, SENDABLE);
+        return find(h, SENDABLE_SELECT, appId, idOrUid, SENDABLE);
     }
 
-    private static <T> T find(Handle h, String appId, String idOrUid, RowMapper<T> mapper) {
-        return h.createQuery("""
-                SELECT * FROM endpoint WHERE app_id = :app AND (id = :k OR uid = :k)
-                ORDER BY CASE WHEN id = :k THEN 0 ELSE 1 END LIMIT 1""")
-                .bind("app", appId).bind("k", idOrUid).map(mapper).findOne()
-                .orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
+    private static <T> T find(Handle h, String select, String appId, String idOrUid, RowMapper<T> mapper) {
+        return findOne(h, select, appId, idOrUid, mapper).orElseThrow(() -> new HeraldException.NotFound("endpoint", idOrUid));
     }
 
-    /** An endpoint with its keys: all an attempt needs of it. */
-    public record Sendable(Endpoint endpoint, Secrets secrets) {}
+    private static <T> java.util.Optional<T> findOne(Handle h, String select, String appId, String idOrUid, RowMapper<T> mapper) {
+        return h.createQuery(select + """
+                 WHERE e.app_id = :app AND (e.id = :k OR e.uid = :k)
+                ORDER BY CASE WHEN e.id = :k THEN 0 ELSE 1 END LIMIT 1""")
+                .bind("app", appId).bind("k", idOrUid).map(mapper).findOne();
+    }
+
+    /**
+     * The application an endpoint belongs to, as an attempt needs it: uid and name for the body
+     * (the envelope's tenant, a template's {@code app}), the rate limit for pacing. {@code uid} and
+     * {@code rateLimit} may be null.
+     */
+    public record Owner(String id, String uid, String name, Integer rateLimit) {}
+
+    /** An endpoint with its keys and its application: all an attempt needs of it. */
+    public record Sendable(Endpoint endpoint, Secrets secrets, Owner app) {}
 
     /** Every endpoint of an application that is not disabled, with its keys, for fan-out. */
     public static List<Sendable> enabledOf(Handle h, String appId) {
-        return h.createQuery("SELECT * FROM endpoint WHERE app_id = :app AND disabled = :no")
+        return h.createQuery(SENDABLE_SELECT + " WHERE e.app_id = :app AND e.disabled = :no")
                 .bind("app", appId).bind("no", false).map(SENDABLE).list();
     }
 
-    /** One endpoint with its keys, read in one statement; empty when deleted. */
+    /** One endpoint with its keys and application, read in one statement; empty when deleted. */
     public static java.util.Optional<Sendable> sendable(Handle h, String id) {
-        return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", id).map(SENDABLE).findOne();
+        return h.createQuery(SENDABLE_SELECT + " WHERE e.id = :id").bind("id", id).map(SENDABLE).findOne();
     }
 
     /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
@@ -327,7 +362,9 @@ public final class Endpoints {
             Secrets old = secrets(h, ep.id());
             Instant now = clock.instant();
             List<Secrets.Previous> keep = new ArrayList<>();
-            keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+            if (overlap.isPositive()) {
+                keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+            }
             old.previous().stream().filter(p -> p.expiresAt().isAfter(now)).forEach(keep::add);
             h.createUpdate("UPDATE endpoint SET secret = :secret, old_secrets = :old, updated_at = :now WHERE id = :id")
                     .bind("secret", key).bind("old", Json.write(keep)).bind("now", now.toEpochMilli())

@@ -22,7 +22,8 @@ public final class EventTypes {
     private static final RowMapper<EventType> ROW = (rs, ctx) -> new EventType(
             rs.getString("name"), rs.getString("description"),
             rs.getString("schemas") == null ? null : Json.read(rs.getString("schemas")),
-            rs.getString("feature_flag"), rs.getBoolean("archived"),
+            flags(rs.getString("feature_flags"), rs.getString("feature_flag")), rs.getBoolean("archived"),
+            rs.getBoolean("deprecated"), rs.getString("group_name"),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             rs.getString("example") == null ? null : Json.read(rs.getString("example")), rs.getBoolean("enforce_schema"));
 
@@ -50,7 +51,16 @@ public final class EventTypes {
                 JsonSchemas.check("schemas." + e.getKey(), e.getValue());
             }
         }
-        Validate.length("featureFlag", in.featureFlag(), 1, 256);
+        if (in.featureFlags() != null) {
+            if (in.featureFlags().size() > 10) {
+                throw new HeraldException.InvalidInput("featureFlags", "may hold at most 10 flags");
+            }
+            int i = 0;
+            for (String f : in.featureFlags()) {
+                Validate.uid("featureFlags[" + i++ + "]", Validate.required("featureFlags[" + (i - 1) + "]", f));
+            }
+        }
+        Validate.length("groupName", in.groupName(), 1, 256);
         JsonNode example = in.example() == null || in.example().isNull() ? null : in.example();
         if (example != null && !example.isObject()) {
             throw new HeraldException.InvalidInput("example", "must be a JSON object, as payloads are");
@@ -95,18 +105,41 @@ public final class EventTypes {
             if (find(h, in.name()) != null) {
                 throw new HeraldException.Conflict("name", "event type '" + in.name() + "' already exists");
             }
-            long now = clock.millis();
-            h.createUpdate("""
-                    INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at,
-                                            example, enforce_schema)
-                    VALUES (:name, :description, :schemas, :flag, :archived, :now, :now, :example, :enforce)""")
-                    .bind("name", in.name()).bind("description", in.description())
-                    .bind("schemas", schemasText(in)).bind("flag", in.featureFlag())
-                    .bind("archived", Boolean.TRUE.equals(in.archived())).bind("now", now)
-                    .bind("example", exampleText(in)).bind("enforce", Boolean.TRUE.equals(in.enforceSchema()))
-                    .execute();
+            insert(h, in, clock.millis());
             return find(h, in.name());
         });
+    }
+
+    private static void insert(Handle h, EventTypeIn in, long now) {
+        h.createUpdate("""
+                INSERT INTO event_type (name, description, schemas, feature_flags, archived, deprecated, group_name,
+                                        created_at, updated_at, example, enforce_schema)
+                VALUES (:name, :description, :schemas, :flags, :archived, :deprecated, :group, :now, :now, :example, :enforce)""")
+                .bindMap(fields(in)).bind("now", now)
+                .execute();
+    }
+
+    private static Map<String, Object> fields(EventTypeIn in) {
+        Map<String, Object> m = new java.util.HashMap<>();
+        m.put("name", in.name());
+        m.put("description", in.description());
+        m.put("schemas", schemasText(in));
+        m.put("flags", in.featureFlags() == null || in.featureFlags().isEmpty() ? null
+                : Json.write(new java.util.TreeSet<>(in.featureFlags())));
+        m.put("archived", Boolean.TRUE.equals(in.archived()));
+        m.put("deprecated", Boolean.TRUE.equals(in.deprecated()));
+        m.put("group", in.groupName());
+        m.put("example", exampleText(in));
+        m.put("enforce", Boolean.TRUE.equals(in.enforceSchema()));
+        return m;
+    }
+
+    /** The flags of a row: its list, or the one flag of a row written before lists were kept. */
+    private static java.util.Set<String> flags(String list, String single) {
+        if (list != null) {
+            return java.util.Set.copyOf(Json.MAPPER.readValue(list, new tools.jackson.core.type.TypeReference<List<String>>() {}));
+        }
+        return single == null ? null : java.util.Set.of(single);
     }
 
     private static String schemasText(EventTypeIn in) {
@@ -148,26 +181,15 @@ public final class EventTypes {
         validate(named);
         return store.inTransaction(h -> {
             if (find(h, name) == null) {
-                long now = clock.millis();
-                h.createUpdate("""
-                        INSERT INTO event_type (name, description, schemas, feature_flag, archived, created_at, updated_at,
-                                                example, enforce_schema)
-                        VALUES (:name, :description, :schemas, :flag, :archived, :now, :now, :example, :enforce)""")
-                        .bind("name", name).bind("description", named.description())
-                        .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
-                        .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", now)
-                        .bind("example", exampleText(named)).bind("enforce", Boolean.TRUE.equals(named.enforceSchema()))
-                        .execute();
+                insert(h, named, clock.millis());
                 return new Created(find(h, name), true);
             }
             h.createUpdate("""
-                    UPDATE event_type SET description = :description, schemas = :schemas, feature_flag = :flag,
-                           archived = :archived, updated_at = :now, example = :example, enforce_schema = :enforce
+                    UPDATE event_type SET description = :description, schemas = :schemas, feature_flag = NULL,
+                           feature_flags = :flags, archived = :archived, deprecated = :deprecated, group_name = :group,
+                           updated_at = :now, example = :example, enforce_schema = :enforce
                     WHERE name = :name""")
-                    .bind("name", name).bind("description", named.description())
-                    .bind("schemas", schemasText(named)).bind("flag", named.featureFlag())
-                    .bind("archived", Boolean.TRUE.equals(named.archived())).bind("now", clock.millis())
-                    .bind("example", exampleText(named)).bind("enforce", Boolean.TRUE.equals(named.enforceSchema()))
+                    .bindMap(fields(named)).bind("now", clock.millis())
                     .execute();
             return new Created(find(h, name), false);
         });

@@ -32,7 +32,7 @@ final class Specs {
         SpecReader reader = new SpecReader(field, object);
         Format format = switch (reader.type()) {
             case "json" -> JsonFormat.INSTANCE;
-            case "envelope" -> EnvelopeFormat.INSTANCE;
+            case "envelope" -> EnvelopeFormat.parse(reader);
             case "slack" -> SlackFormat.parse(reader);
             case "teams" -> TeamsFormat.parse(reader);
             case "cef" -> CefFormat.parse(reader);

@@ -18,8 +18,10 @@ import tools.jackson.databind.JsonNode;
  * (default {@code application/json}).
  *
  * <p>Context: {@code id} (message id), {@code type}, {@code timestamp} (ISO-8601), {@code eventId},
- * {@code channels} (a sorted list, empty when none) and {@code data}, the payload as maps and lists:
- * {@code {{data.title}}}, {@code {{data.alerts.0}}}, {@code {{#data.tags}}{{.}}{{/data.tags}}}.
+ * {@code channels} (a sorted list, empty when none), {@code app} (the application: {@code app.id},
+ * {@code app.uid}, {@code app.name}), {@code tenant} (the application's uid, else its id, as the
+ * envelope writes it) and {@code data}, the payload as maps and lists: {@code {{data.title}}},
+ * {@code {{data.alerts.0}}}, {@code {{#data.tags}}{{.}}{{/data.tags}}}.
  *
  * <p>{@code {{x}}} writes the value escaped for the inside of a JSON string (quotes, backslashes,
  * control characters, U+2028 and U+2029) without surrounding quotes, so {@code "{{data.title}}"} in a
@@ -97,6 +99,12 @@ final class TemplateFormat implements Format {
         context.put("timestamp", Text.iso(event.timestamp()));
         context.put("eventId", event.eventId());
         context.put("channels", event.channels() == null ? List.of() : List.copyOf(event.channels()));
+        Map<String, Object> app = new LinkedHashMap<>();
+        app.put("id", event.app().id());
+        app.put("uid", event.app().uid());
+        app.put("name", event.app().name());
+        context.put("app", app);
+        context.put("tenant", event.app().tenant());
         // Read straight into maps, lists, strings, numbers, booleans and nulls.
         context.put("data", Json.MAPPER.readValue(event.payload(), Object.class));
         return Rendered.utf8(compiled.execute(context), contentType);

@@ -1,14 +1,18 @@
 package io.herald.message;
 
+import io.herald.app.ApplicationIn;
+import java.time.Instant;
 import java.util.Set;
 
 /**
  * What a publisher sends. {@code payload} is JSON text holding an object; it is stored and
  * delivered byte for byte as given. {@code payloadField} names where it came from, for errors.
+ * {@code deliverAt} (Svix's), when not null, delays the first attempts until then; {@code application},
+ * when not null, creates the application the message is addressed to if it does not exist.
  */
 public record MessageIn(String eventType, String eventId, String payload, String payloadField, Set<String> channels,
-                        Set<String> tags) {
+                        Set<String> tags, Instant deliverAt, ApplicationIn application) {
     public MessageIn(String eventType, String eventId, String payload, Set<String> channels, Set<String> tags) {
-        this(eventType, eventId, payload, "payload", channels, tags);
+        this(eventType, eventId, payload, "payload", channels, tags, null, null);
     }
 }

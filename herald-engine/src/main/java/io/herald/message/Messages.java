@@ -4,6 +4,7 @@ import io.herald.HeraldException;
 import io.herald.Json;
 import io.herald.Validate;
 import io.herald.app.Application;
+import io.herald.app.ApplicationIn;
 import io.herald.app.Applications;
 import io.herald.delivery.Deliveries;
 import io.herald.delivery.Dispatcher;
@@ -34,11 +35,13 @@ import tools.jackson.core.type.TypeReference;
 public final class Messages {
     /** Largest payload accepted, as serialized JSON. */
     public static final int MAX_PAYLOAD_BYTES = 1024 * 1024;
+    /** How far ahead {@code deliverAt} may be: Svix's bound. */
+    public static final java.time.Duration MAX_DELIVER_AHEAD = java.time.Duration.ofHours(24);
 
     private static final RowMapper<Message> ROW = (rs, ctx) -> new Message(
             rs.getString("id"), rs.getString("app_id"), rs.getString("event_type"), rs.getString("event_id"),
             rs.getString("payload"), readSet(rs.getString("channels")), readSet(rs.getString("tags")),
-            Rows.instant(rs, "created_at"), rs.getBoolean("test"));
+            Rows.instant(rs, "created_at"), rs.getBoolean("test"), Rows.instantOrNull(rs, "deliver_at"));
 
     /** Reads a row of {@code message}, for queries of other packages that select {@code message.*}. */
     public static RowMapper<Message> rows() {
@@ -114,6 +117,12 @@ public final class Messages {
             throw new HeraldException.InvalidInput(in.payloadField(), "is not valid JSON: " + e.getOriginalMessage());
         }
         Validate.channels("channels", in.channels());
+        java.time.Instant received = clock.instant();
+        if (in.deliverAt() != null && in.deliverAt().isAfter(received.plus(MAX_DELIVER_AHEAD))) {
+            throw new HeraldException.InvalidInput("deliverAt", "may be at most " + MAX_DELIVER_AHEAD.toHours() + " hours ahead");
+        }
+        // A time already past (clock skew, a slow client) is delivered at once.
+        Long deliverAt = in.deliverAt() != null && in.deliverAt().isAfter(received) ? in.deliverAt().toEpochMilli() : null;
         if (in.tags() != null) {
             if (in.tags().size() > 5) {
                 throw new HeraldException.InvalidInput("tags", "may hold at most 5 tags");
@@ -124,10 +133,17 @@ public final class Messages {
             }
         }
         boolean test = testEndpoint != null;
+        ApplicationIn alongside = in.application() == null ? null : alongside(appIdOrUid, in.application());
         // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
         // not inside its transaction. The write below re-checks what a concurrent change may undo.
         Plan plan = store.read(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            java.util.Optional<Application> found = Applications.find(h, appIdOrUid);
+            if (found.isEmpty() && alongside != null) {
+                // Made by the write below, with the message: a new application has no endpoints yet.
+                EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
+                return new Plan(null, in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()), List.of());
+            }
+            Application app = found.orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
             if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
                 throw duplicate(in.eventId());
             }
@@ -151,30 +167,35 @@ public final class Messages {
         });
         List<Deliveries.Target> targets = plan.targets().stream()
                 .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
-        Dispatcher.Reservation reserved = dispatcher.reserve(targets.size());
+        // Scheduled deliveries are not started here: they wait for a claim when due.
+        Dispatcher.Reservation reserved = dispatcher.reserve(deliverAt == null ? targets.size() : 0);
         Written written;
         try {
             written = store.inTransaction(h -> {
                 long now = clock.millis();
-                Message m = new Message(ids.next("msg"), plan.app().id(), in.eventType(), in.eventId(), payload,
+                // Created now unless another request created it since the read above (it then may
+                // have endpoints that this message, planned for none, does not reach).
+                Application app = plan.app() != null ? plan.app()
+                        : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insert(h, ids, now, alongside));
+                Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
                         plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
-                        java.time.Instant.ofEpochMilli(now), test);
+                        java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
                 // Written only while the application still exists: a concurrent delete leaves no orphan.
                 int inserted = h.createUpdate("""
-                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test)
-                        SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test
+                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
+                        SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test, :deliverAt
                         WHERE EXISTS (SELECT 1 FROM application WHERE id = :app %s)"""
                         .formatted(store.dialect().shareLockClause()))
                         .bind("id", m.id()).bind("app", m.appId()).bind("type", m.eventType())
                         .bind("eventId", m.eventId()).bind("payload", payload)
                         .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
-                        .bind("now", now).bind("test", test)
+                        .bind("now", now).bind("test", test).bind("deliverAt", deliverAt)
                         .execute();
                 if (inserted == 0) {
                     throw new HeraldException.NotFound("application", appIdOrUid);
                 }
                 List<Deliveries.Claim> claims = Deliveries.insert(h, ids, m.appId(), m.id(), targets,
-                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, reserved);
+                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, deliverAt == null ? now : deliverAt, reserved);
                 if (test && claims.isEmpty()) {
                     throw new HeraldException.InvalidInput("endpointId", "endpoint " + testEndpoint + " was disabled or deleted");
                 }
@@ -196,7 +217,16 @@ public final class Messages {
         return new Published(written.message(), written.claims().size());
     }
 
-    /** What a publish found before writing: the application, and the endpoints to deliver to. */
+    /** Svix's {@code application} of a message, checked, with the path's id or uid as its uid. */
+    private static ApplicationIn alongside(String appIdOrUid, ApplicationIn in) {
+        try {
+            return Applications.alongside(appIdOrUid, in);
+        } catch (HeraldException.InvalidInput e) {
+            throw e.under("application");
+        }
+    }
+
+    /** What a publish found before writing: the application (null: to create), and the endpoints to deliver to. */
     private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets) {}
 
     /**
@@ -210,6 +240,9 @@ public final class Messages {
             claims = store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
                 Message m = find(h, app.id(), msgIdOrEventId);
+                if (byId(h, m.id()).isEmpty()) {
+                    throw new HeraldException.InvalidInput("msgId", "message " + m.id() + " cannot be resent: its payload was deleted");
+                }
                 Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid).endpoint();
                 reserved[0] = dispatcher.reserve(1);
                 List<Deliveries.Claim> queued = Deliveries.insert(h, ids, app.id(), m.id(),
@@ -259,9 +292,30 @@ public final class Messages {
                 .orElseThrow(() -> new HeraldException.NotFound("message", idOrEventId));
     }
 
-    /** By id alone, for the delivery engine. */
+    /** By id alone, for the delivery engine; empty when deleted or when its payload was deleted. */
     public static java.util.Optional<Message> byId(Handle h, String id) {
-        return h.createQuery("SELECT * FROM message WHERE id = :id").bind("id", id).map(ROW).findOne();
+        return h.createQuery("SELECT * FROM message WHERE id = :id AND expunged_at IS NULL").bind("id", id).map(ROW).findOne();
+    }
+
+    /**
+     * Deletes a message's payload (it reads as {@code {}} from then on) and keeps the record and its
+     * attempts. Its deliveries still waiting are given up: an expunged message is never sent again,
+     * resent or recovered. A delivery already leased finds the payload gone when it loads it and
+     * ends without sending; one whose request is already on the wire completes.
+     */
+    public void expungeContent(String appIdOrUid, String msgIdOrEventId) {
+        store.inTransaction(h -> {
+            Message m = find(h, Applications.get(h, appIdOrUid).id(), msgIdOrEventId);
+            long now = clock.millis();
+            h.createUpdate("UPDATE message SET payload = '{}', expunged_at = :now WHERE id = :id AND expunged_at IS NULL")
+                    .bind("now", now).bind("id", m.id()).execute();
+            h.createUpdate("""
+                    UPDATE delivery SET status = :failed, next_attempt_at = NULL, version = version + 1, updated_at = :now
+                    WHERE message_id = :id AND status = :pending AND (locked_until IS NULL OR locked_until < :now)""")
+                    .bind("failed", Deliveries.FAILED).bind("pending", Deliveries.PENDING).bind("now", now).bind("id", m.id())
+                    .execute();
+            return null;
+        });
     }
 
     /** Newest first. */

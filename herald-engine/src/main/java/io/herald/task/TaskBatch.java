@@ -13,7 +13,8 @@ import org.jdbi.v3.core.Handle;
 /**
  * One step of a leased task, in one short transaction: the next {@code size} messages of its
  * window, the deliveries it queues for some of them (unleased, due now, manual, with the
- * endpoint's retry schedule, so any node's dispatcher claims them), and the new cursor and count.
+ * endpoint's retry schedule, so any node's dispatcher claims them; a message scheduled for later
+ * is due at its deliverAt), and the new cursor and count.
  * All of it commits together or not at all, so a task resumed after a crash neither skips nor
  * repeats a message.
  */
@@ -55,11 +56,13 @@ final class TaskBatch {
             return end(h, leased, "endpoint " + ep.id() + " was disabled while the task ran; enable it and start a new task", now);
         }
         List<Candidate> batch = Candidate.next(h, t, leased.afterId(), size);
-        List<String> chosen = Pick.of(t.type()).choose(h, ep, batch);
+        List<Candidate> chosen = Pick.of(t.type()).choose(h, ep, batch);
         List<Deliveries.Target> target = List.of(Deliveries.Target.of(ep, dispatcher.retryDelays()));
         Dispatcher.Reservation unleased = dispatcher.reserve(0);
-        for (String messageId : chosen) {
-            if (Deliveries.insert(h, ids, t.appId(), messageId, target, Deliveries.TRIGGER_MANUAL, now, unleased).isEmpty()) {
+        for (Candidate c : chosen) {
+            // A message scheduled for later (deliverAt) is not sent before its time.
+            long due = c.deliverAt() == null ? now : Math.max(now, c.deliverAt());
+            if (Deliveries.insert(h, ids, t.appId(), c.id(), target, Deliveries.TRIGGER_MANUAL, now, due, unleased).isEmpty()) {
                 throw new IllegalStateException("endpoint " + ep.id() + " refused a delivery although this batch holds it");
             }
         }

@@ -270,6 +270,56 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void attempts_waitingForTheirRateLimitSlot_whenTheEndpointIsDisabled_areNotSent() {
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/paced"), null, null, null, 1, null, null,
+                false, null, null, null));
+        // One per second: the first goes at once, the others wait 1 and 2 s for their slots.
+        List<Published> published = List.of(publish(message("invoice.paid", null)), publish(message("invoice.paid", null)),
+                publish(message("invoice.paid", null)));
+
+        node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/paced"), null, null, null, 1, null, null,
+                true, null, null, null));
+
+        awaitIdle(node);
+        int sent = receiver.received("/paced").size();
+        assertThat(sent).as("the first, and none that was still waiting").isBetween(1, 2);
+        assertThat(published.stream().map(p -> only(deliveriesOf(p))).toList())
+                .extracting(Row::status, Row::attempts)
+                .containsOnly(tuple("succeeded", 1), tuple("failed", 0))
+                .filteredOn(t -> t.equals(tuple("failed", 0))).hasSize(3 - sent);
+    }
+
+    @Test
+    void attempts_whoseRateLimitSlotLiesBeyondWhatTheirLeaseCovers_areHandedBackDueAtThatSlot() {
+        // The shortest lease a 1 s timeout allows: 12 s, which leaves 12 - 1 - 5 = 6 s to wait for a slot.
+        Herald one = start(config(url, new DispatcherSettings(Duration.ofSeconds(12), Duration.ZERO, MAX_IN_MEMORY,
+                DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT, Duration.ofSeconds(5)), RetryPolicy.DEFAULT_DELAYS));
+        String paced = one.applications().create(new ApplicationIn("paced", "paced", 1, null), false).application().id();
+        for (int i = 0; i < 8; i++) {
+            one.endpoints().create(paced, new EndpointIn(receiver.url("/paced/" + i), null, null, null, null, null, null,
+                    false, null, null, null));
+        }
+        long t0 = clock.millis();
+
+        // Eight deliveries at once at one per second: slots 0 to 7 s away; the clock stands still.
+        Published p = one.messages().create(paced, message("invoice.paid", null));
+
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5)).until(() -> count(
+                "SELECT COUNT(*) FROM delivery WHERE status = 'pending' AND locked_by IS NULL AND attempts = 0") == 1);
+        Row handedBack = only(deliveriesOf(p).stream().filter(r -> r.lockedBy() == null && r.attempts() == 0).toList());
+        assertThat(handedBack.nextAttemptAt()).as("due when its slot comes, about 7 s on").isBetween(t0 + 6_000, t0 + 7_000);
+        assertThat(deliveriesOf(p)).as("the others hold their leases while they wait")
+                .filteredOn(r -> !r.id().equals(handedBack.id()) && r.status().equals("pending") && r.attempts() == 0)
+                .allMatch(r -> r.lockedBy() != null);
+        await().atMost(Duration.ofSeconds(5)).until(() -> count("SELECT COUNT(*) FROM attempt") >= 1);
+
+        stop(one); // ends the waits: what has not been sent goes back to the table, nothing is lost
+
+        List<Row> rows = deliveriesOf(p);
+        assertThat(rows).hasSize(8).allMatch(r -> r.lockedBy() == null && List.of("succeeded", "pending").contains(r.status()));
+    }
+
+    @Test
     void queueing_toEndpointsDisabledOrDeletedSincePublishReadThem_queuesOnlyTheEnabledOnes() {
         // Publish reads endpoints before its write transaction; the write re-checks each of them.
         Endpoint enabled = endpoint("/enabled");
@@ -472,6 +522,54 @@ abstract class StoreContractTest {
         assertThat(queuedFor(later)).containsExactly(other.id());
         assertThat(receiver.received("/gone")).hasSize(1);
         assertThat(receiver.received("/other")).hasSize(2);
+    }
+
+    // --- an attempt always ends in a record -------------------------------------------------------
+
+    @Test
+    void attempt_whoseResponseHoldsNulAndInvalidUtf8_isRecordedOnce_andRetriedOnItsSchedule() {
+        byte[] body = {'o', 'u', 't', 0, 'o', 'f', ' ', (byte) 0xff, (byte) 0xfe, ' ', 'o', 'r', 'd', 'e', 'r'};
+        receiver.script("/nul", Reply.bytes(500, body), Reply.bytes(200, body));
+        endpoint("/nul");
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        Attempt first = only(attemptsOf(p));
+        assertThat(first).extracting(Attempt::status, Attempt::responseStatusCode).containsExactly(Attempt.FAIL, 500);
+        assertThat(first.response()).isEqualTo("out\uFFFDof \uFFFD\uFFFD order");
+        assertThat(first.nextAttempt()).isNotNull();
+        assertThat(only(deliveriesOf(p))).extracting(Row::status, Row::attempts, Row::lockedBy).containsExactly("pending", 1, null);
+
+        clock.set(first.nextAttempt());
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(attemptsOf(p)).extracting(Attempt::attemptNumber, Attempt::status).containsExactly(
+                tuple(1, Attempt.FAIL), tuple(2, Attempt.SUCCESS));
+        assertThat(receiver.received("/nul")).hasSize(2);
+    }
+
+    @Test
+    void attempt_whoseRequestCannotBeRendered_isAFailedAttemptOnTheSchedule_notASilentReclaim() {
+        stop(node);
+        node = start(config(url, SETTINGS, List.of(Duration.ofSeconds(1))));
+        node.endpoints().create(app, new EndpointIn(receiver.url("/slack"), null, null, null, null, null, null, false, null, null,
+                null, new DeliveryPolicy.In(io.herald.Json.read("\"slack\""), null, null, null, null)));
+        Published p = publishUnleased(message("invoice.paid", null));
+        // What the Slack format reads is no longer JSON, as if a bug had stored it so.
+        db.useHandle(h -> h.execute("UPDATE message SET payload = 'not json' WHERE id = ?", p.message().id()));
+
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        Attempt first = only(attemptsOf(p));
+        assertThat(first).extracting(Attempt::status, Attempt::responseStatusCode).containsExactly(Attempt.FAIL, 0);
+        assertThat(first.error()).contains("inside Herald");
+        assertThat(first.nextAttempt()).isNotNull();
+
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(only(deliveriesOf(p))).extracting(Row::status, Row::attempts).containsExactly("failed", 2);
+        clock.advance(Duration.ofDays(4));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received()).isEmpty();
+        assertThat(node.dispatcher().held()).isZero();
     }
 
     // --- deletes racing the dispatcher -----------------------------------------------------------

@@ -68,7 +68,7 @@ class CefFormatTest {
         payload.put("url", "https://example.com/a?b=c&d==e%7C");
         payload.put("note", "key=value cs1=spoofed \\=");
         Event event = new Event("msg|1=\\", "order|placed\\=x", Instant.parse("2026-03-14T09:26:53Z"),
-                "ev=1\\|2\nx", Set.of("a:b", "c.d"), Json.write(payload));
+                "ev=1\\|2\nx", Set.of("a:b", "c.d"), Json.write(payload), Events.APP);
 
         String line = cef.render(event).text();
         CommonEvent parsed = new CEFParser().parse(line);
@@ -145,7 +145,7 @@ class CefFormatTest {
 
     @Test
     void render_timestampBeyondMillisecondRange_leavesOutRt() {
-        Event event = new Event("m", "t", Instant.MAX, null, null, "{}");
+        Event event = new Event("m", "t", Instant.MAX, null, null, "{}", Events.APP);
 
         String line = CEF.render(event).text();
 

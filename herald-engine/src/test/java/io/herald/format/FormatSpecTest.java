@@ -59,7 +59,20 @@ class FormatSpecTest {
                 Arguments.of("{\"type\":7}", "format.type", "must be one of"),
                 Arguments.of("{\"type\":\"json\",\"vendor\":\"x\"}", "format.vendor",
                         "is not a member of the \"json\" format; its members are type"),
-                Arguments.of("{\"type\":\"envelope\",\"data\":true}", "format.data", "is not a member of the \"envelope\""));
+                Arguments.of("{\"type\":\"envelope\",\"data\":true}", "format.data",
+                        "is not a member of the \"envelope\" format; its members are type, tenantMember"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":7}", "format.tenantMember", "must be a string"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"\"}", "format.tenantMember", "must be 1 to 64 letters"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"workspace id\"}", "format.tenantMember", "must be 1 to 64"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"9lives\"}", "format.tenantMember", "starting with a letter"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"t\\\"x\"}", "format.tenantMember", "must be 1 to 64"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"" + "w".repeat(65) + "\"}", "format.tenantMember",
+                        "must be 1 to 64"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"data\"}", "format.tenantMember",
+                        "must not be one of the envelope's own members id, type, timestamp, data, was \"data\""),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"id\"}", "format.tenantMember", "own members"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"type\"}", "format.tenantMember", "own members"),
+                Arguments.of("{\"type\":\"envelope\",\"tenantMember\":\"timestamp\"}", "format.tenantMember", "own members"));
     }
 
     @ParameterizedTest
@@ -76,11 +89,20 @@ class FormatSpecTest {
     }
 
     @Test
-    void spec_jsonAndEnvelope_isJustTheType() {
+    void spec_jsonIsJustTheType_envelopeFillsInItsTenantMember() {
         SpecChecks.assertNormalized("\"json\"", "{\"type\":\"json\"}");
         SpecChecks.assertNormalized("{\"type\":\"json\",\"ignored\":null}", "{\"type\":\"json\"}");
-        SpecChecks.assertNormalized("\"envelope\"", "{\"type\":\"envelope\"}");
+        SpecChecks.assertNormalized("\"envelope\"", "{\"type\":\"envelope\",\"tenantMember\":\"tenant\"}");
+        SpecChecks.assertNormalized("{\"type\":\"envelope\",\"tenantMember\":null}",
+                "{\"type\":\"envelope\",\"tenantMember\":\"tenant\"}");
+        SpecChecks.assertNormalized("{\"type\":\"envelope\",\"tenantMember\":\"workspace_id\"}",
+                "{\"type\":\"envelope\",\"tenantMember\":\"workspace_id\"}");
         assertThat(Format.JSON.spec()).isEqualTo(Json.read("{\"type\":\"json\"}"));
+    }
+
+    @Test
+    void stored_envelopeSpecWrittenBeforeTheTenantMember_stillParsesWithTheDefault() {
+        assertThat(Format.stored("{\"type\":\"envelope\"}")).isEqualTo(Format.parse("format", Json.read("\"envelope\"")));
     }
 
     @Test
@@ -112,28 +134,49 @@ class FormatSpecTest {
         Rendered r = envelope.render(Events.of("order.paid", payload));
 
         assertThat(r.text()).isEqualTo("{\"id\":\"msg_2bVk9\",\"type\":\"order.paid\",\"timestamp\":\"2026-03-14T09:26:53Z\","
-                + "\"data\":" + payload + "}");
+                + "\"tenant\":\"acme-eu\",\"data\":" + payload + "}");
         assertThat(r.contentType()).isEqualTo("application/json");
         assertThat(Json.read(r.text()).get("data")).isEqualTo(Json.read(payload));
     }
 
     @Test
-    void envelope_hostileIdAndType_stayValidJson() {
+    void envelope_customTenantMember_carriesTheAppUidWhereTheSeedsPutTheirWorkspace() {
+        Format envelope = Format.parse("format", Json.read("{\"type\":\"envelope\",\"tenantMember\":\"workspace_id\"}"));
+
+        String body = envelope.render(Events.of("recommendation.created", "{\"id\":\"rec_def456\"}")).text();
+
+        assertThat(body).isEqualTo("{\"id\":\"msg_2bVk9\",\"type\":\"recommendation.created\","
+                + "\"timestamp\":\"2026-03-14T09:26:53Z\",\"workspace_id\":\"acme-eu\",\"data\":{\"id\":\"rec_def456\"}}");
+        assertThat(Json.read(body).propertyNames()).containsExactly("id", "type", "timestamp", "workspace_id", "data");
+    }
+
+    @Test
+    void envelope_appWithoutUid_carriesTheAppId() {
+        Format envelope = Format.parse("format", Json.read("\"envelope\""));
+        Event event = new Event("m", "t", java.time.Instant.EPOCH, null, null, "{}", Events.APP_WITHOUT_UID);
+
+        assertThat(Json.read(envelope.render(event).text()).get("tenant").stringValue())
+                .isEqualTo(Events.APP_WITHOUT_UID.id());
+    }
+
+    @Test
+    void envelope_hostileIdTypeAndUid_stayValidJson() {
         Format envelope = Format.parse("format", Json.read("\"envelope\""));
         Event event = new Event("m\"1\\", "t\n\u2028", java.time.Instant.parse("2026-03-14T09:26:53.123456789Z"), null, null,
-                "{}");
+                "{}", new Event.App("app_1", "u\"\\\n", "n"));
 
         JsonNode parsed = Json.read(envelope.render(event).text());
 
         assertThat(parsed.get("id").stringValue()).isEqualTo("m\"1\\");
         assertThat(parsed.get("type").stringValue()).isEqualTo("t\n\u2028");
         assertThat(parsed.get("timestamp").stringValue()).isEqualTo("2026-03-14T09:26:53.123456789Z");
+        assertThat(parsed.get("tenant").stringValue()).isEqualTo("u\"\\\n");
     }
 
     @Test
     void event_channels_areCopiedAndSorted() {
         java.util.Set<String> channels = new java.util.HashSet<>(java.util.List.of("b", "c", "a"));
-        Event event = new Event("m", "t", java.time.Instant.EPOCH, null, channels, "{}");
+        Event event = new Event("m", "t", java.time.Instant.EPOCH, null, channels, "{}", Events.APP);
         channels.add("d");
 
         assertThat(event.channels()).containsExactly("a", "b", "c");

@@ -18,6 +18,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * {@code src/test/resources/golden/format/<format>/} say. Run with {@code -Dherald.golden.update=true}
  * to rewrite the files after an intended change, then read the diff.
  *
+ * <p>{@code envelope-workspace_id} is the envelope with the tenant under {@code workspace_id}, as
+ * CloudThinker's receivers read it. Campaign-expired comes from an application without a uid.
+ *
  * <p>Slack and Teams bodies are stored pretty-printed for review and compared as JSON trees (member
  * order included); every other body is compared byte for byte.
  */
@@ -28,11 +31,13 @@ class GoldenFormatTest {
     private static final String TEMPLATE = """
             {"text":"{{type}}: {{data.title}}{{^data.title}}{{data.summary}}{{data.name}}{{/data.title}}",\
             "severity":"{{data.severity}}","message":"{{id}}","eventId":"{{eventId}}","at":"{{timestamp}}",\
-            "channels":[{{#channels}}"{{.}}"{{^-last}},{{/-last}}{{/channels}}],"data":{{{data}}}}""";
+            "channels":[{{#channels}}"{{.}}"{{^-last}},{{/-last}}{{/channels}}],"tenant":"{{tenant}}",\
+            "app":{"id":"{{app.id}}","uid":"{{app.uid}}","name":"{{app.name}}"},"data":{{{data}}}}""";
 
     private static final Map<String, String> SPECS = Map.of(
             "json", "\"json\"",
             "envelope", "\"envelope\"",
+            "envelope-workspace_id", "{\"type\":\"envelope\",\"tenantMember\":\"workspace_id\"}",
             "slack", "\"slack\"",
             "teams", "\"teams\"",
             "cef", "{\"type\":\"cef\",\"vendor\":\"Acme\",\"product\":\"Scanner\",\"version\":\"2.4\"}",
@@ -45,7 +50,8 @@ class GoldenFormatTest {
             "campaign-expired", Events.CAMPAIGN_EXPIRED);
 
     private static final Map<String, String> CONTENT_TYPES = Map.of(
-            "json", "application/json", "envelope", "application/json", "slack", "application/json",
+            "json", "application/json", "envelope", "application/json", "envelope-workspace_id", "application/json",
+            "slack", "application/json",
             "teams", "application/json", "cef", "text/plain; charset=utf-8", "syslog", "text/plain; charset=utf-8",
             "template", "application/json");
 

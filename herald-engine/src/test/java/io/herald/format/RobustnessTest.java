@@ -43,7 +43,7 @@ class RobustnessTest {
     @MethodSource("cases")
     void render_oddButValidJsonObject_neverThrows(String spec, String payload) {
         Format format = Format.parse("format", Json.read(spec));
-        Event event = new Event("m", "t.x", Instant.parse("2026-03-14T09:26:53Z"), "e", Set.of("c"), payload);
+        Event event = new Event("m", "t.x", Instant.parse("2026-03-14T09:26:53Z"), "e", Set.of("c"), payload, Events.APP);
 
         assertThatCode(() -> assertThat(format.render(event).body()).isNotEmpty()).doesNotThrowAnyException();
     }

@@ -88,7 +88,7 @@ class SyslogFormatTest {
                 .put("title", "line\nbreak \"] \\ \u2028 \u00e9\u6f22 \uD83D\uDD25")
                 .put("severity", "HIGH ");
         Event event = new Event(id, type, Instant.parse("2026-03-14T09:26:53.123456789Z"), eventId, channels,
-                Json.write(payload));
+                Json.write(payload), Events.APP);
 
         String line = SYSLOG.render(event).text();
         Map<String, Object> parsed = PARSER.parseLine(line);
@@ -110,7 +110,7 @@ class SyslogFormatTest {
         // PARAM-VALUE is any UTF-8 string. simple-syslog-5424's lexer stops at U+00FF, so only the
         // strict reader can check these.
         String type = "\u6f22\u5b57 \uD83D\uDD25 \u2028 \u0416";
-        Event event = new Event("m", type, Instant.parse("2026-03-14T09:26:53Z"), null, Set.of("\u00e9t\u00e9"), "{}");
+        Event event = new Event("m", type, Instant.parse("2026-03-14T09:26:53Z"), null, Set.of("\u00e9t\u00e9"), "{}", Events.APP);
 
         Rfc5424.Message strict = Rfc5424.parse(SYSLOG.render(event).text());
 
@@ -121,7 +121,7 @@ class SyslogFormatTest {
 
     @Test
     void render_controlCharactersInStructuredData_becomeSpacesOnOneLine() {
-        Event event = new Event("m\n1", "t\r\nx", Instant.parse("2026-03-14T09:26:53Z"), "e\u0000v", null, "{}");
+        Event event = new Event("m\n1", "t\r\nx", Instant.parse("2026-03-14T09:26:53Z"), "e\u0000v", null, "{}", Events.APP);
 
         String line = SYSLOG.render(event).text();
 
@@ -137,7 +137,7 @@ class SyslogFormatTest {
                 .isEqualTo("0000-01-01T00:00:00Z");
         assertThat(Rfc5424.parse(SYSLOG.render(at("9999-12-31T23:59:59.999999999Z")).text()).timestamp())
                 .isEqualTo("9999-12-31T23:59:59.999999Z");
-        assertThat(Rfc5424.parse(SYSLOG.render(new Event("m", "t", Instant.MAX, null, null, "{}")).text()).timestamp())
+        assertThat(Rfc5424.parse(SYSLOG.render(new Event("m", "t", Instant.MAX, null, null, "{}", Events.APP)).text()).timestamp())
                 .isEqualTo("-");
         assertThat(Rfc5424.parse(SYSLOG.render(at("-0001-12-31T23:59:59Z")).text()).timestamp()).isEqualTo("-");
     }
@@ -164,7 +164,7 @@ class SyslogFormatTest {
     }
 
     private static Event at(String instant) {
-        return new Event("m", "t", Instant.parse(instant), null, null, "{}");
+        return new Event("m", "t", Instant.parse(instant), null, null, "{}", Events.APP);
     }
 
     @SuppressWarnings("unchecked")

@@ -28,7 +28,7 @@ class TemplateFormatTest {
         ObjectNode payload = Json.MAPPER.createObjectNode().put("title", HOSTILE);
         payload.putArray("tags").add(HOSTILE).add(1);
         Event event = new Event("msg\"\\", "t\n{{id}}", Instant.parse("2026-03-14T09:26:53Z"), null, null,
-                Json.write(payload));
+                Json.write(payload), Events.APP);
 
         Rendered rendered = format.render(event);
         JsonNode out = Json.read(rendered.text());
@@ -76,7 +76,7 @@ class TemplateFormatTest {
                 + "\"{{#data.e}}shown{{/data.e}}\",\"zero\":\"{{#data.z}}shown{{/data.z}}\"}");
         Event event = new Event("m", "t", Instant.parse("2026-03-14T09:26:53.5Z"), "e", Set.of("b", "a"),
                 "{\"n\":9.80,\"big\":123456789012345678901234567890,\"ok\":true,\"s\":\"x\",\"tags\":[\"p\",\"q\"],"
-                + "\"e\":\"\",\"z\":0}");
+                + "\"e\":\"\",\"z\":0}", Events.APP);
 
         JsonNode out = Json.read(format.render(event).text());
 
@@ -89,6 +89,28 @@ class TemplateFormatTest {
         assertThat(out.get("at").stringValue()).isEqualTo("2026-03-14T09:26:53.500Z");
         assertThat(out.get("empty").stringValue()).isEmpty(); // an empty string is false
         assertThat(out.get("zero").stringValue()).isEqualTo("shown"); // zero is not
+    }
+
+    @Test
+    void render_appFields_giveTheApplicationEscapedAndTenantFallsBackToTheId() {
+        Format format = template("{\"workspace_id\":\"{{app.uid}}\",\"tenant\":\"{{tenant}}\",\"appId\":\"{{app.id}}\","
+                + "\"name\":\"{{app.name}}\",\"hasUid\":\"{{#app.uid}}yes{{/app.uid}}{{^app.uid}}no{{/app.uid}}\"}");
+        Event.App hostile = new Event.App("app_2bVk", "ws_xyz789", HOSTILE);
+        Event withUid = new Event("m", "t", Instant.parse("2026-03-14T09:26:53Z"), null, null, "{}", hostile);
+        Event withoutUid = new Event("m", "t", Instant.parse("2026-03-14T09:26:53Z"), null, null, "{}", Events.APP_WITHOUT_UID);
+
+        JsonNode a = Json.read(format.render(withUid).text());
+        JsonNode b = Json.read(format.render(withoutUid).text());
+
+        assertThat(a.get("workspace_id").stringValue()).isEqualTo("ws_xyz789");
+        assertThat(a.get("tenant").stringValue()).isEqualTo("ws_xyz789");
+        assertThat(a.get("appId").stringValue()).isEqualTo("app_2bVk");
+        assertThat(a.get("name").stringValue()).isEqualTo(HOSTILE);
+        assertThat(a.get("hasUid").stringValue()).isEqualTo("yes");
+        assertThat(b.get("workspace_id").stringValue()).isEmpty();
+        assertThat(b.get("tenant").stringValue()).isEqualTo(Events.APP_WITHOUT_UID.id());
+        assertThat(b.get("name").stringValue()).isEqualTo("Globex");
+        assertThat(b.get("hasUid").stringValue()).isEqualTo("no");
     }
 
     @Test

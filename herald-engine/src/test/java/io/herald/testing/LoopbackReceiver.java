@@ -42,6 +42,11 @@ public final class LoopbackReceiver implements AutoCloseable {
             return new Respond(status, headers, body);
         }
 
+        /** A body of any bytes, e.g. NUL or invalid UTF-8. */
+        static Reply bytes(int status, byte[] body) {
+            return new RespondBytes(status, body.clone());
+        }
+
         /** Reads the request, then says nothing until the receiver closes (or {@code max} passes). */
         static Reply hang(Duration max) {
             return new Hang(max);
@@ -59,6 +64,8 @@ public final class LoopbackReceiver implements AutoCloseable {
     }
 
     public record Respond(int status, Map<String, String> headers, String body) implements Reply {}
+
+    public record RespondBytes(int status, byte[] body) implements Reply {}
 
     public record Hang(Duration max) implements Reply {}
 
@@ -200,16 +207,8 @@ public final class LoopbackReceiver implements AutoCloseable {
                     reply = d.then();
                 }
                 switch (reply) {
-                    case Respond resp -> {
-                        byte[] body = resp.body().getBytes(StandardCharsets.UTF_8);
-                        StringBuilder head = new StringBuilder("HTTP/1.1 " + resp.status() + " Scripted\r\n");
-                        head.append("Content-Length: ").append(body.length).append("\r\n");
-                        resp.headers().forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
-                        head.append("\r\n");
-                        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
-                        out.write(body);
-                        out.flush();
-                    }
+                    case Respond resp -> respond(out, resp.status(), resp.headers(), resp.body().getBytes(StandardCharsets.UTF_8));
+                    case RespondBytes resp -> respond(out, resp.status(), Map.of(), resp.body());
                     case Hang hang -> {
                         closed.await(hang.max().toMillis(), TimeUnit.MILLISECONDS);
                         return;
@@ -266,6 +265,17 @@ public final class LoopbackReceiver implements AutoCloseable {
             b.write(c);
         }
         return b.size() == 0 ? null : b.toString(StandardCharsets.ISO_8859_1);
+    }
+
+    private static void respond(java.io.OutputStream out, int status, Map<String, String> headers, byte[] body)
+            throws java.io.IOException {
+        StringBuilder head = new StringBuilder("HTTP/1.1 " + status + " Scripted\r\n");
+        head.append("Content-Length: ").append(body.length).append("\r\n");
+        headers.forEach((k, v) -> head.append(k).append(": ").append(v).append("\r\n"));
+        head.append("\r\n");
+        out.write(head.toString().getBytes(StandardCharsets.ISO_8859_1));
+        out.write(body);
+        out.flush();
     }
 
     @Override

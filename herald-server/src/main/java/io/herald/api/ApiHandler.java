@@ -2,7 +2,10 @@ package io.herald.api;
 
 import io.herald.Herald;
 import io.herald.HeraldException;
-import io.herald.Json;
+import io.herald.api.Router.Access;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.auth.Principal;
 import io.herald.auth.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
@@ -11,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
@@ -21,8 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Jetty glue for the API: authentication, body reading, routing, and the one place where
- * exceptions become HTTP problem documents (RFC 9457, with Svix's {@code code} beside).
+ * Jetty glue for the API: routing, authentication and authorization, body reading, and the one
+ * place where exceptions become HTTP problem documents (RFC 9457, with Svix's {@code code} beside).
  */
 public final class ApiHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
@@ -31,10 +35,14 @@ public final class ApiHandler extends Handler.Abstract {
 
     private final Router router;
     private final Tokens tokens;
+    private final Applications applications;
+    private final Idempotency idempotency;
 
     public ApiHandler(Herald herald) {
         this.router = Routes.build(herald);
         this.tokens = herald.tokens();
+        this.applications = herald.applications();
+        this.idempotency = new Idempotency(herald.idempotencyKeys());
     }
 
     @Override
@@ -43,12 +51,11 @@ public final class ApiHandler extends Handler.Abstract {
         Reply reply;
         try {
             Router.Match match = router.find(request.getMethod(), path);
-            if (!path.equals("/api/v1/health")) {
-                authenticate(request);
-            }
-            Call call = new Call(match.params(), query(request), readBody(request),
+            Principal principal = match.access() == Access.PUBLIC ? null : authenticate(request);
+            Map<String, String> params = authorize(principal, match, request.getMethod(), path);
+            Call call = new Call(principal, baseUrl(request), params, query(request), readBody(request),
                     name -> request.getHeaders().get(name));
-            reply = match.handler().handle(call);
+            reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
         } catch (HeraldException e) {
             reply = problem(e);
         } catch (ApiError e) {
@@ -61,15 +68,55 @@ public final class ApiHandler extends Handler.Abstract {
         return true;
     }
 
-    private void authenticate(Request request) {
+    /** Who the bearer token speaks for; 401 when there is none, or it is unknown, revoked or expired. */
+    private Principal authenticate(Request request) {
         String auth = request.getHeaders().get(HttpHeader.AUTHORIZATION);
         if (auth == null || !auth.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new ApiError(401, "authentication_failed", null, "an Authorization: Bearer <token> header is required");
         }
         String token = auth.substring(7).strip();
-        if (tokens.roleOf(token).filter(Tokens.ADMIN::equals).isEmpty()) {
-            throw new ApiError(401, "authentication_failed", null, "the bearer token is not valid");
+        return tokens.find(token).orElseThrow(() ->
+                new ApiError(401, "authentication_failed", null, "the bearer token is not valid (unknown, revoked or expired)"));
+    }
+
+    /**
+     * The one place that decides whether {@code principal} may call the matched route; returns
+     * the path parameters the route is to see. An application token is told that nothing exists
+     * (404, word for word what a missing application or path answers) wherever it may not look,
+     * so that it cannot learn of other applications or of global resources; where it may look
+     * but not act, it gets 403.
+     */
+    private Map<String, String> authorize(Principal principal, Router.Match match, String method, String path) {
+        if (principal == null || principal.isAdmin()) {
+            return match.params();
         }
+        return switch (match.access()) {
+            case PUBLIC, CALLER -> match.params();
+            case ADMIN -> throw Router.notFound(path);
+            case APPLICATION, APPLICATION_ADMIN -> inOwnApplication(principal, match, method);
+        };
+    }
+
+    private Map<String, String> inOwnApplication(Principal principal, Router.Match match, String method) {
+        String named = match.params().get(Router.APP_PARAM);
+        Application app = applications.find(named).filter(a -> principal.reaches(a.id()))
+                .orElseThrow(() -> new HeraldException.NotFound("application", named));
+        if (match.access() == Access.APPLICATION_ADMIN) {
+            throw new ApiError(403, "forbidden", null, "an application token cannot change or delete its application");
+        }
+        if (principal.readOnly() && !method.equals("GET") && !method.equals("HEAD")) {
+            throw new ApiError(403, "forbidden", null, "this token is read-only");
+        }
+        // The route addresses the application by the id checked here: a uid can move to another
+        // application between this check and the route's own lookup.
+        Map<String, String> params = new LinkedHashMap<>(match.params());
+        params.put(Router.APP_PARAM, app.id());
+        return params;
+    }
+
+    private static String baseUrl(Request request) {
+        HttpURI uri = request.getHttpURI();
+        return uri.getScheme() + "://" + uri.getAuthority();
     }
 
     private static Map<String, List<String>> query(Request request) {
@@ -135,6 +182,7 @@ public final class ApiHandler extends Handler.Abstract {
         return switch (status) {
             case 400 -> "Bad request";
             case 401 -> "Unauthorized";
+            case 403 -> "Forbidden";
             case 404 -> "Not found";
             case 405 -> "Method not allowed";
             case 409 -> "Conflict";
@@ -147,13 +195,17 @@ public final class ApiHandler extends Handler.Abstract {
 
     private static void write(Response response, Callback callback, Reply reply) {
         response.setStatus(reply.status());
-        if (reply.body() == null) {
+        Encoded body = Encoded.of(reply);
+        if (body != null && body.replayed()) {
+            response.getHeaders().put(Idempotency.REPLAYED, "true");
+        }
+        if (body == null || body.bytes() == null) {
             callback.succeeded();
             return;
         }
-        boolean isProblem = reply.status() >= 400;
-        response.getHeaders().put(HttpHeader.CONTENT_TYPE, isProblem ? "application/problem+json" : "application/json");
-        byte[] bytes = Json.MAPPER.writeValueAsBytes(reply.body());
-        response.write(true, java.nio.ByteBuffer.wrap(bytes), callback);
+        if (body.contentType() != null) {
+            response.getHeaders().put(HttpHeader.CONTENT_TYPE, body.contentType());
+        }
+        response.write(true, java.nio.ByteBuffer.wrap(body.bytes()), callback);
     }
 }

@@ -2,6 +2,7 @@ package io.herald.api;
 
 import io.herald.HeraldException;
 import io.herald.Json;
+import io.herald.auth.Principal;
 import io.herald.store.PageRequest;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -13,19 +14,36 @@ import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
-/** One API request as a route sees it: path parameters, query, headers and the JSON body. */
+/**
+ * One API request as a route sees it: who calls, path parameters, query, headers and the JSON
+ * body. By the time a route runs, {@link ApiHandler} has checked that the caller may call it.
+ */
 final class Call {
+    private final Principal principal;
+    private final String baseUrl;
     private final Map<String, String> params;
     private final Map<String, List<String>> query;
     private final String body;
     private final java.util.function.Function<String, String> header;
 
-    Call(Map<String, String> params, Map<String, List<String>> query, String body,
+    Call(Principal principal, String baseUrl, Map<String, String> params, Map<String, List<String>> query, String body,
          java.util.function.Function<String, String> header) {
+        this.principal = principal;
+        this.baseUrl = baseUrl;
         this.params = params;
         this.query = query;
         this.body = body;
         this.header = header;
+    }
+
+    /** The caller's credential; null only on public routes (health), which take no token. */
+    Principal principal() {
+        return principal;
+    }
+
+    /** Scheme, host and port the request was sent to, e.g. {@code http://127.0.0.1:8080}: for links back to Herald. */
+    String baseUrl() {
+        return baseUrl;
     }
 
     String param(String name) {

@@ -6,9 +6,6 @@ import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.EndpointIn;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.MessageIn;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -25,19 +22,55 @@ import tools.jackson.databind.JsonNode;
 final class In {
     private In() {}
 
+    /**
+     * Members Svix renamed in its 2.x SDKs: the current name and the 1.x one. Both are read, both are
+     * written back; a request that gives both with different values is refused.
+     */
+    static final String EVENT_TYPES = "eventTypes";
+    static final String FILTER_TYPES = "filterTypes";
+    static final String THROTTLE_RATE = "throttleRate";
+    static final String RATE_LIMIT = "rateLimit";
+    static final String FEATURE_FLAGS = "featureFlags";
+    static final String FEATURE_FLAG = "featureFlag";
+    static final Map<String, String> ALIASES = Map.of(EVENT_TYPES, FILTER_TYPES, FILTER_TYPES, EVENT_TYPES,
+            THROTTLE_RATE, RATE_LIMIT, RATE_LIMIT, THROTTLE_RATE, FEATURE_FLAGS, FEATURE_FLAG, FEATURE_FLAG, FEATURE_FLAGS);
+
     static ApplicationIn application(JsonNode n) {
-        return new ApplicationIn(str(n, "name"), str(n, "uid"), integer(n, "rateLimit"), stringMap(n, "metadata"));
+        return new ApplicationIn(str(n, "name"), str(n, "uid"), aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer),
+                stringMap(n, "metadata"));
+    }
+
+    /** {@code name}, or its 1.x alias {@code oldName} when only that is given (null counts as not given). */
+    static <T> T aliased(JsonNode n, String name, String oldName, java.util.function.BiFunction<JsonNode, String, T> read) {
+        T current = read.apply(n, name);
+        T old = read.apply(n, oldName);
+        if (current != null && old != null && !current.equals(old)) {
+            throw new HeraldException.InvalidInput(name, "and " + oldName + " (its Svix 1.x name) are both given, with different values; send one");
+        }
+        return current != null ? current : old;
     }
 
     static EventTypeIn eventType(JsonNode n) {
         JsonNode schemas = n.get("schemas");
         return new EventTypeIn(str(n, "name"), str(n, "description"), schemas == null || schemas.isNull() ? null : schemas,
-                str(n, "featureFlag"), bool(n, "archived"), node(n, "example"), bool(n, "enforceSchema"));
+                featureFlags(n), bool(n, "archived"), bool(n, "deprecated"), str(n, "groupName"),
+                node(n, "example"), bool(n, "enforceSchema"));
+    }
+
+    /** Svix 2.x's {@code featureFlags}, or 1.x's single {@code featureFlag}; both given must agree. */
+    private static Set<String> featureFlags(JsonNode n) {
+        String one = str(n, FEATURE_FLAG);
+        Set<String> many = stringSet(n, FEATURE_FLAGS);
+        if (one != null && many != null && !many.equals(Set.of(one))) {
+            throw new HeraldException.InvalidInput(FEATURE_FLAGS, "and featureFlag (its Svix 1.x form) are both given, with different values; send one");
+        }
+        return many != null ? many : one == null ? null : Set.of(one);
     }
 
     static EndpointIn endpoint(JsonNode n) {
         return new EndpointIn(str(n, "url"), str(n, "description"), str(n, "uid"), integer(n, "version"),
-                integer(n, "rateLimit"), stringSet(n, "filterTypes"), stringSet(n, "channels"), bool(n, "disabled"),
+                aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer), aliased(n, EVENT_TYPES, FILTER_TYPES, In::stringSet),
+                stringSet(n, "channels"), bool(n, "disabled"),
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
                 new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs")));
     }
@@ -55,22 +88,72 @@ final class In {
      * payload.
      */
     static MessageIn message(JsonNode n, String body) {
-        JsonNode params = n.get("transformationsParams");
-        JsonNode raw = params != null && params.isObject() ? params.get("rawPayload") : null;
+        // Svix's retention settings: Herald keeps payloads until DELETE …/msg/{id}/content, so it
+        // refuses a retention it would not honour rather than ignore it.
+        for (String f : new String[] {"payloadRetentionPeriod", "payloadRetentionHours"}) {
+            if (node(n, f) != null) {
+                throw new HeraldException.InvalidInput(f, "is not supported: Herald keeps a payload until it is deleted "
+                        + "with DELETE /api/v1/app/{app_id}/msg/{msg_id}/content");
+            }
+        }
+        java.time.Instant deliverAt = instant(n, "deliverAt");
+        ApplicationIn alongside = nested(n, "application", In::application);
+        JsonNode params = node(n, "transformationsParams");
+        if (params != null && !params.isObject()) {
+            throw new HeraldException.InvalidInput("transformationsParams", "must be an object");
+        }
+        if (params != null) {
+            for (String member : params.propertyNames()) {
+                if (!member.equals("rawPayload")) {
+                    throw new HeraldException.InvalidInput("transformationsParams." + member,
+                            "is not supported: Herald runs no transformations (only rawPayload is read)");
+                }
+            }
+        }
+        JsonNode raw = params != null ? params.get("rawPayload") : null;
         if (raw != null && !raw.isNull()) {
             if (!raw.isString()) {
                 throw new HeraldException.InvalidInput("transformationsParams.rawPayload", "must be a string of JSON");
             }
             return new MessageIn(str(n, "eventType"), str(n, "eventId"), raw.asString(), "transformationsParams.rawPayload",
-                    stringSet(n, "channels"), stringSet(n, "tags"));
+                    stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside);
         }
         JsonNode payload = n.get("payload");
         if (payload != null && !payload.isNull() && !payload.isObject()) {
             throw new HeraldException.InvalidInput("payload", "must be a JSON object");
         }
         return new MessageIn(str(n, "eventType"), str(n, "eventId"),
-                payload == null || payload.isNull() ? null : rawObjectMember(body, "payload"),
-                stringSet(n, "channels"), stringSet(n, "tags"));
+                payload == null || payload.isNull() ? null : rawObjectMember(body, "payload"), "payload",
+                stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside);
+    }
+
+    /** An object member read by {@code read}, its errors named under {@code field}; null when absent or null. */
+    static <T> T nested(JsonNode n, String field, java.util.function.Function<JsonNode, T> read) {
+        JsonNode v = node(n, field);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isObject()) {
+            throw new HeraldException.InvalidInput(field, "must be an object");
+        }
+        try {
+            return read.apply(v);
+        } catch (HeraldException.InvalidInput e) {
+            throw e.under(field);
+        }
+    }
+
+    /** An RFC 3339 timestamp member, or null. */
+    static java.time.Instant instant(JsonNode n, String field) {
+        String v = str(n, field);
+        if (v == null) {
+            return null;
+        }
+        try {
+            return java.time.OffsetDateTime.parse(v).toInstant();
+        } catch (java.time.format.DateTimeParseException e) {
+            throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
+        }
     }
 
     /**
@@ -110,19 +193,6 @@ final class In {
             throw new HeraldException.InvalidInput(field, "must be a string");
         }
         return v.asString();
-    }
-
-    /** An RFC 3339 date-time such as {@code 2026-01-31T12:00:00Z}; null when absent or null. */
-    static Instant instant(JsonNode n, String field) {
-        String v = str(n, field);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(v).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
-        }
     }
 
     static Integer integer(JsonNode n, String field) {

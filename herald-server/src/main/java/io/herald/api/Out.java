@@ -34,7 +34,9 @@ final class Out {
         m.put("id", a.id());
         m.put("uid", a.uid());
         m.put("name", a.name());
-        m.put("rateLimit", a.rateLimit());
+        // Both generations of Svix's names, so 1.x and 2.x SDKs read back what they sent.
+        m.put(In.THROTTLE_RATE, a.rateLimit());
+        m.put(In.RATE_LIMIT, a.rateLimit());
         m.put("metadata", a.metadata());
         m.put("createdAt", time(a.createdAt()));
         m.put("updatedAt", time(a.updatedAt()));
@@ -46,9 +48,12 @@ final class Out {
         m.put("name", t.name());
         m.put("description", t.description());
         m.put("archived", t.archived());
-        m.put("deprecated", false);
+        m.put("deprecated", t.deprecated());
         m.put("schemas", withSchemas ? t.schemas() : null);
-        m.put("featureFlag", t.featureFlag());
+        m.put(In.FEATURE_FLAGS, sorted(t.featureFlags()));
+        // Svix 1.x knew one flag per type.
+        m.put(In.FEATURE_FLAG, t.featureFlags() != null && t.featureFlags().size() == 1 ? t.featureFlags().iterator().next() : null);
+        m.put("groupName", t.groupName());
         m.put("createdAt", time(t.createdAt()));
         m.put("updatedAt", time(t.updatedAt()));
         // Herald's additions.
@@ -64,10 +69,13 @@ final class Out {
         m.put("url", e.url());
         m.put("version", e.version());
         m.put("description", e.description());
-        m.put("filterTypes", sorted(e.filterTypes()));
+        // Both generations of Svix's names, so 1.x and 2.x SDKs read back what they sent.
+        m.put(In.EVENT_TYPES, sorted(e.filterTypes()));
+        m.put(In.FILTER_TYPES, sorted(e.filterTypes()));
         m.put("channels", sorted(e.channels()));
         m.put("disabled", e.disabled());
-        m.put("rateLimit", e.rateLimit());
+        m.put(In.THROTTLE_RATE, e.rateLimit());
+        m.put(In.RATE_LIMIT, e.rateLimit());
         m.put("metadata", e.metadata());
         m.put("createdAt", time(e.createdAt()));
         m.put("updatedAt", time(e.updatedAt()));
@@ -94,17 +102,19 @@ final class Out {
         m.put("channels", sorted(msg.channels()));
         m.put("tags", sorted(msg.tags()));
         m.put("timestamp", time(msg.timestamp()));
+        m.put("deliverAt", time(msg.deliverAt()));
         m.put("test", msg.test());
         return m;
     }
 
-    static Map<String, Object> attempt(Attempt a) {
+    /** {@code withContent} false leaves the response body out (an empty string, as the field is required). */
+    static Map<String, Object> attempt(Attempt a, boolean withContent) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
         m.put("msgId", a.msgId());
         m.put("endpointId", a.endpointId());
         m.put("url", a.url());
-        m.put("response", a.response());
+        m.put("response", withContent ? a.response() : "");
         m.put("responseStatusCode", a.responseStatusCode());
         m.put("responseDurationMs", a.responseDurationMs());
         m.put("status", a.status());

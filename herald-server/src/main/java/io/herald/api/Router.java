@@ -1,5 +1,7 @@
 package io.herald.api;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,23 +9,84 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Maps a method and a path such as {@code /api/v1/app/{app_id}} to a route. */
+/** Maps a method and a path such as {@code /api/v1/app/{app_id}} to a route and who may call it. */
 final class Router {
+    /** The path parameter that names an application, by id or uid. */
+    static final String APP_PARAM = "app_id";
+
     @FunctionalInterface
     interface Handler {
         Reply handle(Call call);
     }
 
-    private record Route(String method, String[] segments, Handler handler) {}
+    /**
+     * Who may call a route; {@link ApiHandler} enforces it. A route added without one gets
+     * {@link #APPLICATION} when its path names an application, else {@link #ADMIN}: a new route
+     * is closed to application tokens unless it says otherwise.
+     */
+    enum Access {
+        /** No token needed (health). */
+        PUBLIC,
+        /** Any valid token, acting on that token itself (logout); read-only tokens too. */
+        CALLER,
+        /** Admin tokens, and tokens of the application named by {@link #APP_PARAM}. */
+        APPLICATION,
+        /**
+         * Admin tokens only, but the path names an application: a token of another application
+         * is told nothing exists, a token of this one is forbidden (the application record itself).
+         */
+        APPLICATION_ADMIN,
+        /** Admin tokens only; to every other token the route does not exist. */
+        ADMIN
+    }
+
+    /**
+     * A route as declared, for authorization and for tests that walk the table. With
+     * {@code secretReply} its reply holds a secret made for that one request (a new token), which
+     * Herald never stores, so an idempotency key does not replay it: the route runs again.
+     */
+    record Route(String method, String pattern, Access access, Handler handler, boolean secretReply) {}
+
+    private record Entry(Route route, String[] segments) {}
 
     /** A matched route with its path parameters. */
-    record Match(Handler handler, Map<String, String> params) {}
+    record Match(Route route, Map<String, String> params) {
+        Handler handler() {
+            return route.handler();
+        }
 
-    private final List<Route> routes = new ArrayList<>();
+        Access access() {
+            return route.access();
+        }
+    }
+
+    private final List<Entry> entries = new ArrayList<>();
 
     Router add(String method, String pattern, Handler handler) {
-        routes.add(new Route(method, split(pattern), handler));
+        return add(method, pattern, pattern.contains("{" + APP_PARAM + "}") ? Access.APPLICATION : Access.ADMIN, handler);
+    }
+
+    Router add(String method, String pattern, Access access, Handler handler) {
+        return add(method, pattern, access, handler, false);
+    }
+
+    /** A route whose reply holds a new secret (see {@link Route}); running it again must be harmless. */
+    Router addSecretReply(String method, String pattern, Access access, Handler handler) {
+        return add(method, pattern, access, handler, true);
+    }
+
+    private Router add(String method, String pattern, Access access, Handler handler, boolean secretReply) {
+        boolean namesApp = pattern.contains("{" + APP_PARAM + "}");
+        if ((access == Access.APPLICATION || access == Access.APPLICATION_ADMIN) && !namesApp) {
+            throw new IllegalArgumentException(method + " " + pattern + ": " + access + " needs {" + APP_PARAM + "} in the path");
+        }
+        entries.add(new Entry(new Route(method, pattern, access, handler, secretReply), split(pattern)));
         return this;
+    }
+
+    /** Every route in the order added. */
+    List<Route> routes() {
+        return entries.stream().map(Entry::route).toList();
     }
 
     private static String[] split(String path) {
@@ -38,19 +101,24 @@ final class Router {
     Match find(String method, String path) {
         String[] parts = split(path);
         Set<String> allowed = new TreeSet<>();
-        for (Route r : routes) {
-            Map<String, String> params = match(r.segments(), parts);
+        for (Entry e : entries) {
+            Map<String, String> params = match(e.segments(), parts);
             if (params != null) {
-                if (r.method().equals(method)) {
-                    return new Match(r.handler(), params);
+                if (e.route().method().equals(method)) {
+                    return new Match(e.route(), params);
                 }
-                allowed.add(r.method());
+                allowed.add(e.route().method());
             }
         }
         if (!allowed.isEmpty()) {
             throw new ApiError(405, "method_not_allowed", null, method + " is not allowed here; use " + String.join(", ", allowed));
         }
-        throw new ApiError(404, "not_found", null, "no such path: " + path);
+        throw notFound(path);
+    }
+
+    /** What an unknown path answers; also what a route answers to a token that may not know of it. */
+    static ApiError notFound(String path) {
+        return new ApiError(404, "not_found", null, "no such path: " + path);
     }
 
     private static Map<String, String> match(String[] pattern, String[] parts) {
@@ -64,7 +132,7 @@ final class Router {
                 if (parts[i].isEmpty()) {
                     return null;
                 }
-                params.put(p.substring(1, p.length() - 1), java.net.URLDecoder.decode(parts[i], java.nio.charset.StandardCharsets.UTF_8));
+                params.put(p.substring(1, p.length() - 1), URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
             } else if (!p.equals(parts[i])) {
                 return null;
             }

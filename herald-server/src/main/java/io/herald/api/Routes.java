@@ -2,8 +2,10 @@ package io.herald.api;
 
 import io.herald.Herald;
 import io.herald.Validate;
+import io.herald.api.Router.Access;
 import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
+import io.herald.auth.Principal;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventType;
@@ -14,13 +16,36 @@ import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** The Svix v1 management API, route by route. */
+/**
+ * The Svix v1 management API, route by route. A route whose path names {@code {app_id}} is open
+ * to that application's tokens, any other only to admin tokens, unless it says otherwise (see
+ * {@link Access}).
+ */
 final class Routes {
+    /** Svix's bound on how long a rotated-out secret may keep signing: 7 days. */
+    static final int MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
     private Routes() {}
 
     static Router build(Herald h) {
         Router r = new Router();
-        r.add("GET", "/api/v1/health", c -> Reply.noContent());
+        for (String method : new String[] {"GET", "HEAD"}) {
+            r.add(method, "/api/v1/health", Access.PUBLIC, c -> Reply.noContent());
+            r.add(method, "/api/v1/health/ping", Access.PUBLIC, c -> Reply.noContent());
+        }
+
+        // Authentication: application tokens and their end
+        // Running it again creates the application at most once and issues another token.
+        r.addSecretReply("POST", "/api/v1/auth/app-portal-access/{app_id}", Access.ADMIN, c -> PortalAccess.issue(h, c));
+        r.add("POST", "/api/v1/auth/logout", Access.CALLER, c -> {
+            Principal caller = c.principal();
+            if (caller.isAdmin()) {
+                throw new ApiError(403, "forbidden", null,
+                        "logout revokes application tokens only; an admin token is replaced by changing HERALD_ADMIN_TOKEN");
+            }
+            h.tokens().revoke(caller);
+            return Reply.noContent();
+        });
 
         // Applications
         r.add("GET", "/api/v1/app", c -> Reply.ok(Out.page(h.applications().list(c.page(false)), Out::application)));
@@ -29,14 +54,17 @@ final class Routes {
             return new Reply(made.created() ? 201 : 200, Out.application(made.application()));
         });
         r.add("GET", "/api/v1/app/{app_id}", c -> Reply.ok(Out.application(h.applications().get(c.param("app_id")))));
-        r.add("PUT", "/api/v1/app/{app_id}", c ->
-                Reply.ok(Out.application(h.applications().update(c.param("app_id"), In.application(c.json())))));
-        r.add("PATCH", "/api/v1/app/{app_id}", c -> {
+        // An application token may read its application's record but not change or delete it.
+        r.add("PUT", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
+            Applications.Created made = h.applications().upsert(c.param("app_id"), In.application(c.json()));
+            return new Reply(made.created() ? 201 : 200, Out.application(made.application()));
+        });
+        r.add("PATCH", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
             var current = h.applications().get(c.param("app_id"));
             JsonNode merged = merge(Out.application(current), c.json());
             return Reply.ok(Out.application(h.applications().update(current.id(), In.application(merged))));
         });
-        r.add("DELETE", "/api/v1/app/{app_id}", c -> {
+        r.add("DELETE", "/api/v1/app/{app_id}", Access.APPLICATION_ADMIN, c -> {
             h.applications().delete(c.param("app_id"));
             return Reply.noContent();
         });
@@ -68,15 +96,21 @@ final class Routes {
 
         // Endpoints
         String ep = "/api/v1/app/{app_id}/endpoint/{endpoint_id}";
+        // Newest first unless ?order=ascending, like Svix's server.
         r.add("GET", "/api/v1/app/{app_id}/endpoint", c ->
-                Reply.ok(Out.page(h.endpoints().list(c.param("app_id"), c.page(false)), Out::endpoint)));
+                Reply.ok(Out.page(h.endpoints().list(c.param("app_id"), c.page(true)), Out::endpoint)));
         r.add("POST", "/api/v1/app/{app_id}/endpoint", c ->
                 Reply.created(Out.endpoint(h.endpoints().create(c.param("app_id"), In.endpoint(c.json())))));
         r.add("GET", ep, c -> Reply.ok(Out.endpoint(h.endpoints().get(c.param("app_id"), c.param("endpoint_id")))));
         r.add("PUT", ep, c -> {
-            Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
-            JsonNode body = keeping(endpointAsInput(current), Out.ENDPOINT_EXTENSIONS, c.json());
-            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(body))));
+            // Svix's upsert: an endpoint that does not exist is created, with the path's id as its uid.
+            var current = h.endpoints().find(c.param("app_id"), c.param("endpoint_id"));
+            if (current.isEmpty()) {
+                return Reply.created(Out.endpoint(h.endpoints().createAlongside(c.param("app_id"), c.param("endpoint_id"),
+                        In.endpoint(c.json()))));
+            }
+            JsonNode body = keeping(endpointAsInput(current.get()), Out.ENDPOINT_EXTENSIONS, c.json());
+            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.get().id(), In.endpoint(body))));
         });
         r.add("PATCH", ep, c -> {
             Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
@@ -89,8 +123,10 @@ final class Routes {
         });
         r.add("GET", ep + "/secret", c -> Reply.ok(Map.of("key", h.endpoints().secret(c.param("app_id"), c.param("endpoint_id")))));
         r.add("POST", ep + "/secret/rotate", c -> {
-            h.endpoints().rotateSecret(c.param("app_id"), c.param("endpoint_id"), In.str(c.jsonOrEmpty(), "key"),
-                    Endpoints.DEFAULT_ROTATION_OVERLAP);
+            JsonNode body = c.jsonOrEmpty();
+            Integer grace = io.herald.Validate.range("gracePeriodSeconds", In.integer(body, "gracePeriodSeconds"), 0, MAX_GRACE_SECONDS);
+            h.endpoints().rotateSecret(c.param("app_id"), c.param("endpoint_id"), In.str(body, "key"),
+                    grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : java.time.Duration.ofSeconds(grace));
             return Reply.noContent();
         });
         r.add("GET", ep + "/headers", c -> Reply.ok(Map.of(
@@ -125,16 +161,28 @@ final class Routes {
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->
                 Reply.ok(Out.message(h.messages().get(c.param("app_id"), c.param("msg_id")), c.queryBool("with_content", true))));
+        r.add("DELETE", "/api/v1/app/{app_id}/msg/{msg_id}/content", c -> {
+            h.messages().expungeContent(c.param("app_id"), c.param("msg_id"));
+            return Reply.noContent();
+        });
 
         // Attempts
-        r.add("GET", "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}", c -> Reply.ok(Out.page(
-                h.attempts().byEndpoint(c.param("app_id"), c.param("endpoint_id"), attemptQuery(c, null), c.page(true)),
-                Out::attempt)));
-        r.add("GET", "/api/v1/app/{app_id}/attempt/msg/{msg_id}", c -> Reply.ok(Out.page(
-                h.attempts().byMessage(c.param("app_id"), c.param("msg_id"), attemptQuery(c, c.query("endpoint_id")), c.page(true)),
-                Out::attempt)));
+        r.add("GET", "/api/v1/app/{app_id}/attempt/endpoint/{endpoint_id}", c -> {
+            boolean withContent = c.queryBool("with_content", true);
+            return Reply.ok(Out.page(h.attempts().byEndpoint(c.param("app_id"), c.param("endpoint_id"), attemptQuery(c, null),
+                    c.page(true)), a -> Out.attempt(a, withContent)));
+        });
+        r.add("GET", "/api/v1/app/{app_id}/attempt/msg/{msg_id}", c -> {
+            boolean withContent = c.queryBool("with_content", true);
+            return Reply.ok(Out.page(h.attempts().byMessage(c.param("app_id"), c.param("msg_id"),
+                    attemptQuery(c, c.query("endpoint_id")), c.page(true)), a -> Out.attempt(a, withContent)));
+        });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}", c -> Reply.ok(Out.attempt(
-                h.attempts().get(c.param("app_id"), c.param("msg_id"), c.param("attempt_id")))));
+                h.attempts().get(c.param("app_id"), c.param("msg_id"), c.param("attempt_id")), true)));
+        r.add("DELETE", "/api/v1/app/{app_id}/msg/{msg_id}/attempt/{attempt_id}/content", c -> {
+            h.attempts().expungeContent(c.param("app_id"), c.param("msg_id"), c.param("attempt_id"));
+            return Reply.noContent();
+        });
         r.add("POST", "/api/v1/app/{app_id}/msg/{msg_id}/endpoint/{endpoint_id}/resend", c -> {
             h.messages().resend(c.param("app_id"), c.param("msg_id"), c.param("endpoint_id"));
             return Reply.accepted();
@@ -174,7 +222,12 @@ final class Routes {
     }
 
     private static AttemptQuery attemptQuery(Call c, String endpointId) {
-        return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"));
+        String channel = c.query("channel");
+        if (channel != null) {
+            io.herald.Validate.channels("channel", java.util.List.of(channel));
+        }
+        return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"),
+                c.queryInt("status_code_class"), channel, c.queryAll("event_types"));
     }
 
     /** An endpoint as it would be written to recreate it: its output plus its custom headers. */
@@ -206,6 +259,13 @@ final class Routes {
     /** JSON merge of a PATCH body onto the current state: present fields replace, null clears. */
     static JsonNode merge(Map<String, Object> current, JsonNode patch) {
         ObjectNode base = io.herald.Json.MAPPER.valueToTree(current);
+        // A member given under one of its two Svix names replaces the current value under both.
+        for (String name : patch.propertyNames()) {
+            String alias = In.ALIASES.get(name);
+            if (alias != null && !patch.has(alias)) {
+                base.remove(alias);
+            }
+        }
         for (Map.Entry<String, JsonNode> e : patch.properties()) {
             base.set(e.getKey(), e.getValue());
         }

@@ -4,9 +4,11 @@ import io.herald.Json;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /** A plain HTTP client for Herald's API in tests: no Herald code on the client side. */
@@ -20,10 +22,19 @@ public final class ApiClient {
         this.token = token;
     }
 
-    /** A status and the parsed body (null when empty). */
-    public record Answer(int status, JsonNode body, String raw) {
+    /** A status, the parsed body (null when empty) and the response headers. */
+    public record Answer(int status, JsonNode body, String raw, HttpHeaders headers) {
+        public Answer(int status, JsonNode body, String raw) {
+            this(status, body, raw, HttpHeaders.of(Map.of(), (k, v) -> true));
+        }
+
         public String text(String field) {
             return body.get(field).asString();
+        }
+
+        /** The first value of response header {@code name} (any case), or null. */
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
         }
     }
 
@@ -48,6 +59,15 @@ public final class ApiClient {
     }
 
     public Answer send(String method, String path, String json) {
+        return send(method, path, json, Map.of());
+    }
+
+    /** POSTs with the request header {@code idempotency-key: key}. */
+    public Answer postIdempotent(String path, String json, String key) {
+        return send("POST", path, json, Map.of("idempotency-key", key));
+    }
+
+    public Answer send(String method, String path, String json, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
@@ -56,10 +76,11 @@ public final class ApiClient {
         if (json != null) {
             b.header("Content-Type", "application/json");
         }
+        headers.forEach(b::header);
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             String raw = r.body();
-            return new Answer(r.statusCode(), raw == null || raw.isEmpty() ? null : Json.read(raw), raw);
+            return new Answer(r.statusCode(), raw == null || raw.isEmpty() ? null : Json.read(raw), raw, r.headers());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

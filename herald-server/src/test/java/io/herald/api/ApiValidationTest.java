@@ -69,7 +69,7 @@ class ApiValidationTest {
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"ftp://x.example\"}"), 422, "url");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"http://x.example\"}"), 422, "url");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"filterTypes\": [\"ok\", 3]}"), 422, "filterTypes[1]");
-        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"filterTypes\": []}"), 422, "filterTypes");
+        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"filterTypes\": []}"), 422, "eventTypes");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"channels\": [\"bad channel\"]}"), 422, "channels[0]");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"secret\": \"short\"}"), 422, "secret");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"headers\": {\"Host\": \"evil\"}}"), 422, "headers.Host");

@@ -434,18 +434,53 @@ abstract class DeliveryPolicyEndToEndTest {
     }
 
     @Test
+    void envelopeTenantMember_receiverGetsTheAppUidAsWorkspaceId_orTheIdOfAnAppWithoutUid() {
+        endpoint("seeds", "\"format\": {\"type\": \"envelope\", \"tenantMember\": \"workspace_id\"}");
+        endpoint("tpl", """
+                "format": {"type": "template",
+                           "template": "{\\"workspace\\": \\"{{app.uid}}\\", \\"app\\": \\"{{app.name}}\\", \\"tenant\\": \\"{{tenant}}\\"}"}""");
+        String id = publish("{\"eventType\": \"recommendation.created\", \"payload\": {\"id\": \"rec_def456\"}}");
+        JsonNode noUid = herald.post("/api/v1/app", "{\"name\": \"No uid \\\"quoted\\\"\"}", 201);
+        String noUidId = noUid.get("id").asString();
+        herald.post("/api/v1/app/" + noUidId + "/endpoint",
+                "{\"url\": \"" + receiver.url(path("plain")) + "\", \"format\": \"envelope\"}", 201);
+        herald.post("/api/v1/app/" + noUidId + "/msg", "{\"eventType\": \"recommendation.created\", \"payload\": {}}", 201);
+
+        JsonNode seeds = json(receiver.await(path("seeds"), 1, WAIT).getFirst().bodyText());
+        JsonNode tpl = json(receiver.await(path("tpl"), 1, WAIT).getFirst().bodyText());
+        JsonNode plain = json(receiver.await(path("plain"), 1, WAIT).getFirst().bodyText());
+
+        assertThat(seeds.propertyNames()).containsExactly("id", "type", "timestamp", "workspace_id", "data");
+        assertThat(seeds.get("id").asString()).isEqualTo(id);
+        assertThat(seeds.get("workspace_id").asString()).isEqualTo(app);
+        assertThat(tpl.get("workspace").asString()).isEqualTo(app);
+        assertThat(tpl.get("app").asString()).isEqualTo("Tenant");
+        assertThat(tpl.get("tenant").asString()).isEqualTo(app);
+        assertThat(plain.get("tenant").asString()).isEqualTo(noUidId);
+        assertThat(herald.get("/api/v1/app/" + app + "/endpoint").get("data").findValues("format"))
+                .anySatisfy(f -> assertThat(f.toString()).isEqualTo("{\"type\":\"envelope\",\"tenantMember\":\"workspace_id\"}"));
+    }
+
+    @Test
     void format_badSpecs_refusedNamingTheMember_andNothingWritten() {
         String url = "/api/v1/app/" + app + "/endpoint";
         String base = "{\"url\": \"" + receiver.url(path("f")) + "\", ";
         ApiAnswer unknown = call("POST", url, base + "\"format\": \"xml\"}");
         ApiAnswer template = call("POST", url, base + "\"format\": {\"type\": \"template\", \"template\": \"{\\\"a\\\": {{data.x}\"}}");
         ApiAnswer facility = call("POST", url, base + "\"format\": {\"type\": \"syslog\", \"facility\": 24}}");
+        ApiAnswer shadowing = call("POST", url, base + "\"format\": {\"type\": \"envelope\", \"tenantMember\": \"data\"}}");
+        ApiAnswer spaced = call("POST", url, base + "\"format\": {\"type\": \"envelope\", \"tenantMember\": \"work space\"}}");
 
         assertThat(unknown.body.get("errors").get(0).get("field").asString()).isEqualTo("format");
         assertThat(template.status).isEqualTo(422);
         assertThat(template.body.get("errors").get(0).get("field").asString()).isEqualTo("format.template");
         assertThat(template.body.get("detail").asString()).contains("line 1");
         assertThat(facility.body.get("errors").get(0).get("field").asString()).isEqualTo("format.facility");
+        assertThat(shadowing.status).isEqualTo(422);
+        assertThat(shadowing.body.get("errors").get(0).get("field").asString()).isEqualTo("format.tenantMember");
+        assertThat(shadowing.body.get("detail").asString()).contains("own members");
+        assertThat(spaced.status).isEqualTo(422);
+        assertThat(spaced.body.get("errors").get(0).get("field").asString()).isEqualTo("format.tenantMember");
         assertThat(herald.get(url).get("data").size()).isZero();
     }
 

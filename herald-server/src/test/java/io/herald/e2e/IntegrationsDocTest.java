@@ -65,7 +65,7 @@ class IntegrationsDocTest {
                 {"title": "SQLi \\"quoted\\" in /login", "severity": "critical", "description": "line one\\nline two",
                  "url": "https://scanner.example.com/f/1", "host": "api.example.com"}""";
         Rendered r = Format.parse("format", spec).render(new Event("msg_1", "finding.created", Instant.parse("2026-01-01T00:00:00Z"),
-                null, null, payload));
+                null, null, payload, new Event.App("app_1", "docs", "Docs")));
         assertThat(r.contentType()).startsWith("application/json");
         assertThat(JsonMapper.shared().readTree(new String(r.body(), StandardCharsets.UTF_8)).isObject()).isTrue();
         return true;

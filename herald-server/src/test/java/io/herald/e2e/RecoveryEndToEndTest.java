@@ -65,6 +65,10 @@ abstract class RecoveryEndToEndTest {
         step();
         String resent = publishAndAwait("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 4}}");
         step();
+        // Failed for good too, but its payload is deleted: it is never sent again.
+        String expunged = publishAndAwait("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 8}}");
+        TestHerald.expect(herald.api.delete(APP + "/msg/" + expunged + "/content"), 204);
+        step();
         receiver.script("/hook", Reply.status(200));
         herald.post(APP + "/msg/" + resent + "/endpoint/" + ep + "/resend", null, 202);
         herald.awaitAttempts("acme", resent, 2);
@@ -108,7 +112,7 @@ abstract class RecoveryEndToEndTest {
         assertThat(done.get("task").asString()).isEqualTo("endpoint.recover");
         assertThat(done.get("data").get("messagesSent").asLong()).isEqualTo(2);
         assertThat(done.get("data").get("endpointId").asString()).isEqualTo(ep);
-        assertThat(List.of(old, resent, delivered, example, pending, later)).doesNotContain(failed1, failed2);
+        assertThat(List.of(old, resent, expunged, delivered, example, pending, later)).doesNotContain(failed1, failed2);
         assertThat(herald.runTasks()).as("a finished task does not run again").isZero();
     }
 
@@ -206,6 +210,8 @@ abstract class RecoveryEndToEndTest {
         String scan = publish("{\"eventType\": \"scan.finished\", \"payload\": {}}");
         String onChannel = publish("{\"eventType\": \"scan.finished\", \"payload\": {}, \"channels\": [\"campaign-42\"]}");
         String elsewhere = publish("{\"eventType\": \"scan.finished\", \"payload\": {}, \"channels\": [\"campaign-7\"]}");
+        String scheduled = publish("{\"eventType\": \"scan.finished\", \"payload\": {}, \"channels\": [\"campaign-42\"], "
+                + "\"deliverAt\": \"" + herald.clock.instant().plus(Duration.ofHours(1)) + "\"}");
         step();
         String ep = endpoint("/scoped", "\"channels\": [\"campaign-42\"]");
 
@@ -214,6 +220,9 @@ abstract class RecoveryEndToEndTest {
         assertThat(herald.runDue()).isEqualTo(1);
         assertThat(receiver.received("/scoped")).extracting(r -> r.header("webhook-id")).containsExactly(onChannel);
         assertThat(List.of(scan, elsewhere)).doesNotContain(onChannel);
+        herald.advance(Duration.ofHours(1));
+        assertThat(herald.runDue()).as("a scheduled message is replayed at its deliverAt").isEqualTo(1);
+        assertThat(receiver.received("/scoped")).extracting(r -> r.header("webhook-id")).containsExactly(onChannel, scheduled);
     }
 
     // --- background-task list --------------------------------------------------------------------

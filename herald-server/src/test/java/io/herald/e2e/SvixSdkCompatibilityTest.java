@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.svix.Svix;
 import com.svix.SvixOptions;
 import com.svix.exceptions.ApiException;
+import com.svix.models.AppPortalAccessIn;
+import com.svix.models.AppPortalAccessOut;
+import com.svix.models.AppPortalCapability;
 import com.svix.models.ApplicationIn;
 import com.svix.models.ApplicationOut;
 import com.svix.models.BackgroundTaskOut;
@@ -218,5 +221,67 @@ class SvixSdkCompatibilityTest {
         assertThat(type.get("example").get("severity").asInt()).isEqualTo(3);
         assertThat(herald.api.post("/api/v1/app/acme/msg", "{\"eventType\": \"finding.created\", \"payload\": {}}").status())
                 .isEqualTo(422);
+    }
+
+    @Test
+    void svixSdk1x_readsBackBothNames_andPutCreatesWhatIsMissing() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        EndpointOut ep = svix.getEndpoint().create("acme", new EndpointIn()
+                .url(URI.create(receiver.url("/hook"))).filterTypes(Set.of("scan.*")).rateLimit(5L));
+        assertThat(ep.getFilterTypes()).containsExactly("scan.*");
+        assertThat(ep.getRateLimit()).isEqualTo(5L);
+        assertThat(ep.getThrottleRate()).isEqualTo(5L);
+
+        EndpointOut made = svix.getEndpoint().update("acme", "siem", new com.svix.models.EndpointUpdate()
+                .url(URI.create(receiver.url("/siem"))).filterTypes(Set.of("finding.created")));
+        assertThat(made.getUid()).isEqualTo("siem");
+        assertThat(svix.getEndpoint().get("acme", "siem").getId()).isEqualTo(made.getId());
+
+        ApplicationOut app = svix.getApplication().update("tenant-2", new ApplicationIn().name("Tenant 2"));
+        assertThat(app.getUid()).isEqualTo("tenant-2");
+        assertThat(svix.getApplication().get("tenant-2").getId()).isEqualTo(app.getId());
+    }
+
+    @Test
+    void svixSdk_appPortalAccess_createsTheApplication_andItsTokenReachesOnlyThatApplication() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Other").uid("other"));
+
+        AppPortalAccessOut access = svix.getAuthentication().appPortalAccess("acme",
+                new AppPortalAccessIn().application(new ApplicationIn().name("Acme")).expiry(3_600L));
+
+        String appId = svix.getApplication().get("acme").getId();
+        assertThat(access.getUrl().toString()).isEqualTo("http://127.0.0.1:" + herald.server.port() + "/portal/app/" + appId);
+        SvixOptions options = new SvixOptions();
+        options.setServerUrl("http://127.0.0.1:" + herald.server.port());
+        Svix scoped = new Svix(access.getToken(), options);
+        scoped.getEndpoint().create("acme", new EndpointIn().url(URI.create(receiver.url("/acme"))).uid("siem"));
+        assertThat(scoped.getEndpoint().list("acme").getData()).extracting(EndpointOut::getUid).containsExactly("siem");
+        assertThat(scoped.getEndpoint().list(appId).getData()).hasSize(1);
+        assertThatThrownBy(() -> scoped.getEndpoint().list("other"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+        assertThatThrownBy(() -> scoped.getApplication().list())
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+        assertThatThrownBy(() -> scoped.getAuthentication().appPortalAccess("acme", new AppPortalAccessIn()))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+
+        // The Java SDK's own logout cannot be sent (1.99.1 builds a POST without a body, which its
+        // HTTP client refuses before anything reaches the server), so the request goes by hand.
+        var logout = new io.herald.api.ApiClient("http://127.0.0.1:" + herald.server.port(), access.getToken())
+                .post("/api/v1/auth/logout", null);
+        assertThat(logout.status()).isEqualTo(204);
+        assertThatThrownBy(() -> scoped.getEndpoint().list("acme"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(401));
+    }
+
+    @Test
+    void svixSdk_appPortalAccess_withCapabilities_isRefusedAsUnsupported() {
+        assertThatThrownBy(() -> svix.getAuthentication().appPortalAccess("acme", new AppPortalAccessIn()
+                .application(new ApplicationIn().name("Acme")).capabilities(Set.of(AppPortalCapability.VIEW_BASE))))
+                .isInstanceOfSatisfying(ApiException.class, e -> {
+                    assertThat(e.getCode()).isEqualTo(422);
+                    assertThat(e.getResponseBody()).contains("capabilities").contains("does not support");
+                });
+        assertThatThrownBy(() -> svix.getApplication().get("acme"))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
     }
 }

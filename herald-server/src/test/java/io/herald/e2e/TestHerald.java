@@ -26,10 +26,11 @@ public final class TestHerald implements AutoCloseable {
     public final SettableClock clock = SettableClock.atNow();
     public final HeraldServer server;
     public final ApiClient api;
+    /** The database this node drops at {@link #close()}; null on SQLite or when it shares one. */
     private final TestPostgres.Database database;
 
-    private TestHerald(Path dataDir, TestPostgres.Database database, Map<String, String> env) {
-        this.database = database;
+    private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env) {
+        this.database = dropsDatabase ? database : null;
         Map<String, String> all = new HashMap<>(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
         if (database != null) {
@@ -49,18 +50,26 @@ public final class TestHerald implements AutoCloseable {
 
     /** On an SQLite file in {@code dataDir}. */
     public static TestHerald sqlite(Path dataDir, Map<String, String> env) {
-        return new TestHerald(dataDir, null, env);
+        return new TestHerald(dataDir, null, false, env);
     }
 
     /** On a fresh PostgreSQL database, dropped at {@link #close()}. */
     public static TestHerald postgres(Path dataDir, Map<String, String> env) {
         TestPostgres.Database db = TestPostgres.create();
         try {
-            return new TestHerald(dataDir, db, env);
+            return new TestHerald(dataDir, db, true, env);
         } catch (RuntimeException e) {
             db.close();
             throw e;
         }
+    }
+
+    /**
+     * A node on a PostgreSQL database that the test owns and drops itself: several nodes at once
+     * (as behind a load balancer), or one after another (a restart).
+     */
+    public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env) {
+        return new TestHerald(dataDir, shared, false, env);
     }
 
     /** Claims and runs every delivery due at the clock's time; returns how many ran. */

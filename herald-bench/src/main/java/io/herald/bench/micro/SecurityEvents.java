@@ -36,7 +36,8 @@ final class SecurityEvents {
             {"name":"openssl","version":"3.0.11-1~deb12u2","fixedIn":"3.0.13-1~deb12u1"}]""");
 
     static final Event CRITICAL_EVENT = new Event("msg_2mR7xQ0bZk4LcT9vWn3aYe", TYPE,
-            Instant.parse("2026-03-14T09:26:53.589Z"), "fnd_8Kq3Zt1Lw", CRITICAL_CHANNELS, CRITICAL);
+            Instant.parse("2026-03-14T09:26:53.589Z"), "fnd_8Kq3Zt1Lw", CRITICAL_CHANNELS, CRITICAL,
+            new Event.App("app_2mR7wB4nTq8Xc1Lz", "acme-shop", "Acme Shop"));
 
     private SecurityEvents() {}
 

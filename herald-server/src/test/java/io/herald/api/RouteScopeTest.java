@@ -1,0 +1,257 @@
+package io.herald.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.herald.api.Router.Access;
+import io.herald.api.Router.Route;
+import io.herald.e2e.TestHerald;
+import io.herald.testing.LoopbackReceiver;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Walks Herald's whole route table (so a route added later is covered without touching this
+ * test) with a token of application A against real resources of application B and of A. Run
+ * against each database by a subclass.
+ */
+abstract class RouteScopeTest {
+    private static final Pattern PARAM = Pattern.compile("\\{([^}]+)}");
+    private static final String EVENT_TYPE = "thing.happened";
+
+    @TempDir
+    Path dir;
+    TestHerald herald;
+    LoopbackReceiver receiver;
+    List<Route> routes;
+    Tenant a;
+    Tenant b;
+    ApiClient admin;
+    ApiClient tokenOfA;
+
+    abstract TestHerald start(Path dir);
+
+    /** An application with one of each resource, and the ids that fill a route's path for it. */
+    record Tenant(String uid, Map<String, String> ids) {
+        String id() {
+            return ids.get("app_id");
+        }
+    }
+
+    @BeforeEach
+    void setUp() {
+        herald = start(dir);
+        receiver = new LoopbackReceiver();
+        routes = Routes.build(herald.server.herald()).routes();
+        admin = herald.api;
+        herald.post("/api/v1/event-type", "{\"name\": \"" + EVENT_TYPE + "\", \"description\": \"d\"}", 201);
+        a = tenant("tenant-a");
+        b = tenant("tenant-b");
+        String token = herald.post("/api/v1/auth/app-portal-access/tenant-a", "{}", 200).get("token").asString();
+        tokenOfA = new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+    }
+
+    @AfterEach
+    void tearDown() {
+        receiver.close();
+        herald.close();
+    }
+
+    private Tenant tenant(String uid) {
+        String app = herald.post("/api/v1/app", "{\"name\": \"" + uid + "\", \"uid\": \"" + uid + "\"}", 201).get("id").asString();
+        String ep = herald.post("/api/v1/app/" + app + "/endpoint", "{\"url\": \"" + receiver.url("/" + uid) + "\"}", 201)
+                .get("id").asString();
+        String msg = herald.post("/api/v1/app/" + app + "/msg",
+                "{\"eventType\": \"" + EVENT_TYPE + "\", \"payload\": {\"n\": 1}}", 201).get("id").asString();
+        String attempt = herald.awaitAttempts(app, msg, 1).get(0).get("id").asString();
+        return new Tenant(uid, Map.of("app_id", app, "endpoint_id", ep, "msg_id", msg, "attempt_id", attempt, "name", EVENT_TYPE));
+    }
+
+    /** One request of the walk and what it answered. */
+    private record Call(Route route, String path, int status, String raw) {
+        @Override
+        public String toString() {
+            return route.method() + " " + path + " (" + route.pattern() + ") -> " + status + " " + raw;
+        }
+    }
+
+    private static boolean namesApplication(Route r) {
+        return r.access() == Access.APPLICATION || r.access() == Access.APPLICATION_ADMIN;
+    }
+
+    /**
+     * The route's path with the tenant's ids; the application by its uid when {@code byUid}. A
+     * parameter of an application's route that the tenant has no id for fails the test: give
+     * {@link #tenant} one, or the walk would prove nothing for that route.
+     */
+    private static String path(Route r, Tenant t, boolean byUid, Map<String, String> override) {
+        Matcher m = PARAM.matcher(r.pattern());
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String name = m.group(1);
+            String value = override.containsKey(name) ? override.get(name)
+                    : name.equals("app_id") && byUid ? t.uid() : t.ids().get(name);
+            if (value == null) {
+                if (namesApplication(r)) {
+                    throw new AssertionError(r.method() + " " + r.pattern() + ": the walk has no real id for {" + name
+                            + "}; add one to RouteScopeTest.tenant");
+                }
+                value = "unknown-" + name;
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(URLEncoder.encode(value, StandardCharsets.UTF_8)));
+        }
+        m.appendTail(out);
+        return out.toString();
+    }
+
+    private static boolean hasOnlyKnownParams(Route r, Tenant t) {
+        Matcher m = PARAM.matcher(r.pattern());
+        while (m.find()) {
+            if (!t.ids().containsKey(m.group(1))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static Call call(ApiClient client, Route r, String path) {
+        boolean bodied = !r.method().equals("GET") && !r.method().equals("HEAD") && !r.method().equals("DELETE");
+        ApiClient.Answer answer = client.send(r.method(), path, bodied ? "{}" : null);
+        return new Call(r, path, answer.status(), answer.raw());
+    }
+
+    /** Reads before writes, and deletes last, the deepest first, so that no call removes what a later one needs. */
+    private static List<Route> inSafeOrder(List<Route> rs) {
+        return rs.stream().sorted(Comparator
+                .comparing((Route r) -> r.method().equals("DELETE") ? 2 : r.method().equals("GET") || r.method().equals("HEAD") ? 0 : 1)
+                .thenComparing(r -> r.method().equals("DELETE") ? -r.pattern().split("/").length : 0)).toList();
+    }
+
+    private static void assertAll(List<Call> calls, Predicate<Call> ok, String what) {
+        List<Call> wrong = calls.stream().filter(ok.negate()).toList();
+        assertThat(wrong).as(what + ":\n" + String.join("\n", wrong.stream().map(Call::toString).toList())).isEmpty();
+    }
+
+    private static boolean isNotFound(Call c) {
+        return c.status() == 404 && c.raw().contains("\"code\":\"not_found\"");
+    }
+
+    @Test
+    void everyRoute_withAnotherApplicationsIds_isNotFoundForAnApplicationToken_butFoundByTheAdmin() {
+        List<Route> scoped = routes.stream().filter(RouteScopeTest::namesApplication).toList();
+        List<Route> global = routes.stream().filter(r -> r.access() == Access.ADMIN).toList();
+        assertThat(scoped).as("routes that name an application").hasSizeGreaterThan(15);
+        assertThat(global).as("global routes").hasSizeGreaterThan(5)
+                .anySatisfy(r -> assertThat(r.pattern()).isEqualTo("/api/v1/app"))
+                .anySatisfy(r -> assertThat(r.pattern()).isEqualTo("/api/v1/auth/app-portal-access/{app_id}"));
+
+        List<Call> byA = new ArrayList<>();
+        for (Route r : scoped) {
+            byA.add(call(tokenOfA, r, path(r, b, false, Map.of())));
+            byA.add(call(tokenOfA, r, path(r, b, true, Map.of())));
+        }
+        for (Route r : global) {
+            byA.add(call(tokenOfA, r, path(r, b, false, Map.of())));
+            byA.add(call(tokenOfA, r, path(r, a, false, Map.of())));
+        }
+        assertAll(byA, RouteScopeTest::isNotFound, "an application token must get 404 here");
+        assertAll(byA.stream().filter(c -> c.route().access() == Access.ADMIN).toList(),
+                c -> c.raw().contains("no such path: " + c.path()), "a global route must look like an unknown path to it");
+
+        // The same requests by the admin find B's resources: the 404s above come from the scope, not from bad ids.
+        List<Call> byAdmin = new ArrayList<>();
+        for (Route r : inSafeOrder(routes.stream().filter(r -> namesApplication(r) || r.access() == Access.ADMIN)
+                .filter(r -> hasOnlyKnownParams(r, b)).toList())) {
+            byAdmin.add(call(admin, r, path(r, b, false, Map.of())));
+        }
+        assertAll(byAdmin, c -> c.status() != 404 && c.status() < 500, "the admin must find B's resources");
+        assertThat(byAdmin).anySatisfy(c -> assertThat(c.route().pattern()).isEqualTo("/api/v1/app/{app_id}/endpoint/{endpoint_id}"));
+
+        // B is gone now (its DELETE came last): what A was told is word for word what anybody is told now.
+        assertThat(admin.get("/api/v1/app/" + b.id()).status()).isEqualTo(404);
+        for (Call told : byA.stream().filter(c -> namesApplication(c.route())).toList()) {
+            Call now = call(admin, told.route(), told.path());
+            if (now.status() == 404) {
+                assertThat(told.raw()).as(told.toString()).isEqualTo(now.raw());
+            }
+        }
+    }
+
+    @Test
+    void everyApplicationRoute_withItsOwnApplicationButAnotherApplicationsResources_findsNothing() {
+        List<Call> calls = new ArrayList<>();
+        for (Route r : routes.stream().filter(RouteScopeTest::namesApplication).toList()) {
+            if (PARAM.matcher(r.pattern()).results().count() > 1) {
+                calls.add(call(tokenOfA, r, path(r, b, false, Map.of("app_id", a.id()))));
+            }
+        }
+        assertThat(calls).hasSizeGreaterThan(10);
+        // A body may be refused before anything is looked up; nothing else but "not found" is right.
+        assertAll(calls, c -> isNotFound(c) || c.status() == 400 || c.status() == 422,
+                "another application's resource must not be reachable through one's own application");
+        assertAll(calls, c -> !c.raw().contains(b.id()), "nothing of B may show");
+    }
+
+    @Test
+    void everyApplicationRoute_ofItsOwnApplication_isOpenToItsToken_exceptChangingTheApplicationItself() {
+        List<Call> calls = new ArrayList<>();
+        for (Route r : inSafeOrder(routes.stream().filter(RouteScopeTest::namesApplication).toList())) {
+            calls.add(call(tokenOfA, r, path(r, a, false, Map.of())));
+        }
+        assertAll(calls.stream().filter(c -> c.route().access() == Access.APPLICATION).toList(),
+                c -> c.status() != 404 && c.status() != 403 && c.status() != 401 && c.status() < 500,
+                "an application token must reach its own application's routes");
+        assertAll(calls.stream().filter(c -> c.route().access() == Access.APPLICATION_ADMIN).toList(),
+                c -> c.status() == 403, "an application token must not change or delete its application");
+        assertThat(admin.get("/api/v1/app/" + a.id()).status()).isEqualTo(200);
+    }
+
+    @Test
+    void ownApplication_everydayCalls_workWithItsToken_andSeeOnlyItsOwnResources() {
+        assertThat(ids(TestHerald.expect(tokenOfA.get("/api/v1/app/tenant-a/endpoint"), 200)))
+                .containsExactly(a.ids().get("endpoint_id"));
+
+        TestHerald.expect(tokenOfA.post("/api/v1/app/" + a.id() + "/endpoint", "{\"url\": \"" + receiver.url("/a2") + "\"}"), 201);
+        String msg = TestHerald.expect(tokenOfA.post("/api/v1/app/tenant-a/msg",
+                "{\"eventType\": \"" + EVENT_TYPE + "\", \"payload\": {\"n\": 2}}"), 201).get("id").asString();
+        receiver.await("/a2", 1, java.time.Duration.ofSeconds(10));
+        herald.awaitAttempts(a.id(), msg, 2);
+        assertThat(ids(TestHerald.expect(tokenOfA.get("/api/v1/app/tenant-a/attempt/msg/" + msg), 200))).hasSize(2);
+        assertThat(ids(TestHerald.expect(tokenOfA.get("/api/v1/app/tenant-a/msg"), 200)))
+                .containsExactlyInAnyOrder(a.ids().get("msg_id"), msg);
+        assertThat(TestHerald.expect(tokenOfA.get("/api/v1/app/tenant-a"), 200).get("id").asString()).isEqualTo(a.id());
+    }
+
+    private static List<String> ids(JsonNode page) {
+        List<String> out = new ArrayList<>();
+        page.get("data").forEach(n -> out.add(n.get("id").asString()));
+        return out;
+    }
+
+    @Test
+    void publicRoutes_answerWithoutAToken() {
+        ApiClient anonymous = new ApiClient("http://127.0.0.1:" + herald.server.port(), null);
+        List<Route> open = routes.stream().filter(r -> r.access() == Access.PUBLIC).toList();
+        assertThat(open).extracting(r -> r.method() + " " + r.pattern()).contains(
+                "GET /api/v1/health", "HEAD /api/v1/health", "GET /api/v1/health/ping", "HEAD /api/v1/health/ping");
+        for (Route r : open) {
+            assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern()).isEqualTo(204);
+        }
+        assertThat(anonymous.post("/api/v1/auth/logout", null).status()).isEqualTo(401);
+        assertThat(anonymous.get("/api/v1/app/" + a.id() + "/endpoint").status()).isEqualTo(401);
+        assertThat(routes).filteredOn(r -> r.access() == Access.CALLER).extracting(r -> r.method() + " " + r.pattern())
+                .containsExactly("POST /api/v1/auth/logout");
+    }
+}
