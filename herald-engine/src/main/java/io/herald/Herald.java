@@ -5,6 +5,7 @@ import io.herald.attempt.Attempts;
 import io.herald.auth.Tokens;
 import io.herald.delivery.Dispatcher;
 import io.herald.delivery.HttpSender;
+import io.herald.delivery.LatestDeliveries;
 import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
 import io.herald.endpoint.Endpoints;
@@ -13,6 +14,7 @@ import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.store.Ids;
 import io.herald.store.Store;
+import io.herald.task.BackgroundTasks;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.util.UUID;
@@ -34,6 +36,8 @@ public final class Herald implements AutoCloseable {
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
+    private final BackgroundTasks tasks;
+    private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
@@ -49,6 +53,8 @@ public final class Herald implements AutoCloseable {
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);
+        this.latestDeliveries = new LatestDeliveries(store, clock);
+        this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
     }
 
@@ -60,6 +66,7 @@ public final class Herald implements AutoCloseable {
     public static Herald start(EngineConfig config, Clock clock, RandomGenerator random) {
         Herald h = new Herald(config, clock, random);
         h.dispatcher.start();
+        h.tasks.start();
         h.idempotencyKeys.start();
         return h;
     }
@@ -101,12 +108,23 @@ public final class Herald implements AutoCloseable {
         return tokens;
     }
 
+    /** Where messages stand with endpoints: attempted messages and destinations, endpoint stats. */
+    public LatestDeliveries latestDeliveries() {
+        return latestDeliveries;
+    }
+
+    /** Recover and replay-missing, run in the background. */
+    public BackgroundTasks tasks() {
+        return tasks;
+    }
+
     public IdempotencyKeys idempotencyKeys() {
         return idempotencyKeys;
     }
 
     @Override
     public void close() {
+        tasks.close();
         idempotencyKeys.close();
         dispatcher.close();
         sender.close();

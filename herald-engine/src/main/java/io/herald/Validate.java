@@ -58,11 +58,20 @@ public final class Validate {
         for (String c : channels) {
             String f = field + "[" + i++ + "]";
             required(f, c);
-            length(f, c, 1, 128);
-            if (!CHANNEL.matcher(c).matches()) {
-                throw new HeraldException.InvalidInput(f, "may contain only letters, digits, '-', '_', '.' and ':'");
-            }
+            channel(f, c);
         }
+    }
+
+    /** One channel name, e.g. a list filter; null passes. */
+    public static String channel(String field, String value) {
+        if (value == null) {
+            return null;
+        }
+        length(field, value, 1, 128);
+        if (!CHANNEL.matcher(value).matches()) {
+            throw new HeraldException.InvalidInput(field, "may contain only letters, digits, '-', '_', '.' and ':'");
+        }
+        return value;
     }
 
     public static Integer range(String field, Integer value, int min, int max) {

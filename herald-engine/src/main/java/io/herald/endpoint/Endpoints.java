@@ -65,6 +65,11 @@ public final class Endpoints {
             SELECT e.*, a.uid AS app_uid, a.name AS app_name, a.rate_limit AS app_rate_limit
             FROM endpoint e JOIN application a ON a.id = e.app_id""";
 
+    /** Reads a row of {@code endpoint}, for queries of other packages that select {@code endpoint.*}. */
+    public static RowMapper<Endpoint> rows() {
+        return ROW;
+    }
+
     private final Store store;
     private final Ids ids;
     private final Clock clock;

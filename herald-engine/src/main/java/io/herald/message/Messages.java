@@ -43,6 +43,11 @@ public final class Messages {
             rs.getString("payload"), readSet(rs.getString("channels")), readSet(rs.getString("tags")),
             Rows.instant(rs, "created_at"), rs.getBoolean("test"), Rows.instantOrNull(rs, "deliver_at"));
 
+    /** Reads a row of {@code message}, for queries of other packages that select {@code message.*}. */
+    public static RowMapper<Message> rows() {
+        return ROW;
+    }
+
     private final Store store;
     private final Ids ids;
     private final Clock clock;

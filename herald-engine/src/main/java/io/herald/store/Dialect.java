@@ -27,6 +27,11 @@ public enum Dialect {
         }
 
         @Override
+        public String rowLockClause() {
+            return "";
+        }
+
+        @Override
         public boolean singleWriter() {
             return true;
         }
@@ -50,6 +55,12 @@ public enum Dialect {
         @Override
         public String shareLockClause() {
             return "FOR KEY SHARE";
+        }
+
+        @Override
+        public String rowLockClause() {
+            // Not FOR UPDATE: that would also wait for publishes holding FOR KEY SHARE.
+            return "FOR NO KEY UPDATE";
         }
 
         @Override
@@ -80,6 +91,12 @@ public enum Dialect {
      * needs none: its one writer runs transactions one after another.
      */
     public abstract String shareLockClause();
+
+    /**
+     * Appended to a SELECT of a row that a transaction works under, so that two transactions working
+     * under the same row take turns (and the row is not deleted meanwhile). SQLite needs none.
+     */
+    public abstract String rowLockClause();
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();

@@ -29,6 +29,20 @@ public final class Ids {
         return prefix + "_" + encode(hi, lo);
     }
 
+    /**
+     * The greatest id {@link #next} can make in millisecond {@code millis}: every id made in a later
+     * millisecond sorts after it, so {@code id > lastAt(prefix, t - 1)} selects ids made at t or later.
+     */
+    public static String lastAt(String prefix, long millis) {
+        if (millis < 0) {
+            return prefix + "_"; // before 1970: sorts before every id
+        }
+        if (millis >= 1L << 48) {
+            return prefix + "_" + "z".repeat(WIDTH); // past the year 10889: after every id
+        }
+        return prefix + "_" + encode((millis << 16) | 0xFFFFL, -1L);
+    }
+
     static String encode(long hi, long lo) {
         char[] out = new char[WIDTH];
         // Unsigned 128-bit division by 62, digit by digit, most significant digit last.

@@ -3,10 +3,12 @@ package io.herald.api;
 import io.herald.Json;
 import io.herald.app.Application;
 import io.herald.attempt.Attempt;
+import io.herald.delivery.LatestDeliveries;
 import io.herald.endpoint.Endpoint;
 import io.herald.eventtype.EventType;
 import io.herald.message.Message;
 import io.herald.store.Page;
+import io.herald.task.BackgroundTask;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -131,6 +133,72 @@ final class Out {
         m.put("nextAttempt", time(a.nextAttempt()));
         m.put("error", a.error());
         m.put("test", a.triggerType() == io.herald.delivery.Deliveries.TRIGGER_TEST);
+        return m;
+    }
+
+    /** Svix's MessageStatusText of a MessageStatus number. */
+    static String statusText(int status) {
+        return switch (status) {
+            case Attempt.SUCCESS -> "success";
+            case Attempt.PENDING -> "pending";
+            case Attempt.SENDING -> "sending";
+            default -> "fail";
+        };
+    }
+
+    /** A message as an endpoint's attempted-messages list shows it (Svix's EndpointMessageOut). */
+    static Map<String, Object> endpointMessage(LatestDeliveries.MessageStatus s, boolean withContent) {
+        Map<String, Object> m = message(s.message(), withContent);
+        putStatus(m, s.status());
+        return m;
+    }
+
+    /** An endpoint as a message's attempted-destinations list shows it (Svix's MessageEndpointOut). */
+    static Map<String, Object> messageEndpoint(LatestDeliveries.EndpointStatus s) {
+        Map<String, Object> m = endpoint(s.endpoint());
+        putStatus(m, s.status());
+        return m;
+    }
+
+    private static void putStatus(Map<String, Object> m, LatestDeliveries.Status status) {
+        m.put("status", status.code());
+        m.put("statusText", statusText(status.code()));
+        m.put("nextAttempt", time(status.nextAttempt()));
+    }
+
+    static Map<String, Object> stats(LatestDeliveries.Stats s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("success", s.success());
+        m.put("pending", s.pending());
+        m.put("sending", s.sending());
+        m.put("fail", s.fail());
+        m.put("canceled", s.canceled());
+        return m;
+    }
+
+    /** What starting a task answers (Svix's RecoverOut and ReplayOut). */
+    static Map<String, Object> taskStarted(BackgroundTask t) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("id", t.id());
+        m.put("status", t.status().wire());
+        m.put("task", t.type().wire());
+        m.put("updatedAt", time(t.updatedAt()));
+        return m;
+    }
+
+    /** Svix's BackgroundTaskOut; {@code data} holds Svix's {@code messagesSent} (queued so far) and Herald's details. */
+    static Map<String, Object> task(BackgroundTask t) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("messagesSent", t.messagesQueued());
+        data.put("appId", t.appId());
+        data.put("endpointId", t.endpointId());
+        data.put("since", time(t.since()));
+        data.put("until", time(t.until()));
+        if (t.error() != null) {
+            data.put("error", t.error());
+        }
+        Map<String, Object> m = taskStarted(t);
+        m.put("data", data);
         return m;
     }
 

@@ -1,6 +1,7 @@
 package io.herald.api;
 
 import io.herald.Herald;
+import io.herald.Validate;
 import io.herald.api.Router.Access;
 import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
@@ -10,6 +11,7 @@ import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventType;
 import io.herald.eventtype.EventTypes;
 import io.herald.message.MessageQuery;
+import io.herald.task.BackgroundTask;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -185,6 +187,37 @@ final class Routes {
             h.messages().resend(c.param("app_id"), c.param("msg_id"), c.param("endpoint_id"));
             return Reply.accepted();
         });
+
+        // Recovery and delivery state: background tasks, endpoint stats, attempted messages and destinations
+        r.add("POST", ep + "/recover", c -> {
+            JsonNode body = c.json();
+            return Reply.accepted(Out.taskStarted(h.tasks().recover(c.param("app_id"), c.param("endpoint_id"),
+                    In.instant(body, "since"), In.instant(body, "until"))));
+        });
+        r.add("POST", ep + "/replay-missing", c -> {
+            JsonNode body = c.json();
+            return Reply.accepted(Out.taskStarted(h.tasks().replayMissing(c.param("app_id"), c.param("endpoint_id"),
+                    In.instant(body, "since"), In.instant(body, "until"))));
+        });
+        r.add("GET", "/api/v1/background-task", c -> {
+            String status = c.query("status");
+            return Reply.ok(Out.page(h.tasks().list(status == null ? null : BackgroundTask.Status.parse("status", status),
+                    c.query("task"), c.page(true)), Out::task));
+        });
+        r.add("GET", "/api/v1/background-task/{task_id}", c -> Reply.ok(Out.task(h.tasks().get(c.param("task_id")))));
+        r.add("GET", ep + "/stats", c -> Reply.ok(Out.stats(h.latestDeliveries().stats(c.param("app_id"), c.param("endpoint_id"),
+                c.queryInstant("since"), c.queryInstant("until")))));
+        r.add("GET", ep + "/msg", c -> {
+            boolean withContent = c.queryBool("with_content", true);
+            // Herald cancels no delivery, so the statuses are the same with or without Svix's expanded ones.
+            c.queryBool("expanded_statuses", true);
+            MessageQuery q = new MessageQuery(c.queryAll("event_types"), Validate.channel("channel", c.query("channel")),
+                    Validate.uid("tag", c.query("tag")), c.queryInstant("before"), c.queryInstant("after"));
+            return Reply.ok(Out.page(h.latestDeliveries().messages(c.param("app_id"), c.param("endpoint_id"), q,
+                    c.queryInt("status"), c.page(true)), s -> Out.endpointMessage(s, withContent)));
+        });
+        r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}/endpoint", c -> Reply.ok(Out.page(
+                h.latestDeliveries().endpoints(c.param("app_id"), c.param("msg_id"), c.page(false)), Out::messageEndpoint)));
         return r;
     }
 

@@ -11,18 +11,31 @@ import com.svix.models.AppPortalAccessOut;
 import com.svix.models.AppPortalCapability;
 import com.svix.models.ApplicationIn;
 import com.svix.models.ApplicationOut;
+import com.svix.models.BackgroundTaskOut;
+import com.svix.models.BackgroundTaskStatus;
+import com.svix.models.BackgroundTaskType;
 import com.svix.models.EndpointIn;
+import com.svix.models.EndpointMessageOut;
 import com.svix.models.EndpointOut;
 import com.svix.models.EndpointSecretRotateIn;
+import com.svix.models.EndpointStats;
 import com.svix.models.EventTypeIn;
 import com.svix.models.MessageAttemptOut;
+import com.svix.models.MessageEndpointOut;
 import com.svix.models.MessageIn;
 import com.svix.models.MessageOut;
 import com.svix.models.MessageStatus;
+import com.svix.models.MessageStatusText;
+import com.svix.models.RecoverIn;
+import com.svix.models.RecoverOut;
+import com.svix.models.ReplayIn;
+import com.svix.models.ReplayOut;
 import io.herald.testing.LoopbackReceiver;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -94,6 +107,49 @@ class SvixSdkCompatibilityTest {
         assertThat(fetched.getId()).isEqualTo(msg.getId());
         assertThat(fetched.getEventType()).isEqualTo("scan.finished");
         assertThat(svix.getMessage().list(app.getId()).getData()).extracting(MessageOut::getId).containsExactly(msg.getId());
+    }
+
+    @Test
+    void svixSdk_recoverReplayStatsAndAttemptedLists() throws Exception {
+        svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        // The retry setting is Herald's, set over plain HTTP: one attempt, then the delivery has failed.
+        String epId = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook")
+                + "\", \"retry\": {\"retryCount\": 0}}", 201).get("id").asString();
+        OffsetDateTime since = herald.clock.instant().atOffset(ZoneOffset.UTC);
+        receiver.script("/hook", LoopbackReceiver.Reply.status(500));
+        MessageOut msg = svix.getMessage().create("acme", new MessageIn().eventType("scan.finished").payload("{\"n\": 1}"));
+        herald.awaitAttempts("acme", msg.getId(), 1);
+        herald.advance(Duration.ofSeconds(1));
+
+        EndpointStats stats = svix.getEndpoint().getStats("acme", epId);
+        assertThat(List.of(stats.getSuccess(), stats.getFail(), stats.getPending(), stats.getSending(), stats.getCanceled()))
+                .containsExactly(0L, 1L, 0L, 0L, 0L);
+        EndpointMessageOut attempted = svix.getMessageAttempt().listAttemptedMessages("acme", epId).getData().getFirst();
+        assertThat(attempted.getId()).isEqualTo(msg.getId());
+        assertThat(attempted.getStatus()).isEqualTo(MessageStatus.FAIL);
+        assertThat(attempted.getStatusText()).isEqualTo(MessageStatusText.FAIL);
+        MessageEndpointOut destination = svix.getMessageAttempt().listAttemptedDestinations("acme", msg.getId()).getData().getFirst();
+        assertThat(destination.getId()).isEqualTo(epId);
+        assertThat(destination.getStatus()).isEqualTo(MessageStatus.FAIL);
+        assertThat(destination.getUrl()).isEqualTo(URI.create(receiver.url("/hook")));
+
+        RecoverOut recover = svix.getEndpoint().recover("acme", epId, new RecoverIn().since(since));
+        assertThat(recover.getId()).startsWith("qtask_");
+        assertThat(recover.getStatus()).isEqualTo(BackgroundTaskStatus.RUNNING);
+        assertThat(recover.getTask()).isEqualTo(BackgroundTaskType.ENDPOINT_RECOVER);
+        herald.runTasks();
+        assertThat(herald.runDue()).isEqualTo(1);
+        BackgroundTaskOut done = svix.getBackgroundTask().get(recover.getId());
+        assertThat(done.getStatus()).isEqualTo(BackgroundTaskStatus.FINISHED);
+        assertThat(done.getData()).isInstanceOfSatisfying(Map.class, data -> assertThat(data.get("messagesSent")).isEqualTo(1));
+        assertThat(svix.getMessageAttempt().listAttemptedMessages("acme", epId).getData().getFirst().getStatus())
+                .isEqualTo(MessageStatus.SUCCESS);
+
+        herald.advance(Duration.ofSeconds(1)); // so the second task's id sorts after the first's
+        ReplayOut replay = svix.getEndpoint().replayMissing("acme", epId, new ReplayIn().since(since));
+        assertThat(replay.getTask()).isEqualTo(BackgroundTaskType.ENDPOINT_REPLAY);
+        assertThat(svix.getBackgroundTask().list().getData()).extracting(BackgroundTaskOut::getId)
+                .containsExactly(replay.getId(), recover.getId());
     }
 
     @Test

@@ -77,6 +77,11 @@ public final class TestHerald implements AutoCloseable {
         return server.herald().dispatcher().runDueOnce();
     }
 
+    /** Runs every due background task (recover, replay-missing) to its end; returns how many batches ran. */
+    public int runTasks() {
+        return server.herald().tasks().runDueOnce();
+    }
+
     public void advance(Duration d) {
         clock.advance(d);
     }

@@ -1,0 +1,135 @@
+package io.herald.task;
+
+import io.herald.HeraldException;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.delivery.Dispatcher;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Endpoints;
+import io.herald.store.Ids;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Store;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Recover and replay-missing: operations on many messages of one endpoint, started by a request
+ * and run in the background, in short batches, by whichever node leases them (see
+ * {@link TaskRunner}). Starting one only writes its row.
+ *
+ * <p>Not guaranteed: that a task sees a message published while it runs; the window ends when
+ * the task starts at the latest. Nor that a delivery it queues is not also queued by a
+ * resend made at the same time.
+ */
+public final class BackgroundTasks implements AutoCloseable {
+    /** How long a node holds a task between batches before another node may take it over. */
+    public static final Duration LEASE = Duration.ofSeconds(60);
+    /** Svix's task types that Herald never runs: a valid filter that matches nothing. */
+    private static final Set<String> SVIX_ONLY_TYPES = Set.of("application.stats", "message.broadcast", "sdk.generate",
+            "event-type.aggregate", "application.purge_content", "endpoint.bulk-replay");
+
+    private final Store store;
+    private final Ids ids;
+    private final Clock clock;
+    private final TaskRunner runner;
+
+    public BackgroundTasks(Store store, Ids ids, Clock clock, Dispatcher dispatcher, Duration pollInterval) {
+        this(store, ids, clock, dispatcher, pollInterval, TaskBatch.DEFAULT_SIZE);
+    }
+
+    BackgroundTasks(Store store, Ids ids, Clock clock, Dispatcher dispatcher, Duration pollInterval, int batchSize) {
+        this.store = store;
+        this.ids = ids;
+        this.clock = clock;
+        this.runner = new TaskRunner(store, new TaskBatch(ids, dispatcher, store.dialect(), batchSize), clock,
+                dispatcher.node(), LEASE, pollInterval);
+    }
+
+    /** Starts the poller (unless the poll interval is zero). */
+    public void start() {
+        runner.start();
+    }
+
+    /**
+     * Queues again every message of the window whose latest delivery to the endpoint failed for
+     * good. {@code until} null means now; a later one is cut to now.
+     */
+    public BackgroundTask recover(String appIdOrUid, String endpointIdOrUid, Instant since, Instant until) {
+        return begin(BackgroundTask.Type.ENDPOINT_RECOVER, appIdOrUid, endpointIdOrUid, since, until);
+    }
+
+    /** Queues every message of the window that the endpoint never had a delivery of and now subscribes to. */
+    public BackgroundTask replayMissing(String appIdOrUid, String endpointIdOrUid, Instant since, Instant until) {
+        return begin(BackgroundTask.Type.ENDPOINT_REPLAY, appIdOrUid, endpointIdOrUid, since, until);
+    }
+
+    private BackgroundTask begin(BackgroundTask.Type type, String appIdOrUid, String endpointIdOrUid, Instant since, Instant until) {
+        Instant now = clock.instant();
+        if (since == null) {
+            throw new HeraldException.InvalidInput("since", "is required");
+        }
+        if (since.isAfter(now)) {
+            throw new HeraldException.InvalidInput("since", "is in the future");
+        }
+        Instant end = until == null || until.isAfter(now) ? now : until;
+        if (since.isAfter(end)) {
+            throw new HeraldException.InvalidInput("since", "must not be after until");
+        }
+        BackgroundTask started = store.inTransaction(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            Endpoint ep = Endpoints.find(h, app.id(), endpointIdOrUid);
+            if (ep.disabled()) {
+                throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
+            }
+            BackgroundTask t = new BackgroundTask(ids.next("qtask"), type, BackgroundTask.Status.RUNNING, app.id(), ep.id(),
+                    since, end, 0, null, now, now);
+            // Every message id made in since's millisecond or later sorts after this one.
+            TaskRows.insert(h, t, Ids.lastAt("msg", since.toEpochMilli() - 1));
+            return t;
+        });
+        runner.wake();
+        return started;
+    }
+
+    public BackgroundTask get(String taskId) {
+        return store.read(h -> TaskRows.find(h, taskId)).map(TaskRows.Row::task)
+                .orElseThrow(() -> new HeraldException.NotFound("background task", taskId));
+    }
+
+    /**
+     * Tasks, newest first by default; {@code status} null for all, {@code task} a Svix task type
+     * or null for all. A Svix type that Herald never runs is a filter that matches nothing.
+     */
+    public Page<BackgroundTask> list(BackgroundTask.Status status, String task, PageRequest page) {
+        BackgroundTask.Type type = null;
+        if (task != null) {
+            type = List.of(BackgroundTask.Type.values()).stream().filter(t -> t.wire().equals(task)).findFirst().orElse(null);
+            if (type == null && SVIX_ONLY_TYPES.contains(task)) {
+                return new Page<>(List.of(), null, null, true);
+            }
+            if (type == null) {
+                throw new HeraldException.InvalidInput("task", "must be a Svix background task type such as endpoint.recover or endpoint.replay");
+            }
+        }
+        BackgroundTask.Type t = type;
+        return store.read(h -> TaskRows.page(h, status, t, page));
+    }
+
+    /**
+     * Runs every due task to its end, at the clock's time; returns how many batches ran. For tests
+     * and tools that drive time with a test clock instead of the poller.
+     */
+    public int runDueOnce() {
+        return runner.runDueOnce();
+    }
+
+    /** Stops after the batch in progress and gives this node's tasks back. */
+    @Override
+    public void close() {
+        runner.close();
+    }
+}

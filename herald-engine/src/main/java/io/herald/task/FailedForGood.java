@@ -1,0 +1,31 @@
+package io.herald.task;
+
+import io.herald.endpoint.Endpoint;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+
+/**
+ * Recover: the messages whose latest delivery to the endpoint failed for good. One that a later
+ * delivery (a resend, an earlier recover) got through, or that is still pending, is left alone.
+ * "Latest" is the greatest delivery id; ids sort by their millisecond, so of two deliveries of one
+ * message to one endpoint queued in the same millisecond either may count as the latest.
+ */
+record FailedForGood() implements Pick {
+    @Override
+    public List<Candidate> choose(Handle h, Endpoint endpoint, List<Candidate> batch) {
+        if (batch.isEmpty()) {
+            return List.of();
+        }
+        Set<String> failed = new HashSet<>(h.createQuery("""
+                SELECT d.message_id FROM delivery d
+                WHERE d.message_id IN (<ids>) AND d.endpoint_id = :ep AND d.status = 'failed'
+                  AND NOT EXISTS (SELECT 1 FROM delivery later
+                                  WHERE later.message_id = d.message_id AND later.endpoint_id = d.endpoint_id
+                                    AND later.id > d.id)""")
+                .bindList("ids", batch.stream().map(Candidate::id).toList()).bind("ep", endpoint.id())
+                .mapTo(String.class).list());
+        return batch.stream().filter(c -> failed.contains(c.id())).toList();
+    }
+}

@@ -1,0 +1,109 @@
+package io.herald.task;
+
+import io.herald.store.Dialect;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.store.Pager;
+import io.herald.store.Rows;
+import java.util.Optional;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.mapper.RowMapper;
+
+/**
+ * The SQL of {@code background_task}. A running task is due when no live lease holds it; every
+ * change a runner makes is guarded by the version it leased, so a runner that lost its lease
+ * (it stalled past it and another node took the task over) changes nothing.
+ */
+final class TaskRows {
+    private TaskRows() {}
+
+    /** A task as stored, with its cursor and lease. */
+    record Row(BackgroundTask task, String afterId, int version, String lockedBy) {}
+
+    static final RowMapper<Row> ROW = (rs, ctx) -> new Row(new BackgroundTask(
+            rs.getString("id"), BackgroundTask.Type.of(rs.getString("task")), BackgroundTask.Status.of(rs.getString("status")),
+            rs.getString("app_id"), rs.getString("endpoint_id"), Rows.instant(rs, "since_at"), Rows.instant(rs, "until_at"),
+            rs.getLong("messages_queued"), rs.getString("error"), Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at")),
+            rs.getString("after_id"), rs.getInt("version"), rs.getString("locked_by"));
+
+    /** Writes a new running task, unleased, so that the next claim of any node starts it. */
+    static void insert(Handle h, BackgroundTask t, String afterId) {
+        h.createUpdate("""
+                INSERT INTO background_task (id, task, status, app_id, endpoint_id, since_at, until_at, after_id,
+                                             messages_queued, error, locked_by, locked_until, version, created_at, updated_at)
+                VALUES (:id, :task, :status, :app, :ep, :since, :until, :after, 0, NULL, NULL, NULL, 0, :now, :now)""")
+                .bind("id", t.id()).bind("task", t.type().wire()).bind("status", t.status().wire())
+                .bind("app", t.appId()).bind("ep", t.endpointId()).bind("since", t.since().toEpochMilli())
+                .bind("until", t.until().toEpochMilli()).bind("after", afterId).bind("now", t.createdAt().toEpochMilli())
+                .execute();
+    }
+
+    static Optional<Row> find(Handle h, String id) {
+        return h.createQuery("SELECT * FROM background_task WHERE id = :id").bind("id", id).map(ROW).findOne();
+    }
+
+    /** Newest first unless the request says otherwise; {@code status} and {@code type} null for all. */
+    static Page<BackgroundTask> page(Handle h, BackgroundTask.Status status, BackgroundTask.Type type, PageRequest page) {
+        String sql = "SELECT * FROM background_task WHERE 1 = 1"
+                + (status == null ? "" : " AND status = :status")
+                + (type == null ? "" : " AND task = :task");
+        return Pager.page(h, sql, page, q -> {
+            if (status != null) {
+                q.bind("status", status.wire());
+            }
+            if (type != null) {
+                q.bind("task", type.wire());
+            }
+        }, ROW, r -> r.task().id()).map(Row::task);
+    }
+
+    static boolean anyDue(Handle h, long now) {
+        return h.createQuery("""
+                SELECT 1 FROM background_task
+                WHERE status = 'running' AND (locked_until IS NULL OR locked_until < :now) LIMIT 1""")
+                .bind("now", now).mapTo(Integer.class).findOne().isPresent();
+    }
+
+    /** Leases the oldest due running task to {@code node} until {@code leaseUntil}, if there is one. */
+    static Optional<Row> claimDue(Handle h, Dialect dialect, String node, long now, long leaseUntil) {
+        return h.createQuery("""
+                UPDATE background_task SET locked_by = :node, locked_until = :until, version = version + 1
+                WHERE id IN (
+                    SELECT id FROM background_task
+                    WHERE status = 'running' AND (locked_until IS NULL OR locked_until < :now)
+                    ORDER BY id
+                    LIMIT 1 %s)
+                RETURNING *""".formatted(dialect.lockClause()))
+                .bind("node", node).bind("until", leaseUntil).bind("now", now)
+                .map(ROW).findOne();
+    }
+
+    /**
+     * Records a batch: the new cursor, {@code queued} more deliveries, and either a renewed lease
+     * (still running) or the end (finished or failed, unleased). Returns the row as written, or
+     * empty when the lease was lost.
+     */
+    static Optional<Row> advance(Handle h, Row leased, String afterId, long queued, BackgroundTask.Status status,
+                                 String error, long now, long leaseUntil) {
+        boolean running = status == BackgroundTask.Status.RUNNING;
+        int n = h.createUpdate("""
+                UPDATE background_task SET after_id = :after, messages_queued = messages_queued + :queued,
+                       status = :status, error = :error, locked_by = :lockedBy, locked_until = :lockedUntil,
+                       version = version + 1, updated_at = :now
+                WHERE id = :id AND version = :version AND locked_by = :node""")
+                .bind("after", afterId).bind("queued", queued).bind("status", status.wire()).bind("error", error)
+                .bind("lockedBy", running ? leased.lockedBy() : null).bind("lockedUntil", running ? leaseUntil : null)
+                .bind("now", now).bind("id", leased.task().id()).bind("version", leased.version())
+                .bind("node", leased.lockedBy())
+                .execute();
+        return n == 1 ? find(h, leased.task().id()) : Optional.empty();
+    }
+
+    /** Drops every lease {@code node} holds, at shutdown, so another node resumes its tasks at once. */
+    static int releaseAll(Handle h, String node) {
+        return h.createUpdate("""
+                UPDATE background_task SET locked_by = NULL, locked_until = NULL, version = version + 1
+                WHERE locked_by = :node AND status = 'running'""")
+                .bind("node", node).execute();
+    }
+}
