@@ -29,3 +29,12 @@ test("appPortalAccess token: lists its application's endpoints, 404 for another 
   await assert.rejects(scoped.application.get(other.id), apiError(404));
   await assert.rejects(scoped.eventType.list(), apiError(404));
 });
+
+test("authentication.logout with an appPortalAccess token: the token no longer works", async (t) => {
+  const app = await newApp(svix, t, "logout");
+  const scoped = svixClient((await svix.authentication.appPortalAccess(app.id)).token);
+  assert.deepEqual((await scoped.endpoint.list(app.id)).data, []);
+  await scoped.authentication.logout();
+  await assert.rejects(scoped.endpoint.list(app.id), apiError(401));
+  assert.deepEqual((await svix.endpoint.list(app.id)).data, [], "the admin token still works");
+});

@@ -1,5 +1,10 @@
 // What every file of the suite shares: a Svix client pointed at the Herald under test, a loopback
 // receiver, polling with a deadline, and names no other test uses.
+//
+// ./herald test runs the suite (SvixJsSdkCompatibilityTest). By hand, after one such run, against
+// a Herald started with HERALD_RETRY_DELAYS=none HERALD_HTTPS_ONLY=false
+// HERALD_ALLOWED_TARGETS=127.0.0.1/32: in herald-server/target/svix-js,
+//   HERALD_URL=http://127.0.0.1:8080 HERALD_TOKEN=... node --test *.test.js
 import { randomUUID } from "node:crypto";
 import { createServer } from "node:http";
 import { ApiException, MessageStatus, Svix } from "svix";
