@@ -126,39 +126,35 @@ final class NodeSuite {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-        StringBuilder output = new StringBuilder();
+        StringBuffer output = new StringBuffer();
         Thread reader = Thread.ofVirtual().start(() -> {
             try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = in.readLine(); line != null; line = in.readLine()) {
                     System.out.println("[" + tag + "] " + line);
-                    synchronized (output) {
-                        output.append(line).append('\n');
-                    }
+                    output.append(line).append('\n');
                 }
             } catch (IOException e) {
-                // The process was killed: its pipe closes under us. What was read is kept.
+                // Only when the process is killed: its pipe closes under us. What was read is kept.
             }
         });
         try {
-            if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!finished) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly().waitFor();
-                reader.join(Duration.ofSeconds(5));
-                synchronized (output) {
-                    throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout.toSeconds()
-                            + " s and was killed:\n" + output);
-                }
             }
             reader.join(Duration.ofSeconds(5));
+            if (!finished) {
+                throw new AssertionError(String.join(" ", command) + " did not finish within " + timeout.toSeconds()
+                        + " s and was killed:\n" + output);
+            }
         } catch (InterruptedException e) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted while running " + command, e);
         }
-        synchronized (output) {
-            return new Run(p.exitValue(), output.toString());
-        }
+        return new Run(p.exitValue(), output.toString());
     }
 
     private static String sha256(Path... files) throws IOException {
