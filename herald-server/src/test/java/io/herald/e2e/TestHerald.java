@@ -8,6 +8,7 @@ import io.herald.server.ServerConfig;
 import io.herald.testing.SettableClock;
 import io.herald.testing.TestPostgres;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,20 +18,37 @@ import tools.jackson.databind.JsonNode;
  * Herald's server in-process, on a real SQLite file or a real PostgreSQL database, with its clock
  * in the test's hand: the poller is off, so retries happen when the test advances the clock and
  * calls {@link #runDue()}. First attempts still start at publish, as in production.
+ * {@link Time#SYSTEM_CLOCK} runs it on real time instead, for clients that cannot move a test clock.
  */
 public final class TestHerald implements AutoCloseable {
     public static final String TOKEN = "test-admin-token-0123456789";
     /** Short, so that a hanging receiver costs a test one real second. */
     public static final Duration TIMEOUT = Duration.ofSeconds(1);
+    /** How often the poller claims due work on {@link Time#SYSTEM_CLOCK}: short, so waits stay short. */
+    public static final Duration SYSTEM_CLOCK_POLL = Duration.ofMillis(100);
 
-    public final SettableClock clock = SettableClock.atNow();
+    /** Whose time Herald runs on. */
+    public enum Time {
+        /** {@link #clock}, moved by the test; the poller is off. */
+        TEST_CLOCK,
+        /**
+         * The system clock, with the poller claiming due work every {@link #SYSTEM_CLOCK_POLL}; a
+         * retry then waits as long as its delay really is (e.g. {@code HERALD_RETRY_DELAYS=none}).
+         */
+        SYSTEM_CLOCK
+    }
+
+    /** The test's clock; null on {@link Time#SYSTEM_CLOCK}, where there is nothing to move. */
+    public final SettableClock clock;
     public final HeraldServer server;
     public final ApiClient api;
     /** The database this node drops at {@link #close()}; null on SQLite or when it shares one. */
     private final TestPostgres.Database database;
 
-    private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env) {
+    private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env,
+                       Time time) {
         this.database = dropsDatabase ? database : null;
+        this.clock = time == Time.TEST_CLOCK ? SettableClock.atNow() : null;
         Map<String, String> all = new HashMap<>(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
         if (database != null) {
@@ -40,24 +58,33 @@ public final class TestHerald implements AutoCloseable {
         ServerConfig config = ServerConfig.fromEnv(all);
         // A 70 s lease lets endpoints ask for the full 30 s timeout, as in production (twice
         // timeout + margin must fit). Nothing here waits for a lease to expire.
-        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70), Duration.ZERO,
+        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70),
+                time == Time.TEST_CLOCK ? Duration.ZERO : SYSTEM_CLOCK_POLL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
                 Duration.ofSeconds(2));
         EngineConfig engine = config.engineConfig().withDispatcher(d);
-        this.server = HeraldServer.start(config, engine, clock);
+        this.server = HeraldServer.start(config, engine, time == Time.TEST_CLOCK ? clock : Clock.systemUTC());
         this.api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN);
     }
 
     /** On an SQLite file in {@code dataDir}. */
     public static TestHerald sqlite(Path dataDir, Map<String, String> env) {
-        return new TestHerald(dataDir, null, false, env);
+        return sqlite(dataDir, env, Time.TEST_CLOCK);
+    }
+
+    public static TestHerald sqlite(Path dataDir, Map<String, String> env, Time time) {
+        return new TestHerald(dataDir, null, false, env, time);
     }
 
     /** On a fresh PostgreSQL database, dropped at {@link #close()}. */
     public static TestHerald postgres(Path dataDir, Map<String, String> env) {
+        return postgres(dataDir, env, Time.TEST_CLOCK);
+    }
+
+    public static TestHerald postgres(Path dataDir, Map<String, String> env, Time time) {
         TestPostgres.Database db = TestPostgres.create();
         try {
-            return new TestHerald(dataDir, db, true, env);
+            return new TestHerald(dataDir, db, true, env, time);
         } catch (RuntimeException e) {
             db.close();
             throw e;
@@ -69,7 +96,7 @@ public final class TestHerald implements AutoCloseable {
      * (as behind a load balancer), or one after another (a restart).
      */
     public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env) {
-        return new TestHerald(dataDir, shared, false, env);
+        return new TestHerald(dataDir, shared, false, env, Time.TEST_CLOCK);
     }
 
     /** Claims and runs every delivery due at the clock's time; returns how many ran. */
