@@ -50,10 +50,14 @@ public final class ApiHandler extends Handler.Abstract {
         String path = Request.getPathInContext(request);
         Reply reply;
         try {
+            // The body is read before anything may refuse the request: an answer sent with the body
+            // still unread makes Jetty close the connection, which a client reusing it sees as a
+            // response with no bytes.
+            String body = readBody(request);
             Router.Match match = router.find(request.getMethod(), path);
             Principal principal = match.access() == Access.PUBLIC ? null : authenticate(request);
             Map<String, String> params = authorize(principal, match, request.getMethod(), path);
-            Call call = new Call(principal, baseUrl(request), params, query(request), readBody(request),
+            Call call = new Call(principal, baseUrl(request), params, query(request), body,
                     name -> request.getHeaders().get(name));
             reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
         } catch (HeraldException e) {
