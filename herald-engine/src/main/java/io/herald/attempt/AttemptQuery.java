@@ -7,11 +7,11 @@ import java.util.Set;
 /**
  * Filters of the attempt lists; null means no filter. {@code endpointId} applies to a message's list;
  * {@code statusCodeClass} is Svix's: 0 for attempts without a response, else 100, 200, … 500 for
- * that hundred; {@code channel} and {@code eventTypes} filter by the attempt's message.
+ * that hundred; {@code channel}, {@code tag} and {@code eventTypes} filter by the attempt's message.
  */
 public record AttemptQuery(Integer status, String endpointId, Instant before, Instant after, Integer statusCodeClass,
-                           String channel, Set<String> eventTypes) {
-    public static final AttemptQuery ALL = new AttemptQuery(null, null, null, null, null, null, null);
+                           String channel, String tag, Set<String> eventTypes) {
+    public static final AttemptQuery ALL = new AttemptQuery(null, null, null, null, null, null, null, null);
 
     public AttemptQuery {
         if (status != null && (status < Attempt.SUCCESS || status > Attempt.SENDING)) {
@@ -24,6 +24,6 @@ public record AttemptQuery(Integer status, String endpointId, Instant before, In
     }
 
     public AttemptQuery(Integer status, String endpointId, Instant before, Instant after) {
-        this(status, endpointId, before, after, null, null, null);
+        this(status, endpointId, before, after, null, null, null, null);
     }
 }

@@ -4,11 +4,13 @@ import io.herald.HeraldException;
 import io.herald.app.Application;
 import io.herald.app.Applications;
 import io.herald.endpoint.Endpoints;
+import io.herald.message.MessageQuery;
 import io.herald.message.Messages;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.store.Pager;
 import io.herald.store.Rows;
+import io.herald.store.Dialect;
 import io.herald.store.Store;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
@@ -59,7 +61,7 @@ public final class Attempts {
         return store.read(h -> {
             Application app = Applications.get(h, appIdOrUid);
             String ep = Endpoints.find(h, app.id(), endpointIdOrUid).id();
-            return list(h, "SELECT * FROM attempt WHERE app_id = :app AND endpoint_id = :ep", query, page,
+            return list(h, store.dialect(), "SELECT * FROM attempt WHERE app_id = :app AND endpoint_id = :ep", query, page,
                     q -> q.bind("app", app.id()).bind("ep", ep));
         });
     }
@@ -72,7 +74,7 @@ public final class Attempts {
             String ep = query.endpointId() == null ? null : Endpoints.find(h, app.id(), query.endpointId()).id();
             String sql = "SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg"
                     + (ep == null ? "" : " AND endpoint_id = :ep");
-            return list(h, sql, query, page, q -> {
+            return list(h, store.dialect(), sql, query, page, q -> {
                 q.bind("app", app.id()).bind("msg", msg);
                 if (ep != null) {
                     q.bind("ep", ep);
@@ -81,7 +83,7 @@ public final class Attempts {
         });
     }
 
-    private static Page<Attempt> list(Handle h, String base, AttemptQuery query, PageRequest page,
+    private static Page<Attempt> list(Handle h, Dialect dialect, String base, AttemptQuery query, PageRequest page,
                                       java.util.function.Consumer<Query> bind) {
         StringBuilder sql = new StringBuilder(base);
         if (query.status() != null) {
@@ -97,13 +99,11 @@ public final class Attempts {
             sql.append(query.statusCodeClass() == 0 ? " AND response_status_code = 0"
                     : " AND response_status_code >= :codeFrom AND response_status_code < :codeTo");
         }
-        // Channel and event type are the message's: attempts do not copy them.
-        if (query.channel() != null) {
-            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND channels LIKE :channel)");
-        }
-        java.util.List<String> types = query.eventTypes() == null ? java.util.List.of() : java.util.List.copyOf(query.eventTypes());
-        if (!types.isEmpty()) {
-            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app AND event_type IN (<types>))");
+        // Channel, tag and event type are the message's: attempts do not copy them.
+        MessageQuery byMessage = new MessageQuery(query.eventTypes(), query.channel(), query.tag(), null, null);
+        String messageConditions = byMessage.conditions("", dialect);
+        if (!messageConditions.isEmpty()) {
+            sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app").append(messageConditions).append(")");
         }
         return Pager.page(h, sql.toString(), page, q -> {
             bind.accept(q);
@@ -119,13 +119,7 @@ public final class Attempts {
             if (query.statusCodeClass() != null && query.statusCodeClass() != 0) {
                 q.bind("codeFrom", query.statusCodeClass()).bind("codeTo", query.statusCodeClass() + 100);
             }
-            if (query.channel() != null) {
-                // Channel names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
-                q.bind("channel", "%\"" + query.channel() + "\"%");
-            }
-            if (!types.isEmpty()) {
-                q.bindList("types", types);
-            }
+            byMessage.bind(q);
         }, ROW, Attempt::id);
     }
 

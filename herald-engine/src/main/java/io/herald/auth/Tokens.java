@@ -196,6 +196,22 @@ public final class Tokens {
         known.remove(h);
     }
 
+    /**
+     * Svix's expire-all: every token of application {@code appId} stops working {@code after} from
+     * now (at once for zero), or when it would have expired anyway if that is sooner. Takes effect
+     * on this node at once and within {@link #REMEMBER} on others. Returns how many tokens it cut.
+     */
+    public int expireAll(String appId, Duration after) {
+        long until = clock.millis() + after.toMillis();
+        known.clear();
+        int n = store.inTransaction(handle -> handle.createUpdate("""
+                UPDATE api_token SET expires_at = :until WHERE app_id = :app AND expires_at > :until""")
+                .bind("until", until).bind("app", appId).execute());
+        // Again after the commit: a lookup meanwhile may have remembered a token with its old expiry.
+        known.clear();
+        return n;
+    }
+
     private void insertIfAbsent(Handle handle, String h, String role, Origin origin) {
         boolean exists = handle.createQuery("SELECT 1 FROM api_token WHERE token_hash = :h").bind("h", h)
                 .mapTo(Integer.class).findOne().isPresent();

@@ -284,8 +284,12 @@ public final class Dispatcher implements AutoCloseable {
         private void runThenNext(Task first) {
             Task t = first;
             while (t != null) {
-                run(t.claim(), t.loaded());
-                done(t);
+                try {
+                    run(t.claim(), t.loaded());
+                } finally {
+                    // run() catches what it can; an Error from its own fallback must still free the room.
+                    done(t);
+                }
                 synchronized (this) {
                     t = waiting.poll();
                     if (t == null) {
@@ -409,9 +413,9 @@ public final class Dispatcher implements AutoCloseable {
             return;
         }
         if (waited.get().isPositive()) {
-            // What was read before the wait may be stale: a disable, delete, rotation or new URL counts.
-            Message m = target.get().message();
-            target = store.read(h -> Endpoints.sendable(h, c.endpointId())).map(e -> new Loaded(e, m));
+            // What was read before the wait may be stale: a disable, delete, rotation or new URL
+            // counts, and so does a payload deleted meanwhile.
+            target = load(c, null);
             if (unsendable(c, target)) {
                 return;
             }

@@ -108,42 +108,12 @@ public final class LatestDeliveries {
             StringBuilder sql = new StringBuilder("SELECT m.*, " + STATE_COLUMNS + """
                      FROM message m JOIN delivery d ON d.message_id = m.id
                     WHERE m.app_id = :app AND d.endpoint_id = :ep""").append(LATEST);
-            List<String> types = query.eventTypes() == null ? List.of() : List.copyOf(query.eventTypes());
-            if (!types.isEmpty()) {
-                sql.append(" AND m.event_type IN (<types>)");
-            }
-            // Channel and tag names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
-            if (query.channel() != null) {
-                sql.append(" AND m.channels LIKE :channel");
-            }
-            if (query.tag() != null) {
-                sql.append(" AND m.tags LIKE :tag");
-            }
-            if (query.before() != null) {
-                sql.append(" AND m.created_at < :before");
-            }
-            if (query.after() != null) {
-                sql.append(" AND m.created_at > :after");
-            }
+            sql.append(query.conditions("m.", store.dialect()));
             sql.append(statusCondition(status));
             RowMapper<Message> message = Messages.rows();
             return Pager.page(h, sql.toString(), "m.id", page, q -> {
                 q.bind("app", app.id()).bind("ep", ep.id()).bind("now", now);
-                if (!types.isEmpty()) {
-                    q.bindList("types", types);
-                }
-                if (query.channel() != null) {
-                    q.bind("channel", "%\"" + query.channel() + "\"%");
-                }
-                if (query.tag() != null) {
-                    q.bind("tag", "%\"" + query.tag() + "\"%");
-                }
-                if (query.before() != null) {
-                    q.bind("before", query.before().toEpochMilli());
-                }
-                if (query.after() != null) {
-                    q.bind("after", query.after().toEpochMilli());
-                }
+                query.bind(q);
             }, (rs, ctx) -> new MessageStatus(message.map(rs, ctx), status(rs, now)), s -> s.message().id());
         });
     }

@@ -322,41 +322,10 @@ public final class Messages {
     public Page<Message> list(String appIdOrUid, MessageQuery query, PageRequest page) {
         return store.read(h -> {
             Application app = Applications.get(h, appIdOrUid);
-            StringBuilder sql = new StringBuilder("SELECT * FROM message WHERE app_id = :app");
-            List<String> types = query.eventTypes() == null ? List.of() : List.copyOf(query.eventTypes());
-            if (!types.isEmpty()) {
-                sql.append(" AND event_type IN (<types>)");
-            }
-            // Channel and tag names are restricted to [a-zA-Z0-9-_.:], so the quoted form is unambiguous.
-            if (query.channel() != null) {
-                sql.append(" AND channels LIKE :channel");
-            }
-            if (query.tag() != null) {
-                sql.append(" AND tags LIKE :tag");
-            }
-            if (query.before() != null) {
-                sql.append(" AND created_at < :before");
-            }
-            if (query.after() != null) {
-                sql.append(" AND created_at > :after");
-            }
-            return Pager.page(h, sql.toString(), page, q -> {
+            String sql = "SELECT * FROM message WHERE app_id = :app" + query.conditions("", store.dialect());
+            return Pager.page(h, sql, page, q -> {
                 q.bind("app", app.id());
-                if (!types.isEmpty()) {
-                    q.bindList("types", types);
-                }
-                if (query.channel() != null) {
-                    q.bind("channel", "%\"" + query.channel() + "\"%");
-                }
-                if (query.tag() != null) {
-                    q.bind("tag", "%\"" + query.tag() + "\"%");
-                }
-                if (query.before() != null) {
-                    q.bind("before", query.before().toEpochMilli());
-                }
-                if (query.after() != null) {
-                    q.bind("after", query.after().toEpochMilli());
-                }
+                query.bind(q);
             }, ROW, Message::id);
         });
     }

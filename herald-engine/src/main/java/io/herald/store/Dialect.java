@@ -27,6 +27,11 @@ public enum Dialect {
         }
 
         @Override
+        public String contains(String column, String param) {
+            return "instr(" + column + ", :" + param + ") > 0";
+        }
+
+        @Override
         public String rowLockClause() {
             return "";
         }
@@ -55,6 +60,11 @@ public enum Dialect {
         @Override
         public String shareLockClause() {
             return "FOR KEY SHARE";
+        }
+
+        @Override
+        public String contains(String column, String param) {
+            return "strpos(" + column + ", :" + param + ") > 0";
         }
 
         @Override
@@ -97,6 +107,9 @@ public enum Dialect {
      * under the same row take turns (and the row is not deleted meanwhile). SQLite needs none.
      */
     public abstract String rowLockClause();
+
+    /** A condition: the text of {@code column} holds the text bound to {@code param}, as is (no wildcards, case counts). */
+    public abstract String contains(String column, String param);
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();

@@ -1,6 +1,9 @@
 package io.herald.task;
 
 import io.herald.Json;
+import io.herald.store.Ids;
+import io.herald.store.Rows;
+import java.time.Instant;
 import java.util.List;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
@@ -13,9 +16,10 @@ import org.jdbi.v3.core.mapper.RowMapper;
 record Candidate(String id, String eventType, Set<String> channels, Long deliverAt) {
     private static final RowMapper<Candidate> ROW = (rs, ctx) -> {
         String channels = rs.getString("channels");
-        long deliverAt = rs.getLong("deliver_at");
+        Instant deliverAt = Rows.instantOrNull(rs, "deliver_at");
         return new Candidate(rs.getString("id"), rs.getString("event_type"),
-                channels == null ? null : Set.of(Json.read(channels, String[].class)), rs.wasNull() ? null : deliverAt);
+                channels == null ? null : Set.of(Json.read(channels, String[].class)),
+                deliverAt == null ? null : deliverAt.toEpochMilli());
     };
 
     /**
@@ -26,11 +30,15 @@ record Candidate(String id, String eventType, Set<String> channels, Long deliver
     static List<Candidate> next(Handle h, BackgroundTask t, String afterId, int limit) {
         return h.createQuery("""
                 SELECT id, event_type, channels, deliver_at FROM message
-                WHERE app_id = :app AND id > :after AND created_at >= :since AND created_at < :until AND test = :no
+                WHERE app_id = :app AND id > :after AND id <= :last
+                  AND created_at >= :since AND created_at < :until AND test = :no
                   AND expunged_at IS NULL
                 ORDER BY id
                 LIMIT :limit""")
-                .bind("app", t.appId()).bind("after", afterId).bind("since", t.since().toEpochMilli())
+                .bind("app", t.appId()).bind("after", afterId)
+                // Ids sort by time: this bounds the scan of the last batch at the window's end.
+                .bind("last", Ids.lastAt("msg", t.until().toEpochMilli()))
+                .bind("since", t.since().toEpochMilli())
                 .bind("until", t.until().toEpochMilli()).bind("no", false).bind("limit", limit)
                 .map(ROW).list();
     }

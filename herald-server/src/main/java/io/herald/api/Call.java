@@ -81,6 +81,16 @@ final class Call {
         return out.isEmpty() ? null : out;
     }
 
+    /** The {@code channel} filter of a list, checked against Svix's pattern; null when absent. */
+    String queryChannel() {
+        return io.herald.Validate.channel("channel", query("channel"));
+    }
+
+    /** The {@code tag} filter of a list, checked against Svix's pattern; null when absent. */
+    String queryTag() {
+        return io.herald.Validate.uid("tag", query("tag"));
+    }
+
     boolean queryBool(String name, boolean dflt) {
         String v = query(name);
         if (v == null) {

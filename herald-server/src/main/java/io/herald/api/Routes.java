@@ -1,11 +1,13 @@
 package io.herald.api;
 
 import io.herald.Herald;
+import io.herald.HeraldException;
 import io.herald.Validate;
 import io.herald.api.Router.Access;
 import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
 import io.herald.auth.Principal;
+import io.herald.auth.Tokens;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventType;
@@ -44,6 +46,17 @@ final class Routes {
                         "logout revokes application tokens only; an admin token is replaced by changing HERALD_ADMIN_TOKEN");
             }
             h.tokens().revoke(caller);
+            return Reply.noContent();
+        });
+
+        r.add("POST", "/api/v1/auth/app/{app_id}/expire-all", Access.ADMIN, c -> {
+            JsonNode body = c.jsonOrEmpty();
+            var sessions = In.stringSet(body, "sessionIds");
+            if (sessions != null && !sessions.isEmpty()) {
+                throw new HeraldException.InvalidInput("sessionIds", "Herald issues no token sessions; leave it out to expire every token");
+            }
+            Integer expiry = Validate.range("expiry", In.integer(body, "expiry"), 0, (int) Tokens.APP_TOKEN_MAX.toSeconds());
+            h.tokens().expireAll(h.applications().get(c.param("app_id")).id(), java.time.Duration.ofSeconds(expiry == null ? 0 : expiry));
             return Reply.noContent();
         });
 
@@ -151,13 +164,15 @@ final class Routes {
         // Messages
         r.add("GET", "/api/v1/app/{app_id}/msg", c -> {
             boolean withContent = c.queryBool("with_content", true);
-            MessageQuery q = new MessageQuery(c.queryAll("event_types"), c.query("channel"), c.query("tag"),
+            MessageQuery q = new MessageQuery(c.queryAll("event_types"), c.queryChannel(), c.queryTag(),
                     c.queryInstant("before"), c.queryInstant("after"));
             return Reply.ok(Out.page(h.messages().list(c.param("app_id"), q, c.page(true)), m -> Out.message(m, withContent)));
         });
         r.add("POST", "/api/v1/app/{app_id}/msg", c -> {
+            // Every input is read before the publish commits: nothing after it may refuse the request.
+            boolean withContent = c.queryBool("with_content", true);
             var published = h.messages().create(c.param("app_id"), In.message(c.json(), c.body()));
-            return Reply.created(Out.message(published.message(), c.queryBool("with_content", true)));
+            return Reply.created(Out.message(published.message(), withContent));
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->
                 Reply.ok(Out.message(h.messages().get(c.param("app_id"), c.param("msg_id")), c.queryBool("with_content", true))));
@@ -211,8 +226,8 @@ final class Routes {
             boolean withContent = c.queryBool("with_content", true);
             // Herald cancels no delivery, so the statuses are the same with or without Svix's expanded ones.
             c.queryBool("expanded_statuses", true);
-            MessageQuery q = new MessageQuery(c.queryAll("event_types"), Validate.channel("channel", c.query("channel")),
-                    Validate.uid("tag", c.query("tag")), c.queryInstant("before"), c.queryInstant("after"));
+            MessageQuery q = new MessageQuery(c.queryAll("event_types"), c.queryChannel(), c.queryTag(),
+                    c.queryInstant("before"), c.queryInstant("after"));
             return Reply.ok(Out.page(h.latestDeliveries().messages(c.param("app_id"), c.param("endpoint_id"), q,
                     c.queryInt("status"), c.page(true)), s -> Out.endpointMessage(s, withContent)));
         });
@@ -222,12 +237,11 @@ final class Routes {
     }
 
     private static AttemptQuery attemptQuery(Call c, String endpointId) {
-        String channel = c.query("channel");
-        if (channel != null) {
-            io.herald.Validate.channels("channel", java.util.List.of(channel));
+        if (c.queryBool("with_msg", false)) {
+            throw new HeraldException.InvalidInput("with_msg", "is not supported: read the message with GET /api/v1/app/{app_id}/msg/{msg_id}");
         }
         return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"),
-                c.queryInt("status_code_class"), channel, c.queryAll("event_types"));
+                c.queryInt("status_code_class"), c.queryChannel(), c.queryTag(), c.queryAll("event_types"));
     }
 
     /** An endpoint as it would be written to recreate it: its output plus its custom headers. */

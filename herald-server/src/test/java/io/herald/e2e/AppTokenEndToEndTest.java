@@ -302,4 +302,34 @@ abstract class AppTokenEndToEndTest {
         assertThat(anonymous.get("/api/v1/health").status()).isEqualTo(204);
         assertProblem(anonymous.post("/api/v1/health/ping", null), 405, null);
     }
+
+    @Test
+    void expireAll_cutsEveryTokenOfTheApplication_atOnceOrAfterItsExpiry_andNoOtherApplications() {
+        herald.post("/api/v1/app", "{\"name\": \"Other\", \"uid\": \"other\"}", 201);
+        ApiClient first = tokenFor("acme", "{}");
+        ApiClient second = tokenFor("acme", "{\"readOnly\": true}");
+        ApiClient others = tokenFor("other", "{}");
+
+        assertThat(herald.api.post("/api/v1/auth/app/acme/expire-all", "{\"expiry\": 60}").status()).isEqualTo(204);
+        assertThat(first.get("/api/v1/app/acme/endpoint").status()).as("still within the minute").isEqualTo(200);
+        herald.advance(Duration.ofSeconds(60));
+        assertThat(first.get("/api/v1/app/acme/endpoint").status()).isEqualTo(401);
+        assertThat(second.get("/api/v1/app/acme/endpoint").status()).isEqualTo(401);
+        assertThat(others.get("/api/v1/app/other/endpoint").status()).isEqualTo(200);
+
+        ApiClient third = tokenFor("acme", "{}");
+        assertThat(herald.api.post("/api/v1/auth/app/acme/expire-all", "{}").status()).as("no expiry: at once").isEqualTo(204);
+        assertThat(third.get("/api/v1/app/acme/endpoint").status()).isEqualTo(401);
+        assertThat(others.get("/api/v1/app/other/endpoint").status()).isEqualTo(200);
+    }
+
+    @Test
+    void expireAll_withSessionsOrABadExpiry_is422_andFromAnApplicationToken_is404() {
+        ApiClient token = tokenFor("acme", "{}");
+        assertProblem(herald.api.post("/api/v1/auth/app/acme/expire-all", "{\"sessionIds\": [\"s1\"]}"), 422, "sessionIds");
+        assertProblem(herald.api.post("/api/v1/auth/app/acme/expire-all", "{\"expiry\": -1}"), 422, "expiry");
+        assertProblem(herald.api.post("/api/v1/auth/app/nobody/expire-all", "{}"), 404, null);
+        assertProblem(token.post("/api/v1/auth/app/acme/expire-all", "{}"), 404, null);
+        assertThat(token.get("/api/v1/app/acme/endpoint").status()).as("nothing expired").isEqualTo(200);
+    }
 }

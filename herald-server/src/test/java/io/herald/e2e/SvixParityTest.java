@@ -191,9 +191,9 @@ abstract class SvixParityTest {
     void attemptLists_filterByStatusCodeClassChannelAndEventType_andOmitContentOnRequest() {
         receiver.script("/hook", Reply.status(503, Map.of(), "busy"), Reply.status(200, Map.of(), "fine"), Reply.reset());
         String ep = endpoint("/hook", "").get("id").asString();
-        String busy = publish("scan.finished", "\"channels\": [\"c-1\"]");
+        String busy = publish("scan.finished", "\"channels\": [\"c-1\"], \"tags\": [\"t_1\"]");
         herald.awaitAttempts("acme", busy, 1);
-        String fine = publish("finding.created", "");
+        String fine = publish("finding.created", "\"tags\": [\"tx1\"]");
         herald.awaitAttempts("acme", fine, 1);
         String reset = publish("finding.created", "\"channels\": [\"c-2\"]");
         herald.awaitAttempts("acme", reset, 1);
@@ -203,6 +203,10 @@ abstract class SvixParityTest {
         assertThat(msgIds(base + "?status_code_class=200")).containsExactly(fine);
         assertThat(msgIds(base + "?status_code_class=0")).containsExactly(reset);
         assertThat(msgIds(base + "?channel=c-2")).containsExactly(reset);
+        assertThat(msgIds(base + "?tag=t_1")).as("_ is no wildcard").containsExactly(busy);
+        assertThat(msgIds(base + "?tag=tx1")).containsExactly(fine);
+        assertThat(msgIds(base + "?channel=C-2")).as("case counts").isEmpty();
+        assertThat(herald.get("/api/v1/app/acme/msg?tag=t_1").get("data")).extracting(m -> m.get("id").asString()).containsExactly(busy);
         assertThat(msgIds(base + "?event_types=finding.created")).containsExactlyInAnyOrder(fine, reset);
         assertThat(msgIds(base + "?event_types=scan.finished&event_types=nothing")).containsExactly(busy);
         assertThat(msgIds("/api/v1/app/acme/attempt/msg/" + busy + "?status_code_class=200")).isEmpty();
@@ -210,11 +214,23 @@ abstract class SvixParityTest {
         assertThat(herald.get(base + "?status_code_class=200&with_content=false").get("data").get(0).get("response").asString()).isEmpty();
 
         assertProblem(herald.api.get(base + "?status_code_class=250"), 422, "status_code_class");
-        assertProblem(herald.api.get(base + "?channel=a%20b"), 422, "channel[0]");
+        assertProblem(herald.api.get(base + "?channel=a%20b"), 422, "channel");
+        assertProblem(herald.api.get(base + "?tag=a%3Ab"), 422, "tag");
+        assertProblem(herald.api.get(base + "?with_msg=true"), 422, "with_msg");
+        assertProblem(herald.api.get("/api/v1/app/acme/msg?channel=%25"), 422, "channel");
     }
 
     private List<String> msgIds(String path) {
         return StreamSupport.stream(herald.get(path).get("data").spliterator(), false).map(a -> a.get("msgId").asString()).toList();
+    }
+
+    @Test
+    void publish_withABadQueryParameter_is422_andWritesNothing() {
+        endpoint("/hook", "");
+        assertProblem(herald.api.post("/api/v1/app/acme/msg?with_content=yes", "{\"eventType\": \"a\", \"payload\": {}}"),
+                422, "with_content");
+        assertThat(herald.get("/api/v1/app/acme/msg").get("data").size()).isZero();
+        assertThat(receiver.received()).isEmpty();
     }
 
     @Test
