@@ -57,31 +57,32 @@ public final class Applications {
     public Created create(ApplicationIn in, boolean getIfExists) {
         validate(in);
         return store.inTransaction(h -> {
-            if (in.uid() != null) {
-                Optional<Application> existing = findByUid(h, in.uid());
-                if (existing.isPresent()) {
-                    if (getIfExists) {
-                        return new Created(existing.get(), false);
-                    }
-                    throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
-                }
+            Created made = insertOrFind(h, ids, clock.millis(), in);
+            if (!made.created() && !getIfExists) {
+                throw new HeraldException.Conflict("uid", "an application with uid '" + in.uid() + "' already exists");
             }
-            return new Created(insert(h, ids, clock.millis(), in), true);
+            return made;
         });
     }
 
-    /** Writes a new, validated application whose uid is free; usable inside another transaction. */
-    public static Application insert(Handle h, Ids ids, long now, ApplicationIn in) {
+    /**
+     * Writes a new, validated application, or finds the one that has its uid already, perhaps
+     * committed by a concurrent request after the caller looked: the unique index decides, without
+     * failing the transaction (PostgreSQL's INSERT waits for that request's commit, then does
+     * nothing, and the next statement sees its row). Usable inside another transaction.
+     */
+    public static Created insertOrFind(Handle h, Ids ids, long now, ApplicationIn in) {
         String id = ids.next("app");
-        h.createUpdate("""
+        int inserted = h.createUpdate("""
                 INSERT INTO application (id, uid, name, rate_limit, metadata, created_at, updated_at)
-                VALUES (:id, :uid, :name, :rateLimit, :metadata, :now, :now)""")
+                VALUES (:id, :uid, :name, :rateLimit, :metadata, :now, :now)
+                ON CONFLICT (uid) DO NOTHING""")
                 .bind("id", id).bind("uid", in.uid()).bind("name", in.name())
                 .bind("rateLimit", in.rateLimit())
                 .bind("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()))
                 .bind("now", now)
                 .execute();
-        return get(h, id);
+        return inserted == 1 ? new Created(get(h, id), true) : new Created(findByUid(h, in.uid()).orElseThrow(), false);
     }
 
     /**
@@ -108,17 +109,26 @@ public final class Applications {
 
     /**
      * Svix's PUT: replaces the application {@code idOrUid}, or creates it (with that uid) when there is
-     * none. {@link Created#created()} says which.
+     * none. {@link Created#created()} says which. A body without a uid keeps the uid the path named,
+     * so that the same PUT sent twice does not clear it (and make the third one create another).
      */
     public Created upsert(String idOrUid, ApplicationIn in) {
         validate(in);
         return store.inTransaction(h -> {
             Optional<Application> current = find(h, idOrUid);
             if (current.isPresent()) {
-                return new Created(update(h, current.get(), in), false);
+                return new Created(update(h, current.get(), keepingUid(idOrUid, current.get(), in)), false);
             }
-            return new Created(insert(h, ids, clock.millis(), alongside(idOrUid, in)), true);
+            Created made = insertOrFind(h, ids, clock.millis(), alongside(idOrUid, in));
+            // Created by a concurrent PUT since the look above: this one replaces it, as if it came second.
+            return made.created() ? made
+                    : new Created(update(h, made.application(), keepingUid(idOrUid, made.application(), in)), false);
         });
+    }
+
+    private static ApplicationIn keepingUid(String path, Application current, ApplicationIn in) {
+        return in.uid() == null && path.equals(current.uid())
+                ? new ApplicationIn(in.name(), current.uid(), in.rateLimit(), in.metadata()) : in;
     }
 
     public Page<Application> list(PageRequest page) {

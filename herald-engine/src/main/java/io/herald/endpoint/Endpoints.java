@@ -191,16 +191,21 @@ public final class Endpoints {
             checkUidFree(h, app.id(), in.uid(), null);
             long now = clock.millis();
             String id = ids.next("ep");
-            h.createUpdate("""
+            int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
                                           format, filter, signature, retry, timeout_ms)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs)""")
+                            :format, :filter, :signature, :retry, :timeoutMs)
+                    ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
                     .execute();
+            if (inserted == 0) {
+                // A concurrent request took the uid after checkUidFree looked (PostgreSQL).
+                throw uidTaken(in.uid());
+            }
             return find(h, app.id(), id);
         });
     }
@@ -233,8 +238,12 @@ public final class Endpoints {
                 .bind("app", appId).bind("uid", uid).mapTo(String.class).findOne()
                 .filter(id -> !id.equals(exceptId)).isPresent();
         if (taken) {
-            throw new HeraldException.Conflict("uid", "an endpoint with uid '" + uid + "' already exists in this application");
+            throw uidTaken(uid);
         }
+    }
+
+    private static HeraldException.Conflict uidTaken(String uid) {
+        return new HeraldException.Conflict("uid", "an endpoint with uid '" + uid + "' already exists in this application");
     }
 
     public Page<Endpoint> list(String appIdOrUid, PageRequest page) {

@@ -176,7 +176,7 @@ public final class Messages {
                 // Created now unless another request created it since the read above (it then may
                 // have endpoints that this message, planned for none, does not reach).
                 Application app = plan.app() != null ? plan.app()
-                        : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insert(h, ids, now, alongside));
+                        : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insertOrFind(h, ids, now, alongside).application());
                 Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
                         plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
                         java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));

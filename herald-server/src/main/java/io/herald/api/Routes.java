@@ -119,10 +119,22 @@ final class Routes {
             // Svix's upsert: an endpoint that does not exist is created, with the path's id as its uid.
             var current = h.endpoints().find(c.param("app_id"), c.param("endpoint_id"));
             if (current.isEmpty()) {
-                return Reply.created(Out.endpoint(h.endpoints().createAlongside(c.param("app_id"), c.param("endpoint_id"),
-                        In.endpoint(c.json()))));
+                try {
+                    return Reply.created(Out.endpoint(h.endpoints().createAlongside(c.param("app_id"), c.param("endpoint_id"),
+                            In.endpoint(c.json()))));
+                } catch (HeraldException.Conflict raced) {
+                    // A concurrent PUT created it since the look above: replace it, as if this one came second.
+                    current = h.endpoints().find(c.param("app_id"), c.param("endpoint_id"));
+                    if (current.isEmpty()) {
+                        throw raced;
+                    }
+                }
             }
             JsonNode body = keeping(endpointAsInput(current.get()), Out.ENDPOINT_EXTENSIONS, c.json());
+            if (!body.has("uid") && c.param("endpoint_id").equals(current.get().uid())) {
+                // Addressed by its uid and sent without one: the same PUT twice must not clear it.
+                ((ObjectNode) body).put("uid", current.get().uid());
+            }
             return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.get().id(), In.endpoint(body))));
         });
         r.add("PATCH", ep, c -> {

@@ -133,9 +133,12 @@ abstract class SvixParityTest {
     void applicationPut_onAMissingUid_createsIt201_thenReplaces200() {
         JsonNode made = TestHerald.expect(herald.api.put("/api/v1/app/tenant-9", "{\"name\": \"Tenant 9\"}"), 201);
         assertThat(made.get("uid").asString()).isEqualTo("tenant-9");
-        JsonNode again = TestHerald.expect(herald.api.put("/api/v1/app/tenant-9", "{\"name\": \"Renamed\", \"uid\": \"tenant-9\"}"), 200);
+        JsonNode again = TestHerald.expect(herald.api.put("/api/v1/app/tenant-9", "{\"name\": \"Renamed\"}"), 200);
         assertThat(again.get("id").asString()).isEqualTo(made.get("id").asString());
         assertThat(again.get("name").asString()).isEqualTo("Renamed");
+        assertThat(again.get("uid").asString()).as("kept: the path named it").isEqualTo("tenant-9");
+        JsonNode byId = TestHerald.expect(herald.api.put("/api/v1/app/" + made.get("id").asString(), "{\"name\": \"No uid\"}"), 200);
+        assertThat(byId.get("uid").isNull()).as("addressed by id, a PUT without uid clears it").isTrue();
 
         assertProblem(herald.api.put("/api/v1/app/tenant-10", "{\"name\": \"x\", \"uid\": \"other\"}"), 422, "uid");
         assertThat(herald.api.get("/api/v1/app/tenant-10").status()).isEqualTo(404);
@@ -148,8 +151,8 @@ abstract class SvixParityTest {
                 endpointJson("/hook", "\"eventTypes\": [\"scan.finished\"]")), 201);
         assertThat(made.get("uid").asString()).isEqualTo("siem");
         assertThat(made.get("id").asString()).startsWith("ep_");
-        JsonNode again = TestHerald.expect(herald.api.put("/api/v1/app/acme/endpoint/siem",
-                endpointJson("/other", "\"uid\": \"siem\"")), 200);
+        JsonNode again = TestHerald.expect(herald.api.put("/api/v1/app/acme/endpoint/siem", endpointJson("/other", "")), 200);
+        assertThat(again.get("uid").asString()).as("kept: the path named it").isEqualTo("siem");
         assertThat(again.get("id").asString()).isEqualTo(made.get("id").asString());
         assertThat(again.get("url").asString()).isEqualTo(receiver.url("/other"));
 
@@ -345,5 +348,52 @@ abstract class SvixParityTest {
         assertProblem(herald.api.post("/api/v1/event-type",
                 "{\"name\": \"a.b\", \"description\": \"d\", \"featureFlags\": [\"no spaces\"]}"), 422, "featureFlags[0]");
         assertThat(herald.api.get("/api/v1/event-type/a.b").status()).isEqualTo(404);
+    }
+
+    /** Sends {@code n} requests at once (released together) and returns their statuses. */
+    private List<Integer> atOnce(int n, java.util.function.Supplier<ApiClient.Answer> request) throws Exception {
+        var start = new java.util.concurrent.CountDownLatch(1);
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(n)) {
+            List<java.util.concurrent.Future<ApiClient.Answer>> answers = new java.util.ArrayList<>();
+            for (int i = 0; i < n; i++) {
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return request.get();
+                }));
+            }
+            start.countDown();
+            List<Integer> statuses = new java.util.ArrayList<>();
+            for (var a : answers) {
+                ApiClient.Answer answer = a.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                assertThat(answer.status()).as(answer.raw()).isLessThan(300);
+                statuses.add(answer.status());
+            }
+            return statuses;
+        }
+    }
+
+    private long count(String sql) {
+        return herald.server.herald().store().read(h -> h.createQuery(sql).mapTo(Long.class).one());
+    }
+
+    @Test
+    void concurrentCreatesOfOneMissingResource_makeItOnce_andNoneFails() throws Exception {
+        List<Integer> puts = atOnce(8, () -> herald.api.put("/api/v1/app/raced", "{\"name\": \"Raced\"}"));
+        assertThat(puts).containsOnlyOnce(201);
+        assertThat(count("SELECT COUNT(*) FROM application WHERE uid = 'raced'")).isEqualTo(1);
+
+        atOnce(8, () -> herald.api.post("/api/v1/app/alongside/msg",
+                "{\"eventType\": \"a\", \"payload\": {}, \"application\": {\"name\": \"Alongside\"}}"));
+        assertThat(count("SELECT COUNT(*) FROM application WHERE uid = 'alongside'")).isEqualTo(1);
+        assertThat(herald.get("/api/v1/app/alongside/msg").get("data").size()).isEqualTo(8);
+
+        atOnce(8, () -> herald.api.post("/api/v1/app", "{\"name\": \"x\", \"uid\": \"got\"}").status() == 409
+                ? herald.api.post("/api/v1/app?get_if_exists=true", "{\"name\": \"x\", \"uid\": \"got\"}")
+                : herald.api.get("/api/v1/app/got"));
+        assertThat(count("SELECT COUNT(*) FROM application WHERE uid = 'got'")).isEqualTo(1);
+
+        List<Integer> endpointPuts = atOnce(8, () -> herald.api.put("/api/v1/app/acme/endpoint/raced", endpointJson("/hook", "")));
+        assertThat(endpointPuts).containsOnlyOnce(201);
+        assertThat(count("SELECT COUNT(*) FROM endpoint WHERE uid = 'raced'")).isEqualTo(1);
     }
 }
