@@ -97,7 +97,7 @@ public final class ApiHandler extends Handler.Abstract {
         return switch (match.access()) {
             case PUBLIC, CALLER -> match.params();
             case ADMIN -> throw Router.notFound(path);
-            case APPLICATION, APPLICATION_ADMIN -> inOwnApplication(principal, match, method);
+            case APPLICATION, APPLICATION_CREDENTIALS, APPLICATION_ADMIN -> inOwnApplication(principal, match, method);
         };
     }
 
@@ -110,6 +110,9 @@ public final class ApiHandler extends Handler.Abstract {
         }
         if (principal.readOnly() && !method.equals("GET") && !method.equals("HEAD")) {
             throw new ApiError(403, "forbidden", null, "this token is read-only");
+        }
+        if (principal.readOnly() && match.access() == Access.APPLICATION_CREDENTIALS) {
+            throw new ApiError(403, "forbidden", null, "a read-only token does not see signing secrets or header values");
         }
         // The route addresses the application by the id checked here: a uid can move to another
         // application between this check and the route's own lookup.

@@ -21,8 +21,8 @@ final class Router {
 
     /**
      * Who may call a route; {@link ApiHandler} enforces it. A route added without one gets
-     * {@link #APPLICATION} when its path names an application, else {@link #ADMIN}: a new route
-     * is closed to application tokens unless it says otherwise.
+     * {@link #APPLICATION} when its path names an application (open to that application's
+     * tokens), else {@link #ADMIN} (closed to every application token).
      */
     enum Access {
         /** No token needed (health). */
@@ -31,6 +31,11 @@ final class Router {
         CALLER,
         /** Admin tokens, and tokens of the application named by {@link #APP_PARAM}. */
         APPLICATION,
+        /**
+         * As {@link #APPLICATION}, but the answer is a credential (an endpoint's signing secret, its
+         * custom header values): a read-only token is forbidden.
+         */
+        APPLICATION_CREDENTIALS,
         /**
          * Admin tokens only, but the path names an application: a token of another application
          * is told nothing exists, a token of this one is forbidden (the application record itself).

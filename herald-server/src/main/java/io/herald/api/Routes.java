@@ -146,7 +146,7 @@ final class Routes {
             h.endpoints().delete(c.param("app_id"), c.param("endpoint_id"));
             return Reply.noContent();
         });
-        r.add("GET", ep + "/secret", c -> Reply.ok(Map.of("key", h.endpoints().secret(c.param("app_id"), c.param("endpoint_id")))));
+        r.add("GET", ep + "/secret", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(Map.of("key", h.endpoints().secret(c.param("app_id"), c.param("endpoint_id")))));
         r.add("POST", ep + "/secret/rotate", c -> {
             JsonNode body = c.jsonOrEmpty();
             Integer grace = io.herald.Validate.range("gracePeriodSeconds", In.integer(body, "gracePeriodSeconds"), 0, MAX_GRACE_SECONDS);
@@ -154,7 +154,7 @@ final class Routes {
                     grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : java.time.Duration.ofSeconds(grace));
             return Reply.noContent();
         });
-        r.add("GET", ep + "/headers", c -> Reply.ok(Map.of(
+        r.add("GET", ep + "/headers", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(Map.of(
                 "headers", h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")), "sensitive", java.util.List.of())));
         r.add("PUT", ep + "/headers", c -> {
             h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), false), false);

@@ -185,6 +185,10 @@ abstract class AppTokenEndToEndTest {
         assertProblem(reader.delete(ep), 403, null);
         assertProblem(reader.post("/api/v1/app/acme/msg", "{\"eventType\": \"a.b\", \"payload\": {}}"), 403, null);
         assertProblem(reader.post(ep + "/secret/rotate", "{}"), 403, null);
+        // Credentials are not for readers: a signing secret, header values such as an Authorization.
+        assertProblem(reader.get(ep + "/secret"), 403, null);
+        assertProblem(reader.get(ep + "/headers"), 403, null);
+        assertThat(tokenFor("acme", "{}").get(ep + "/secret").status()).as("a full token sees them").isEqualTo(200);
 
         JsonNode endpoints = herald.get("/api/v1/app/acme/endpoint").get("data");
         assertThat(endpoints).hasSize(1);
