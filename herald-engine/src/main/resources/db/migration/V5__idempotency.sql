@@ -12,8 +12,10 @@ CREATE TABLE idempotency_key (
     status          INTEGER,           -- the kept response, once there is one
     content_type    TEXT,
     body            TEXT,              -- the API answers JSON, which is text
+    resource_id     TEXT,              -- the id of what the response shows (msg_…), so deleting its content reaches this copy
     expires_at      BIGINT  NOT NULL,
     PRIMARY KEY (credential_hash, idem_key)
 );
 
 CREATE INDEX idempotency_key_expires ON idempotency_key (expires_at);
+CREATE INDEX idempotency_key_resource ON idempotency_key (resource_id);

@@ -61,8 +61,15 @@ public final class IdempotencyKeys implements AutoCloseable {
     /** A request that carries a key: {@code route} is method, path and query; {@code body} may be null. */
     public record Request(String credentialHash, String key, String route, String body) {}
 
-    /** A response as it is kept: the API answers JSON, so the body is text (null for none). */
-    public record Response(int status, String contentType, String body) {
+    /**
+     * A response as it is kept: the API answers JSON, so the body is text (null for none).
+     * {@code resourceId} is the id of what it shows, if any (see {@link #replaceKeptBodies}).
+     */
+    public record Response(int status, String contentType, String body, String resourceId) {
+        public Response(int status, String contentType, String body) {
+            this(status, contentType, body, null);
+        }
+
         /** Svix keeps successful responses only; anything else lets a retry run. */
         public boolean kept() {
             return status >= 200 && status < 300;
@@ -221,6 +228,15 @@ public final class IdempotencyKeys implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new HeraldException.Conflict(FIELD, "interrupted while waiting for the request holding this key");
         }
+    }
+
+    /**
+     * Replaces the kept body of every response that shows {@code resourceId} with {@code body}:
+     * when a message's content is deleted, a replay must not bring the copy in its publish's
+     * response back.
+     */
+    public int replaceKeptBodies(String resourceId, String body) {
+        return store.inTransaction(h -> KeyRows.replaceBodies(h, resourceId, body));
     }
 
     /** Requests now waiting for another one that holds their key. */

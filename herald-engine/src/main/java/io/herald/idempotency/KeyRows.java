@@ -67,12 +67,18 @@ final class KeyRows {
     static boolean complete(Handle h, KeyId id, String claim, IdempotencyKeys.Response response, long expiresAt) {
         return h.createUpdate("""
                         UPDATE idempotency_key
-                        SET status = :status, content_type = :contentType, body = :body, expires_at = :expiresAt
+                        SET status = :status, content_type = :contentType, body = :body, resource_id = :resource,
+                            expires_at = :expiresAt
                         WHERE credential_hash = :cred AND idem_key = :key AND claim = :claim""")
                 .bind("cred", id.credentialHash()).bind("key", id.key()).bind("claim", claim)
                 .bind("status", response.status()).bind("contentType", response.contentType())
-                .bind("body", response.body()).bind("expiresAt", expiresAt)
+                .bind("body", response.body()).bind("resource", response.resourceId()).bind("expiresAt", expiresAt)
                 .execute() == 1;
+    }
+
+    static int replaceBodies(Handle h, String resourceId, String body) {
+        return h.createUpdate("UPDATE idempotency_key SET body = :body WHERE resource_id = :resource AND status IS NOT NULL")
+                .bind("body", body).bind("resource", resourceId).execute();
     }
 
     /** Gives the key up, so the next request with it runs. Only the run holding {@code claim} may. */

@@ -35,10 +35,15 @@ final class Idempotency {
             Reply reply = handler.handle(call);
             Encoded e = Encoded.of(reply);
             return new IdempotencyKeys.Response(reply.status(), e == null ? null : e.contentType(),
-                    e == null ? null : new String(e.bytes(), StandardCharsets.UTF_8));
+                    e == null ? null : new String(e.bytes(), StandardCharsets.UTF_8), idOf(reply));
         });
         IdempotencyKeys.Response r = result.response();
         return new Reply(r.status(), new Encoded(r.contentType(),
                 r.body() == null ? null : r.body().getBytes(StandardCharsets.UTF_8), result.replayed()));
+    }
+
+    /** The id of the resource a reply shows ({@code msg_…} of a publish), if it shows one. */
+    private static String idOf(Reply reply) {
+        return reply.body() instanceof java.util.Map<?, ?> m && m.get("id") instanceof String id ? id : null;
     }
 }

@@ -2,6 +2,7 @@ package io.herald.api;
 
 import io.herald.Herald;
 import io.herald.HeraldException;
+import io.herald.Json;
 import io.herald.Validate;
 import io.herald.api.Router.Access;
 import io.herald.app.Applications;
@@ -190,6 +191,9 @@ final class Routes {
                 Reply.ok(Out.message(h.messages().get(c.param("app_id"), c.param("msg_id")), c.queryBool("with_content", true))));
         r.add("DELETE", "/api/v1/app/{app_id}/msg/{msg_id}/content", c -> {
             h.messages().expungeContent(c.param("app_id"), c.param("msg_id"));
+            // A publish kept under an idempotency key holds the payload too: replays show it deleted.
+            var expunged = h.messages().get(c.param("app_id"), c.param("msg_id"));
+            h.idempotencyKeys().replaceKeptBodies(expunged.id(), Json.MAPPER.writeValueAsString(Out.message(expunged, true)));
             return Reply.noContent();
         });
 

@@ -309,6 +309,23 @@ abstract class SvixParityTest {
     }
 
     @Test
+    void deleteMessageContent_alsoReachesThePublishsResponseKeptUnderAnIdempotencyKey() {
+        String body = "{\"eventType\": \"scan.finished\", \"payload\": {\"password\": \"hunter2\"}}";
+        ApiClient.Answer first = herald.api.send("POST", "/api/v1/app/acme/msg", body, Map.of("idempotency-key", "k-1"));
+        assertThat(first.status()).isEqualTo(201);
+        assertThat(first.raw()).contains("hunter2");
+
+        herald.api.delete("/api/v1/app/acme/msg/" + first.body().get("id").asString() + "/content");
+
+        ApiClient.Answer replay = herald.api.send("POST", "/api/v1/app/acme/msg", body, Map.of("idempotency-key", "k-1"));
+        assertThat(replay.status()).isEqualTo(201);
+        assertThat(replay.body().get("id").asString()).isEqualTo(first.body().get("id").asString());
+        assertThat(replay.raw()).doesNotContain("hunter2");
+        assertThat(replay.body().get("payload").size()).isZero();
+        assertThat(herald.get("/api/v1/app/acme/msg").get("data").size()).as("not published again").isEqualTo(1);
+    }
+
+    @Test
     void deleteAttemptContent_blanksTheResponseBody_andKeepsTheAttempt() {
         receiver.fallback(Reply.status(500, Map.of(), "stack trace with a password"));
         endpoint("/hook", "");
