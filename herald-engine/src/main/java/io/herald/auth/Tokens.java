@@ -42,6 +42,12 @@ public final class Tokens {
     private final Store store;
     private final Clock clock;
     private final ConcurrentHashMap<String, Known> known = new ConcurrentHashMap<>();
+    /**
+     * Counts forgettings (revoke, expire-all, a new admin token). A lookup that read the database
+     * before a revocation committed must not remember what it read after it: it checks this count
+     * after remembering, and a forgetting bumps it before it removes.
+     */
+    private final java.util.concurrent.atomic.AtomicLong forgettings = new java.util.concurrent.atomic.AtomicLong();
 
     /** A stored token as last read: {@code expiresAt} is Long.MAX_VALUE for none. */
     private record Known(Principal principal, long expiresAt, long until) {}
@@ -77,6 +83,7 @@ public final class Tokens {
         long now = clock.millis();
         Known k = known.get(h);
         if (k == null || now >= k.until()) {
+            long seen = forgettings.get();
             k = load(h, now);
             if (k == null) {
                 known.remove(h);
@@ -86,6 +93,9 @@ public final class Tokens {
                 known.clear();
             }
             known.put(h, k);
+            if (forgettings.get() != seen) {
+                known.remove(h); // a revocation raced this lookup: read again next time
+            }
         }
         return now < k.expiresAt() ? Optional.of(k.principal()) : Optional.empty();
     }
@@ -159,6 +169,7 @@ public final class Tokens {
             return null;
         });
         // Again after the commit: a lookup between the first clear and the commit remembered the old value.
+        forgettings.incrementAndGet();
         known.clear();
     }
 
@@ -193,6 +204,7 @@ public final class Tokens {
         known.remove(h);
         store.inTransaction(handle -> handle.createUpdate("DELETE FROM api_token WHERE token_hash = :h").bind("h", h).execute());
         // Again after the commit: a lookup meanwhile may have remembered it.
+        forgettings.incrementAndGet();
         known.remove(h);
     }
 
@@ -208,6 +220,7 @@ public final class Tokens {
                 UPDATE api_token SET expires_at = :until WHERE app_id = :app AND expires_at > :until""")
                 .bind("until", until).bind("app", appId).execute());
         // Again after the commit: a lookup meanwhile may have remembered a token with its old expiry.
+        forgettings.incrementAndGet();
         known.clear();
         return n;
     }
