@@ -442,8 +442,8 @@ public final class Dispatcher implements AutoCloseable {
     /**
      * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
      * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
-     * lease the attempt needs (it is then due at its projected slot, see {@link Pacer#project}), or the dispatcher is
-     * closing.
+     * lease the attempt needs (it is then due at its projected slot, see {@link Pacer#project}),
+     * or the dispatcher is closing.
      */
     private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
         Pacer.Limits limits = limitsOf(target);
