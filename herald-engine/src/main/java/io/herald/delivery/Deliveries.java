@@ -7,7 +7,9 @@ import io.herald.store.Rows;
 import java.time.Duration;
 import io.herald.store.Ids;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -153,6 +155,44 @@ public final class Deliveries {
                 WHERE id = :id AND version = :version AND status = 'pending'""")
                 .bind("due", dueAt).bind("now", now).bind("id", c.id()).bind("version", c.version())
                 .execute() == 1;
+    }
+
+    /**
+     * Gives leased rows back without an attempt, each due at its own instant, in one batch; returns
+     * how many were still held. A row whose lease was lost is left alone, as {@link #release} does.
+     */
+    static int release(Handle h, List<Claim> claims, List<Long> dueAt, long now) {
+        PreparedBatch batch = h.prepareBatch("""
+                UPDATE delivery SET next_attempt_at = :due, locked_by = NULL, locked_until = NULL,
+                       version = version + 1, updated_at = :now
+                WHERE id = :id AND version = :version AND status = 'pending'""");
+        for (int i = 0; i < claims.size(); i++) {
+            Claim c = claims.get(i);
+            batch.bind("due", dueAt.get(i)).bind("now", now).bind("id", c.id()).bind("version", c.version()).add();
+        }
+        int released = 0;
+        for (int n : batch.execute()) {
+            // A driver that rewrites the batch reports no counts (negative); the rows are released all the same.
+            released += Math.max(n, 0);
+        }
+        return released;
+    }
+
+    /**
+     * The rate limits of {@code endpointIds} and their applications, as {@link Pacer.Limits}; an
+     * endpoint deleted meanwhile is missing.
+     */
+    static Map<String, Pacer.Limits> limits(Handle h, List<String> endpointIds) {
+        Map<String, Pacer.Limits> limits = new HashMap<>();
+        h.createQuery("""
+                SELECT e.id, e.rate_limit, a.id AS app_id, a.rate_limit AS app_rate_limit
+                FROM endpoint e JOIN application a ON a.id = e.app_id
+                WHERE e.id IN (<ids>)""")
+                .bindList("ids", endpointIds)
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), new Pacer.Limits(Rows.intOrNull(rs, "rate_limit"),
+                        rs.getString("app_id"), Rows.intOrNull(rs, "app_rate_limit"))))
+                .forEach(e -> limits.put(e.getKey(), e.getValue()));
+        return limits;
     }
 
     /** Drops every lease {@code node} holds, e.g. at shutdown. */

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,7 +36,9 @@ import org.slf4j.LoggerFactory;
  * claims from the database. Each attempt runs on its own virtual thread; no database transaction
  * is open while an HTTP request is. Per endpoint, at most {@code perEndpoint} attempts run at once
  * and the rest wait in that endpoint's lane, so a slow endpoint delays only itself. Attempts keep
- * to the rate limits of their endpoint and application, on this node (see {@link Pacer}).
+ * to the rate limits of their endpoint and application, on this node (see {@link Pacer}); a lane
+ * holds no more deliveries than its rate can start within their lease, and gives the rest back to
+ * the database, due when their turn would come. Pacing follows the injected clock, as leases do.
  *
  * <p>Not guaranteed: exactly-once. If this node loses its lease (it stalls longer than the lease,
  * or dies after sending and before recording), another node sends again with the same
@@ -42,7 +46,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
-    /** How long a delivery that found its endpoint's lane full waits before it is claimed again. */
+    /** How long a delivery that found its (unpaced) endpoint's lane full waits before it is claimed again. */
     private static final Duration LANE_FULL_BACKOFF = Duration.ofSeconds(1);
     /** Waiting deliveries one lane holds before it gives further ones back to the database. */
     private static final int LANE_QUEUE_CAP = 1_000;
@@ -61,10 +65,9 @@ public final class Dispatcher implements AutoCloseable {
     private final AtomicInteger held = new AtomicInteger();
     private final AtomicLong attemptsMade = new AtomicLong();
     private volatile boolean accepting = true;
-    /** Opened by {@link #close()}: ends the waits for rate-limit slots early. */
-    private final CountDownLatch closing = new CountDownLatch(1);
-    // Real monotonic time: pacing waits out real seconds, whatever the injected clock says.
-    private final Pacer pacer = new Pacer(System::nanoTime, nanos -> closing.await(nanos, TimeUnit.NANOSECONDS));
+    /** Opened, and replaced, when the clock may have moved ({@link #clockMoved()}) or at close: wakes pacing waits. */
+    private final AtomicReference<CountDownLatch> clockMoved = new AtomicReference<>(new CountDownLatch(1));
+    private final Pacer pacer;
     private volatile Thread poller;
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
@@ -78,6 +81,7 @@ public final class Dispatcher implements AutoCloseable {
         this.node = node;
         this.httpsOnly = httpsOnly;
         this.userAgent = userAgent;
+        this.pacer = new Pacer(this::clockNanos, this::awaitClock, settings.lease());
     }
 
     public String node() {
@@ -166,14 +170,21 @@ public final class Dispatcher implements AutoCloseable {
         List<Deliveries.Claim> leased = claims.stream().filter(Deliveries.Claim::leased).toList();
         reservation.keepOnly(leased.size());
         Message carried = message != null && message.payload().length() <= HANDOVER_MAX_PAYLOAD ? message : null;
-        Map<String, Endpoints.Sendable> byId = new java.util.HashMap<>();
+        Map<String, Endpoints.Sendable> byId = new HashMap<>();
         for (Endpoints.Sendable e : endpoints) {
             byId.put(e.endpoint().id(), e);
         }
+        List<HandBack> refused = new ArrayList<>();
         for (Deliveries.Claim c : leased) {
             Endpoints.Sendable e = byId.get(c.endpointId());
-            enqueue(c, e == null ? null : new Loaded(e, carried));
+            // Without the endpoint (a resend) the lane cannot tell its limits; the attempt still keeps to them.
+            enqueue(c, e == null ? null : new Loaded(e, carried), e == null ? Pacer.Limits.NONE : limitsOf(e), refused);
         }
+        giveBack(refused);
+    }
+
+    private static Pacer.Limits limitsOf(Endpoints.Sendable e) {
+        return new Pacer.Limits(e.endpoint().rateLimit(), e.app().id(), e.app().rateLimit());
     }
 
     /** What an attempt needs, when publish already had it; {@code message} null to read it at send. */
@@ -181,45 +192,65 @@ public final class Dispatcher implements AutoCloseable {
 
     /**
      * Claims what is due now and runs it to completion; returns how many deliveries it ran. For
-     * tests and tools that drive time with a test clock instead of the poller.
+     * tests and tools that drive time with a test clock instead of the poller. An attempt waiting
+     * for a rate-limit slot waits for the clock: another thread has to move it (and call
+     * {@link #clockMoved()}) before this returns.
      */
     public int runDueOnce() {
         List<CompletableFuture<Void>> done = new ArrayList<>();
         int total = 0;
         while (true) {
-            List<Deliveries.Claim> claims = claim();
-            if (claims.isEmpty()) {
+            Claimed claimed = claim();
+            if (claimed.claims().isEmpty()) {
                 break;
             }
-            total += claims.size();
-            for (Deliveries.Claim c : claims) {
-                done.add(enqueue(c, null));
-            }
+            total += claimed.claims().size();
+            done.addAll(enqueueAll(claimed));
             CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).join();
             done.clear();
         }
         return total;
     }
 
-    private List<Deliveries.Claim> claim() {
+    /** Deliveries claimed, and the rate limits of their endpoints as of the claim. */
+    private record Claimed(List<Deliveries.Claim> claims, Map<String, Pacer.Limits> limits) {
+        static final Claimed NONE = new Claimed(List.of(), Map.of());
+    }
+
+    private Claimed claim() {
         int room = settings.maxInMemory() - held.get();
         if (room <= 0 || !accepting) {
-            return List.of();
+            return Claimed.NONE;
         }
         int limit = Math.min(room, 500);
         long now = clock.millis();
-        List<Deliveries.Claim> claims = store.inTransaction(
-                h -> Deliveries.claimDue(h, store.dialect(), node, now, now + settings.lease().toMillis(), limit));
-        held.addAndGet(claims.size());
-        return claims;
+        Claimed claimed = store.inTransaction(h -> {
+            List<Deliveries.Claim> claims = Deliveries.claimDue(h, store.dialect(), node, now,
+                    now + settings.lease().toMillis(), limit);
+            return new Claimed(claims, claims.isEmpty() ? Map.of()
+                    : Deliveries.limits(h, claims.stream().map(Deliveries.Claim::endpointId).distinct().toList()));
+        });
+        held.addAndGet(claimed.claims().size());
+        return claimed;
+    }
+
+    /** Offers each claimed delivery to its lane; those refused go back to the database together. */
+    private List<CompletableFuture<Void>> enqueueAll(Claimed claimed) {
+        List<CompletableFuture<Void>> done = new ArrayList<>(claimed.claims().size());
+        List<HandBack> refused = new ArrayList<>();
+        for (Deliveries.Claim c : claimed.claims()) {
+            done.add(enqueue(c, null, claimed.limits().getOrDefault(c.endpointId(), Pacer.Limits.NONE), refused));
+        }
+        giveBack(refused);
+        return done;
     }
 
     private void pollLoop() {
         while (accepting) {
             try {
-                List<Deliveries.Claim> claims = claim();
-                claims.forEach(c -> enqueue(c, null));
-                if (claims.size() < 500) {
+                Claimed claimed = claim();
+                enqueueAll(claimed);
+                if (claimed.claims().size() < 500) {
                     Thread.sleep(settings.pollInterval().toMillis());
                 }
             } catch (InterruptedException e) {
@@ -238,54 +269,82 @@ public final class Dispatcher implements AutoCloseable {
         }
     }
 
-    private CompletableFuture<Void> enqueue(Deliveries.Claim c, Loaded loaded) {
-        Task task = new Task(c, loaded, new CompletableFuture<>());
+    /**
+     * Offers {@code c} to its endpoint's lane. When the lane refuses it, adds it to {@code refused},
+     * due when it should be claimed again; the caller gives those back, and then {@link #done}s them.
+     */
+    private CompletableFuture<Void> enqueue(Deliveries.Claim c, Loaded loaded, Pacer.Limits limits, List<HandBack> refused) {
+        Task task = new Task(c, loaded, limits, new CompletableFuture<>());
         while (true) {
             Lane lane = lanes.computeIfAbsent(c.endpointId(), id -> new Lane());
-            Boolean admitted = lane.offer(task);
-            if (admitted == null) {
+            int full = lane.offer(task, slotsWithinLease(c, limits));
+            if (full == Lane.RETIRED) {
                 continue; // the lane retired between lookup and offer
             }
-            if (!admitted) {
-                giveBack(c, clock.millis() + LANE_FULL_BACKOFF.toMillis());
-                done(task);
+            if (full != Lane.ADMITTED) {
+                long now = clock.millis();
+                // A paced lane is full when its rate cannot start more within their lease: this one
+                // comes back when its turn would come, after those in the lane and those handed back before.
+                refused.add(new HandBack(task, limits.limited()
+                        ? now + pacer.project(c.endpointId(), limits, full).toMillis()
+                        : now + LANE_FULL_BACKOFF.toMillis()));
             }
             return task.done();
         }
     }
 
-    private record Task(Deliveries.Claim claim, Loaded loaded, CompletableFuture<Void> done) {}
+    /** How many attempts to {@code c}'s endpoint its limits let start before its lease runs too short. */
+    private int slotsWithinLease(Deliveries.Claim c, Pacer.Limits limits) {
+        if (!limits.limited()) {
+            return Integer.MAX_VALUE;
+        }
+        return limits.slotsWithin(Duration.ofMillis(c.lockedUntil() - clock.millis()).minus(timeoutOf(c))
+                .minus(DispatcherSettings.LEASE_MARGIN));
+    }
+
+    private record Task(Deliveries.Claim claim, Loaded loaded, Pacer.Limits limits, CompletableFuture<Void> done) {}
+
+    /** A delivery this node gives back to the database unattempted, due at {@code dueAt}. */
+    private record HandBack(Task task, long dueAt) {}
 
     /** One endpoint's turn-taking: a few attempts in flight, the rest waiting in order. */
     private final class Lane {
+        static final int ADMITTED = -1;
+        static final int RETIRED = -2;
         private final ArrayDeque<Task> waiting = new ArrayDeque<>();
         private int running;
         private boolean retired;
 
-        /** True when admitted, false when full, null when retired. */
-        synchronized Boolean offer(Task t) {
+        /**
+         * {@link #ADMITTED}, {@link #RETIRED}, or when full, how many deliveries the lane holds.
+         * {@code paced}: the most it may hold for this delivery, as its rate limits allow.
+         */
+        synchronized int offer(Task t, int paced) {
             if (retired) {
-                return null;
+                return RETIRED;
+            }
+            if (running + waiting.size() >= paced) {
+                return running + waiting.size();
             }
             if (running < settings.perEndpoint()) {
                 running++;
                 Thread.ofVirtual().name("herald-attempt").start(() -> runThenNext(t));
-                return true;
+                return ADMITTED;
             }
             if (waiting.size() >= LANE_QUEUE_CAP) {
-                return false;
+                return running + waiting.size();
             }
             // What publish read is fresh only for an attempt that starts now: one that waits reads
             // its endpoint (disabled, deleted, rotated, moved meanwhile?) and message when it starts.
-            waiting.add(new Task(t.claim(), null, t.done()));
-            return true;
+            waiting.add(new Task(t.claim(), null, t.limits(), t.done()));
+            return ADMITTED;
         }
 
         private void runThenNext(Task first) {
             Task t = first;
             while (t != null) {
                 try {
-                    run(t.claim(), t.loaded());
+                    run(t);
                 } finally {
                     // run() catches what it can; an Error from its own fallback must still free the room.
                     done(t);
@@ -309,15 +368,21 @@ public final class Dispatcher implements AutoCloseable {
         t.done().complete(null);
     }
 
-    private void run(Deliveries.Claim c, Loaded loaded) {
+    private void run(Task t) {
+        Deliveries.Claim c = t.claim();
         try {
             long now = clock.millis();
-            if (!accepting || now + timeoutOf(c).plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
-                // Too little lease left to finish before another node may claim it: hand it back.
+            if (!accepting) {
                 giveBack(c, now);
                 return;
             }
-            attempt(c, loaded);
+            if (now + timeoutOf(c).plus(DispatcherSettings.LEASE_MARGIN).toMillis() > c.lockedUntil()) {
+                // Too little lease left to finish before another node may claim it: hand it back,
+                // due at once, or when its turn would come if its endpoint is paced.
+                giveBack(c, now + pacer.project(c.endpointId(), t.limits(), 0).toMillis());
+                return;
+            }
+            attempt(c, t.loaded());
         } catch (RuntimeException | Error e) {
             // Whatever escapes here (the store is down) leaves the row to be claimed again; the
             // lane's slot and the node's count are released by the caller, which must be reached.
@@ -345,6 +410,23 @@ public final class Dispatcher implements AutoCloseable {
         store.inTransaction(h -> Deliveries.release(h, c, dueAt, clock.millis()));
     }
 
+    /** Gives {@code refused} back in one transaction, then frees their room; a failure leaves them to their leases. */
+    private void giveBack(List<HandBack> refused) {
+        if (refused.isEmpty()) {
+            return;
+        }
+        try {
+            long now = clock.millis();
+            store.inTransaction(h -> Deliveries.release(h, refused.stream().map(r -> r.task().claim()).toList(),
+                    refused.stream().map(HandBack::dueAt).toList(), now));
+        } catch (RuntimeException e) {
+            log.warn("could not give back {} deliveries their lanes had no room for; their leases will expire",
+                    refused.size(), e);
+        } finally {
+            refused.forEach(r -> done(r.task()));
+        }
+    }
+
     /** The endpoint, keys and message of {@code c}: as publish handed them over, or read now. */
     private Optional<Loaded> load(Deliveries.Claim c, Loaded loaded) {
         if (loaded != null && loaded.message() != null) {
@@ -360,13 +442,12 @@ public final class Dispatcher implements AutoCloseable {
     /**
      * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
      * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
-     * lease the attempt needs (it is then due when its slot would have come), or the dispatcher is
-     * closing.
+     * lease the attempt needs (it is then due at its projected slot, see {@link Pacer#project}),
+     * or the dispatcher is closing.
      */
     private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
-        Integer endpointRate = target.endpoint().rateLimit();
-        Integer appRate = target.app().rateLimit();
-        if (endpointRate == null && appRate == null) {
+        Pacer.Limits limits = limitsOf(target);
+        if (!limits.limited()) {
             return Optional.of(Duration.ZERO);
         }
         long now = clock.millis();
@@ -374,15 +455,15 @@ public final class Dispatcher implements AutoCloseable {
         Duration room = Duration.ofMillis(c.lockedUntil() - now).minus(timeoutOf(c)).minus(DispatcherSettings.LEASE_MARGIN);
         Pacer.Slot slot;
         try {
-            slot = pacer.await(c.endpointId(), endpointRate, target.app().id(), appRate,
-                    room.isNegative() ? Duration.ZERO : room);
+            slot = pacer.await(c.endpointId(), limits, room.isNegative() ? Duration.ZERO : room);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             giveBack(c, clock.millis());
             return Optional.empty();
         }
         if (!slot.taken()) {
-            giveBack(c, now + slot.delay().toMillis());
+            // Not at its slot, which every other refused delivery would share, but after them.
+            giveBack(c, now + pacer.project(c.endpointId(), limits, 0).toMillis());
             return Optional.empty();
         }
         if (!accepting) {
@@ -496,6 +577,37 @@ public final class Dispatcher implements AutoCloseable {
         return held.get();
     }
 
+    /** The injected clock in nanoseconds: the pacer's time, the same the leases are measured in. */
+    private long clockNanos() {
+        Instant t = clock.instant();
+        return t.getEpochSecond() * 1_000_000_000L + t.getNano();
+    }
+
+    /**
+     * Waits until the clock is {@code nanos} further on, or the dispatcher closes. On the system
+     * clock that is a plain wait; a test clock ends it when the test moves the clock and says so.
+     */
+    private void awaitClock(long nanos) throws InterruptedException {
+        long until = clockNanos() + nanos;
+        while (accepting) {
+            CountDownLatch moved = clockMoved.get();
+            long left = until - clockNanos();
+            // More left than the whole wait: the clock was set back. Go now rather than stall that long.
+            if (left <= 0 || left > nanos) {
+                return;
+            }
+            moved.await(left, TimeUnit.NANOSECONDS);
+        }
+    }
+
+    /**
+     * Wakes attempts waiting for a rate-limit slot to look at the clock again: for tests and tools
+     * that drive time with a test clock, after they move it.
+     */
+    public void clockMoved() {
+        clockMoved.getAndSet(new CountDownLatch(1)).countDown();
+    }
+
     /**
      * Stops claiming, lets attempts in flight finish for up to the shutdown grace, then gives every
      * lease this node still holds back to the database.
@@ -503,7 +615,7 @@ public final class Dispatcher implements AutoCloseable {
     @Override
     public void close() {
         accepting = false;
-        closing.countDown();
+        clockMoved();
         Thread p = poller;
         if (p != null) {
             p.interrupt();

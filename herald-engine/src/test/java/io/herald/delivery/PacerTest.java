@@ -99,13 +99,13 @@ class PacerTest {
     void await_table_waitsOrRefusesAsTheRowSays(String name, List<Row> rows, long originNanos) throws Exception {
         long[] now = {0};
         List<Long> waited = new ArrayList<>();
-        Pacer pacer = new Pacer(() -> now[0], waited::add);
+        Pacer pacer = new Pacer(() -> now[0], waited::add, Duration.ofHours(1));
 
         for (Row r : rows) {
             now[0] = originNanos + r.atMs() * MS;
             waited.clear();
 
-            Pacer.Slot slot = pacer.await(r.endpoint(), r.endpointRate(), r.app(), r.appRate(),
+            Pacer.Slot slot = pacer.await(r.endpoint(), new Pacer.Limits(r.endpointRate(), r.app(), r.appRate()),
                     Duration.ofMillis(r.maxWaitMs()));
 
             assertThat(slot).as(r.toString()).isEqualTo(new Pacer.Slot(!r.refused(), Duration.ofMillis(r.waitMs())));
@@ -124,10 +124,10 @@ class PacerTest {
     void await_rateThatDoesNotDivideASecond_neverFitsMoreThanTheRateInOneSecond() throws Exception {
         long[] now = {0};
         List<Long> waited = new ArrayList<>();
-        Pacer pacer = new Pacer(() -> now[0], waited::add);
+        Pacer pacer = new Pacer(() -> now[0], waited::add, Duration.ofHours(1));
 
         for (int i = 0; i < 4; i++) {
-            pacer.await("ep_a", 3, "app_x", null, Duration.ofSeconds(10));
+            pacer.await("ep_a", new Pacer.Limits(3, "app_x", null), Duration.ofSeconds(10));
         }
 
         assertThat(waited).hasSize(3);
@@ -137,18 +137,86 @@ class PacerTest {
     @Test
     void await_keysWhoseSlotHasPassed_areSweptOnceThereAreMany() throws Exception {
         long[] now = {0};
-        Pacer pacer = new Pacer(() -> now[0], nanos -> { });
+        Pacer pacer = new Pacer(() -> now[0], nanos -> { }, Duration.ofHours(1));
         for (int i = 0; i < 1_024; i++) {
-            pacer.await("ep_" + i, 1_000, "app_x", null, Duration.ZERO);
+            pacer.await("ep_" + i, new Pacer.Limits(1_000, "app_x", null), Duration.ZERO);
         }
         // app_x was not limited, so it is not tracked; 1,024 endpoints are, and all are due again at 1 ms.
         assertThat(pacer.tracked()).isEqualTo(1_024);
 
         now[0] = 10 * MS;
         for (int i = 0; i < 1_024; i++) {
-            pacer.await("ep_new_" + i, 1_000, "app_x", null, Duration.ZERO);
+            pacer.await("ep_new_" + i, new Pacer.Limits(1_000, "app_x", null), Duration.ZERO);
         }
 
         assertThat(pacer.tracked()).as("the first 1,024 were swept").isEqualTo(1_024);
+    }
+
+    private static Pacer.Limits endpointAt(int rate) {
+        return new Pacer.Limits(rate, "app_x", null);
+    }
+
+    @Test
+    void project_afterReservedSlots_handsOutOneSlotEachAnIntervalApart_andReservesNothing() throws Exception {
+        long[] now = {0};
+        Pacer pacer = new Pacer(() -> now[0], nanos -> { }, Duration.ofHours(1));
+        for (int i = 0; i < 3; i++) {
+            pacer.await("ep_a", endpointAt(1), Duration.ofSeconds(10)); // slots 0, 1, 2 s
+        }
+
+        List<Duration> projected = List.of(pacer.project("ep_a", endpointAt(1), 0), pacer.project("ep_a", endpointAt(1), 0),
+                pacer.project("ep_a", endpointAt(1), 0));
+
+        assertThat(projected).containsExactly(Duration.ofSeconds(3), Duration.ofSeconds(4), Duration.ofSeconds(5));
+        assertThat(pacer.await("ep_a", endpointAt(1), Duration.ofSeconds(10)))
+                .as("the next attempt takes the next free slot: a projection holds none")
+                .isEqualTo(new Pacer.Slot(true, Duration.ofSeconds(3)));
+        assertThat(pacer.project("ep_b", endpointAt(1), 0)).as("another endpoint").isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void project_withDeliveriesAhead_comesNoEarlierThanTheirSlots() {
+        long[] now = {0};
+        Pacer pacer = new Pacer(() -> now[0], nanos -> { }, Duration.ofHours(1));
+
+        assertThat(pacer.project("ep_a", endpointAt(2), 25)).isEqualTo(Duration.ofMillis(12_500));
+        assertThat(pacer.project("ep_a", endpointAt(2), 25)).as("after the one projected before").isEqualTo(Duration.ofMillis(13_000));
+        now[0] = 20_000 * MS;
+        assertThat(pacer.project("ep_a", endpointAt(2), 0)).as("projections that have passed hold nothing up")
+                .isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void project_underAnApplicationLimit_spreadsDeliveriesToAllItsEndpoints() {
+        long[] now = {0};
+        Pacer pacer = new Pacer(() -> now[0], nanos -> { }, Duration.ofHours(1));
+        Pacer.Limits app = new Pacer.Limits(null, "app_x", 4);
+
+        List<Duration> projected = List.of(pacer.project("ep_a", app, 0), pacer.project("ep_b", app, 0),
+                pacer.project("ep_c", app, 0));
+
+        assertThat(projected).containsExactly(Duration.ZERO, Duration.ofMillis(250), Duration.ofMillis(500));
+        assertThat(pacer.project("ep_d", Pacer.Limits.NONE, 7)).as("no limit: due at once").isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void await_afterTheTimeSourceWentBack_startsAfreshInsteadOfStalling() throws Exception {
+        long[] now = {3_600_000 * MS};
+        Pacer pacer = new Pacer(() -> now[0], nanos -> { }, Duration.ofSeconds(30));
+        pacer.await("ep_a", endpointAt(1), Duration.ofSeconds(10));
+        pacer.await("ep_a", endpointAt(1), Duration.ofSeconds(10));
+
+        now[0] = 0; // an hour back
+
+        assertThat(pacer.await("ep_a", endpointAt(1), Duration.ofSeconds(10))).isEqualTo(Pacer.Slot.AT_ONCE);
+    }
+
+    @Test
+    void slotsWithin_countsTheSlotNowAndEachIntervalThatFits() {
+        assertThat(endpointAt(1).slotsWithin(Duration.ofSeconds(24))).isEqualTo(25);
+        assertThat(endpointAt(3).slotsWithin(Duration.ofSeconds(1))).as("the 1 s / 3 interval is rounded up").isEqualTo(3);
+        assertThat(new Pacer.Limits(10, "app_x", 2).slotsWithin(Duration.ofSeconds(5))).as("the slower limit counts").isEqualTo(11);
+        assertThat(endpointAt(1).slotsWithin(Duration.ofSeconds(-3))).as("at least one").isEqualTo(1);
+        assertThat(Pacer.Limits.NONE.slotsWithin(Duration.ZERO)).isEqualTo(Integer.MAX_VALUE);
     }
 }

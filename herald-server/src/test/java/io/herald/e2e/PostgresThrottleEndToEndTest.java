@@ -5,7 +5,7 @@ import java.util.Map;
 
 class PostgresThrottleEndToEndTest extends ThrottleEndToEndTest {
     @Override
-    TestHerald start(Path dir, Map<String, String> env) {
-        return TestHerald.postgres(dir, env);
+    TestHerald start(Path dir, Map<String, String> env, TestHerald.Time time) {
+        return TestHerald.postgres(dir, env, time);
     }
 }

@@ -5,7 +5,7 @@ import java.util.Map;
 
 class SqliteThrottleEndToEndTest extends ThrottleEndToEndTest {
     @Override
-    TestHerald start(Path dir, Map<String, String> env) {
-        return TestHerald.sqlite(dir, env);
+    TestHerald start(Path dir, Map<String, String> env, TestHerald.Time time) {
+        return TestHerald.sqlite(dir, env, time);
     }
 }

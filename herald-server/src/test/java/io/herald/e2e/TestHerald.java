@@ -109,8 +109,10 @@ public final class TestHerald implements AutoCloseable {
         return server.herald().tasks().runDueOnce();
     }
 
+    /** Moves the clock; attempts waiting for a rate-limit slot see it at once. */
     public void advance(Duration d) {
         clock.advance(d);
+        server.herald().dispatcher().clockMoved();
     }
 
     /** POSTs and expects {@code status}; returns the body. */
