@@ -137,6 +137,23 @@ abstract class BackgroundTaskContractTest {
         assertThat(end.error()).isEqualTo("endpoint " + ep.id() + " was deleted");
     }
 
+    @Test
+    void applicationDeleted_itsTasksAreDeletedWithIt() {
+        Endpoint ep = failingEndpoint();
+        Instant since = clock.instant();
+        node.tasks().recover(app, ep.id(), since, null);
+        String other = node.applications().create(new ApplicationIn("other", "other", null, null), false).application().id();
+        Endpoint kept = node.endpoints().create(other, new EndpointIn(receiver.url("/other"), null, null, null, null, null, null,
+                null, null, null, null));
+        BackgroundTask keptTask = node.tasks().replayMissing(other, kept.id(), since, null);
+
+        node.applications().delete(app);
+
+        assertThat(db.withHandle(h -> h.createQuery("SELECT id FROM background_task").mapTo(String.class).list()).stream())
+                .containsExactly(keptTask.id());
+        assertThat(node.tasks().runDueOnce()).isEqualTo(1);
+    }
+
     // --- helpers ---------------------------------------------------------------------------------
 
     TaskRunner runner(String name, int batchSize) {
