@@ -164,7 +164,8 @@ public final class Applications {
     /**
      * Deletes the application with its endpoints, messages, queued deliveries, attempts,
      * application tokens (a node that remembers one still finds no application behind it) and
-     * background tasks. The
+     * background tasks (before the endpoints: a task batch locks the application, its task, then
+     * its endpoint, so this order cannot deadlock with one on PostgreSQL). The
      * application row goes first: a publish writing at the same time locks it (see
      * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
      * delete looks for messages, or finds the application gone.
