@@ -172,8 +172,10 @@ public final class Applications {
     }
 
     /**
-     * Deletes the application with its endpoints, messages, queued deliveries, attempts and
-     * application tokens (a node that remembers one still finds no application behind it). The
+     * Deletes the application with its endpoints, messages, queued deliveries, attempts,
+     * application tokens (a node that remembers one still finds no application behind it) and
+     * background tasks (before the endpoints: a task batch locks the application, its task, then
+     * its endpoint, so this order cannot deadlock with one on PostgreSQL). The
      * application row goes first: a publish writing at the same time locks it (see
      * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
      * delete looks for messages, or finds the application gone.
@@ -182,7 +184,7 @@ public final class Applications {
         store.inTransaction(h -> {
             Application app = get(h, idOrUid);
             h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
-            for (String table : new String[] {"attempt", "delivery", "message", "endpoint", "api_token"}) {
+            for (String table : new String[] {"background_task", "attempt", "delivery", "message", "endpoint", "api_token"}) {
                 h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
             }
             return null;

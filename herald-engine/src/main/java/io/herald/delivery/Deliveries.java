@@ -116,6 +116,53 @@ public final class Deliveries {
         return claims;
     }
 
+    /**
+     * A delivery of {@code messageId} to queue again, due at {@code dueAt}, planned on a read of
+     * the queue whose latest delivery of the message to the endpoint was {@code latestSeen} (null:
+     * it had none).
+     */
+    public record Again(String messageId, long dueAt, String latestSeen) {}
+
+    /**
+     * Queues one delivery to {@code target} for each of {@code messages}, unleased (any node's claim
+     * starts it), in one batch of statements. A row is written only while the endpoint exists and
+     * is enabled, the message's payload is not deleted, and no delivery of the message to the
+     * endpoint was queued after {@code latestSeen}: what a concurrent resend or task queued since
+     * the plan was read is not queued twice. Returns how many were written.
+     *
+     * <p>Not guaranteed: a delivery queued in the same millisecond as {@code latestSeen} with a
+     * smaller id (ids of one millisecond sort randomly) is not seen as later.
+     */
+    public static int insertUnleased(Handle h, Ids ids, String appId, Target target, List<Again> messages, int trigger, long now) {
+        if (messages.isEmpty()) {
+            return 0;
+        }
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
+                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
+                                      retry_delays, timeout_ms)
+                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, NULL, NULL, 0, :now, :now,
+                       :delays, :timeoutMs
+                WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)
+                  AND EXISTS (SELECT 1 FROM message WHERE id = :msg AND expunged_at IS NULL)
+                  AND NOT EXISTS (SELECT 1 FROM delivery WHERE message_id = :msg AND endpoint_id = :ep AND id > :seen)""");
+        for (Again m : messages) {
+            // Every delivery id sorts after '': "none seen" means "none at all".
+            batch.bind("id", ids.next("dlv")).bind("app", appId).bind("msg", m.messageId()).bind("ep", target.endpointId())
+                    .bind("trigger", trigger).bind("due", m.dueAt()).bind("now", now)
+                    .bind("delays", target.retryDelays()).bind("timeoutMs", target.timeoutMs()).bind("no", false)
+                    .bind("seen", m.latestSeen() == null ? "" : m.latestSeen()).add();
+        }
+        int written = 0;
+        for (int n : batch.execute()) {
+            if (n < 0) {
+                throw new IllegalStateException("the driver did not report which deliveries were written");
+            }
+            written += n;
+        }
+        return written;
+    }
+
     /** Leases up to {@code limit} due deliveries to {@code node} until {@code leaseUntil}. */
     static List<Claim> claimDue(Handle h, Dialect dialect, String node, long now, long leaseUntil, int limit) {
         return h.createQuery("""

@@ -18,8 +18,9 @@ import java.util.Set;
 
 /**
  * Recover and replay-missing: operations on many messages of one endpoint, started by a request
- * and run in the background, in short batches, by whichever node leases them (see
- * {@link TaskRunner}). Starting one only writes its row.
+ * and run in the background, in short batches, by whichever node leases them; due tasks take
+ * turns batch by batch (see {@link TaskRunner}). Starting one only writes its row. An endpoint
+ * runs at most one task of each type at a time: another is refused while one runs.
  *
  * <p>Not guaranteed: that a task sees a message published while it runs; the window ends when
  * the task starts at the latest. Nor that a delivery it queues is not also queued by a
@@ -45,7 +46,7 @@ public final class BackgroundTasks implements AutoCloseable {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
-        this.runner = new TaskRunner(store, new TaskBatch(ids, dispatcher, store.dialect(), batchSize), clock,
+        this.runner = new TaskRunner(store, new TaskBatch(ids, dispatcher.retryDelays(), store.dialect(), batchSize), clock,
                 dispatcher.node(), LEASE, pollInterval);
     }
 
@@ -56,13 +57,17 @@ public final class BackgroundTasks implements AutoCloseable {
 
     /**
      * Queues again every message of the window whose latest delivery to the endpoint failed for
-     * good. {@code until} null means now; a later one is cut to now.
+     * good. {@code until} null means now; a later one is cut to now. Refused (a conflict naming the
+     * running task) while the endpoint already runs a recover.
      */
     public BackgroundTask recover(String appIdOrUid, String endpointIdOrUid, Instant since, Instant until) {
         return begin(BackgroundTask.Type.ENDPOINT_RECOVER, appIdOrUid, endpointIdOrUid, since, until);
     }
 
-    /** Queues every message of the window that the endpoint never had a delivery of and now subscribes to. */
+    /**
+     * Queues every message of the window that the endpoint never had a delivery of and now
+     * subscribes to. Refused (a conflict naming the running task) while the endpoint already runs one.
+     */
     public BackgroundTask replayMissing(String appIdOrUid, String endpointIdOrUid, Instant since, Instant until) {
         return begin(BackgroundTask.Type.ENDPOINT_REPLAY, appIdOrUid, endpointIdOrUid, since, until);
     }
@@ -81,10 +86,24 @@ public final class BackgroundTasks implements AutoCloseable {
         }
         BackgroundTask started = store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
+            // As a publish does: an application delete waits for this task's row, or this finds
+            // the application gone and writes none.
+            h.createQuery("SELECT id FROM application WHERE id = :id " + store.dialect().shareLockClause())
+                    .bind("id", app.id()).mapTo(String.class).findOne()
+                    .orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
             Endpoint ep = Endpoints.find(h, app.id(), endpointIdOrUid);
             if (ep.disabled()) {
                 throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " is disabled; enable it first");
             }
+            // On PostgreSQL, two starts on one endpoint take turns on its row, so the second sees the
+            // first's task (committed by then) below. SQLite runs one write transaction at a time.
+            h.createQuery("SELECT id FROM endpoint WHERE id = :id " + store.dialect().rowLockClause())
+                    .bind("id", ep.id()).mapTo(String.class).findOne();
+            TaskRows.runningOn(h, ep.id(), type).ifPresent(running -> {
+                throw new HeraldException.Conflict("endpointId", "endpoint " + ep.id() + " already has a running "
+                        + type.wire() + " task, " + running + "; wait until it ends (GET /api/v1/background-task/"
+                        + running + ") and start this one again");
+            });
             BackgroundTask t = new BackgroundTask(ids.next("qtask"), type, BackgroundTask.Status.RUNNING, app.id(), ep.id(),
                     since, end, 0, null, now, now);
             // Every message id made in since's millisecond or later sorts after this one.
@@ -120,8 +139,9 @@ public final class BackgroundTasks implements AutoCloseable {
     }
 
     /**
-     * Runs every due task to its end, at the clock's time; returns how many batches ran. For tests
-     * and tools that drive time with a test clock instead of the poller.
+     * Runs the due tasks, a batch of each in turn, until none is due, at the clock's time; returns
+     * how many batches ran. For tests and tools that drive time with a test clock instead of the
+     * poller. A task whose batch failed is due again a lease later.
      */
     public int runDueOnce() {
         return runner.runDueOnce();

@@ -1,9 +1,9 @@
 package io.herald.task;
 
 import io.herald.endpoint.Endpoint;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
+import java.util.Map;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 
 /**
@@ -14,18 +14,20 @@ import org.jdbi.v3.core.Handle;
  */
 record FailedForGood() implements Pick {
     @Override
-    public List<Candidate> choose(Handle h, Endpoint endpoint, List<Candidate> batch) {
+    public List<Chosen> choose(Handle h, Endpoint endpoint, List<Candidate> batch) {
         if (batch.isEmpty()) {
             return List.of();
         }
-        Set<String> failed = new HashSet<>(h.createQuery("""
-                SELECT d.message_id FROM delivery d
+        // Message id -> its latest delivery to the endpoint, which failed.
+        Map<String, String> failed = h.createQuery("""
+                SELECT d.message_id, d.id FROM delivery d
                 WHERE d.message_id IN (<ids>) AND d.endpoint_id = :ep AND d.status = 'failed'
                   AND NOT EXISTS (SELECT 1 FROM delivery later
                                   WHERE later.message_id = d.message_id AND later.endpoint_id = d.endpoint_id
                                     AND later.id > d.id)""")
                 .bindList("ids", batch.stream().map(Candidate::id).toList()).bind("ep", endpoint.id())
-                .mapTo(String.class).list());
-        return batch.stream().filter(c -> failed.contains(c.id())).toList();
+                .map((rs, ctx) -> Map.entry(rs.getString("message_id"), rs.getString("id")))
+                .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
+        return batch.stream().filter(c -> failed.containsKey(c.id())).map(c -> new Chosen(c, failed.get(c.id()))).toList();
     }
 }

@@ -17,7 +17,7 @@ import tools.jackson.databind.JsonNode;
  */
 record NeverDelivered() implements Pick {
     @Override
-    public List<Candidate> choose(Handle h, Endpoint endpoint, List<Candidate> batch) {
+    public List<Chosen> choose(Handle h, Endpoint endpoint, List<Candidate> batch) {
         if (batch.isEmpty()) {
             return List.of();
         }
@@ -25,11 +25,11 @@ record NeverDelivered() implements Pick {
                 SELECT DISTINCT message_id FROM delivery WHERE message_id IN (<ids>) AND endpoint_id = :ep""")
                 .bindList("ids", batch.stream().map(Candidate::id).toList()).bind("ep", endpoint.id())
                 .mapTo(String.class).list());
-        List<Candidate> chosen = new ArrayList<>();
+        List<Chosen> chosen = new ArrayList<>();
         for (Candidate c : batch) {
             if (!had.contains(c.id()) && endpoint.subscribesTo(c.eventType(), c.channels())
                     && endpoint.passesFilter(() -> PayloadFilter.subject(c.eventType(), c.channels(), payload(h, c.id())))) {
-                chosen.add(c);
+                chosen.add(new Chosen(c, null));
             }
         }
         return chosen;

@@ -3,20 +3,26 @@ package io.herald.task;
 import io.herald.store.Store;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs due tasks: leases one, advances it batch by batch (each batch renews the lease) until it
- * ends or the lease is lost, then takes the next. On PostgreSQL any node may run any task; one
- * whose node died is taken over when its lease expires. The poller thread never dies: a failing
- * batch is logged, and its task is tried again once its lease expires.
+ * Runs due tasks, one batch at a time: it leases the due task that waited longest since its last
+ * batch, runs one batch, and releases it, so that every due task gets a batch in turn and a huge
+ * task holds up a small one by one batch at most. On PostgreSQL any node may run any task; one
+ * whose node died in a batch is due again when its lease expires. The poller thread never dies: a
+ * failing batch is logged with its task, the task is due again a lease later, and the
+ * {@value #MAX_FAILURES}th failure in a row ends it as failed with the last error.
  */
 final class TaskRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
+    /** Failed batches in a row after which a task ends as failed instead of being tried again. */
+    static final int MAX_FAILURES = 5;
 
     private final Store store;
     private final TaskBatch batch;
@@ -60,60 +66,97 @@ final class TaskRunner implements AutoCloseable {
         }
     }
 
-    /** Runs every due task to its end (or until its lease is lost); returns how many batches ran. */
+    /**
+     * Runs batches of due tasks in rounds, one batch of each task per round, until none is due;
+     * returns how many batches ran (failed ones not counted). A task whose batch failed is not due
+     * again before a lease has passed, so this ends.
+     */
     int runDueOnce() {
         int batches = 0;
-        Optional<TaskRows.Row> next;
-        while (running && (next = claim()).isPresent()) {
-            batches += runToEnd(next.get());
+        // The tasks that had their batch in this round. With a clock that reads the same time for
+        // several batches, updated_at alone would not tell which task waited longest.
+        Set<String> round = new HashSet<>();
+        while (running) {
+            Optional<TaskRows.Row> next = claim(round);
+            if (next.isEmpty()) {
+                if (round.isEmpty()) {
+                    break;
+                }
+                round.clear();
+                continue;
+            }
+            round.add(next.get().task().id());
+            if (runBatch(next.get()).isPresent()) {
+                batches++;
+            }
         }
         return batches;
     }
 
     Optional<TaskRows.Row> claim() {
+        return claim(Set.of());
+    }
+
+    private Optional<TaskRows.Row> claim(Set<String> skip) {
         long now = clock.millis();
         // Looked for first on a reading connection: on SQLite a claim is a write, and a poll that
         // finds nothing should not take the one writer's turn.
-        if (!store.read(h -> TaskRows.anyDue(h, now))) {
+        if (!store.read(h -> TaskRows.anyDue(h, now, skip))) {
             return Optional.empty();
         }
-        return store.inTransaction(h -> TaskRows.claimDue(h, store.dialect(), node, now, now + lease.toMillis()));
+        return store.inTransaction(h -> TaskRows.claimDue(h, store.dialect(), node, now, now + lease.toMillis(), skip));
     }
 
-    /** Runs batches of a task this node leased; returns how many ran. */
-    int runToEnd(TaskRows.Row leased) {
-        TaskRows.Row row = leased;
-        int batches = 0;
-        while (running && row.task().status() == BackgroundTask.Status.RUNNING) {
-            Optional<TaskRows.Row> next = runBatch(row);
-            if (next.isEmpty()) {
-                break;
-            }
-            row = next.get();
-            batches++;
-        }
-        if (row.task().status() != BackgroundTask.Status.RUNNING) {
-            log.info("background task {} ({} of endpoint {}) {}: {} messages queued{}", row.task().id(), row.task().type().wire(),
-                    row.task().endpointId(), row.task().status().wire(), row.task().messagesQueued(),
-                    row.task().error() == null ? "" : "; " + row.task().error());
-        }
-        return batches;
-    }
-
-    /** One batch; empty when the lease was lost or the batch failed (the task is resumed after its lease). */
+    /**
+     * One batch of a task this node leased, which it then releases: the task as written, or empty
+     * when the lease was lost or the batch failed (the failure is recorded in the task).
+     */
     Optional<TaskRows.Row> runBatch(TaskRows.Row leased) {
+        TaskRows.Row row;
         try {
-            return Optional.of(store.inTransaction(h -> {
-                long now = clock.millis();
-                return batch.run(h, leased, now, now + lease.toMillis());
-            }));
+            // Read and chosen outside the write: see TaskBatch.
+            Optional<TaskBatch.Plan> plan = store.read(h -> batch.plan(h, leased));
+            row = store.inTransaction(h -> batch.write(h, leased, plan, clock.millis()));
         } catch (TaskBatch.LeaseLost e) {
             log.warn(e.getMessage());
             return Optional.empty();
         } catch (RuntimeException e) {
-            log.error("background task {}: a batch failed; it is tried again when the lease expires", leased.task().id(), e);
+            failed(leased, e);
             return Optional.empty();
         }
+        if (row.task().status() != BackgroundTask.Status.RUNNING) {
+            logEnd(row);
+        }
+        return Optional.of(row);
+    }
+
+    /** Records a failed batch: the task is due again a lease later, or after too many failures in a row ends as failed. */
+    private void failed(TaskRows.Row leased, RuntimeException e) {
+        String id = leased.task().id();
+        int failures = leased.failures() + 1;
+        String cause = e.getMessage() == null ? e.toString() : e.getMessage();
+        boolean last = failures >= MAX_FAILURES;
+        log.error("background task {} ({} of endpoint {}): batch failed, {} of {} tries in a row{}", id,
+                leased.task().type().wire(), leased.task().endpointId(), failures, MAX_FAILURES,
+                last ? "; the task ends as failed" : "; tried again in " + lease.toSeconds() + " s", e);
+        long now = clock.millis();
+        try {
+            Optional<TaskRows.Row> row = store.inTransaction(h -> last
+                    ? TaskRows.failed(h, leased, failures, BackgroundTask.Status.FAILED,
+                            "gave up after " + failures + " failed batches in a row; the last: " + cause, null, now)
+                    : TaskRows.failed(h, leased, failures, BackgroundTask.Status.RUNNING,
+                            "batch failed (" + failures + " of " + MAX_FAILURES + " tries): " + cause, now + lease.toMillis(), now));
+            row.filter(r -> r.task().status() != BackgroundTask.Status.RUNNING).ifPresent(TaskRunner::logEnd);
+        } catch (RuntimeException again) {
+            // The lease still holds the task: it is due again when the lease expires, uncounted.
+            log.warn("background task {}: could not record the failed batch", id, again);
+        }
+    }
+
+    private static void logEnd(TaskRows.Row row) {
+        log.info("background task {} ({} of endpoint {}) {}: {} messages queued{}", row.task().id(), row.task().type().wire(),
+                row.task().endpointId(), row.task().status().wire(), row.task().messagesQueued(),
+                row.task().error() == null ? "" : "; " + row.task().error());
     }
 
     private void pollLoop() {
