@@ -114,16 +114,24 @@ public final class BackgroundTasks implements AutoCloseable {
         return started;
     }
 
+    /** The task {@code taskId}, whichever application's it is. */
     public BackgroundTask get(String taskId) {
+        return get(null, taskId);
+    }
+
+    /** The task {@code taskId}; with {@code appId} (an application's own view), only if it is that application's. */
+    public BackgroundTask get(String appId, String taskId) {
         return store.read(h -> TaskRows.find(h, taskId)).map(TaskRows.Row::task)
+                .filter(t -> appId == null || t.appId().equals(appId))
                 .orElseThrow(() -> new HeraldException.NotFound("background task", taskId));
     }
 
     /**
-     * Tasks, newest first by default; {@code status} null for all, {@code task} a Svix task type
-     * or null for all. A Svix type that Herald never runs is a filter that matches nothing.
+     * Tasks, newest first by default; {@code appId} null for every application's, {@code status}
+     * null for all, {@code task} a Svix task type or null for all. A Svix type that Herald never
+     * runs is a filter that matches nothing.
      */
-    public Page<BackgroundTask> list(BackgroundTask.Status status, String task, PageRequest page) {
+    public Page<BackgroundTask> list(String appId, BackgroundTask.Status status, String task, PageRequest page) {
         BackgroundTask.Type type = null;
         if (task != null) {
             type = List.of(BackgroundTask.Type.values()).stream().filter(t -> t.wire().equals(task)).findFirst().orElse(null);
@@ -135,7 +143,7 @@ public final class BackgroundTasks implements AutoCloseable {
             }
         }
         BackgroundTask.Type t = type;
-        return store.read(h -> TaskRows.page(h, status, t, page));
+        return store.read(h -> TaskRows.page(h, appId, status, t, page));
     }
 
     /**

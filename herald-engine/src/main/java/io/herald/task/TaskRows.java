@@ -46,11 +46,16 @@ final class TaskRows {
     }
 
     /** Newest first unless the request says otherwise; {@code status} and {@code type} null for all. */
-    static Page<BackgroundTask> page(Handle h, BackgroundTask.Status status, BackgroundTask.Type type, PageRequest page) {
+    static Page<BackgroundTask> page(Handle h, String appId, BackgroundTask.Status status, BackgroundTask.Type type,
+                                     PageRequest page) {
         String sql = "SELECT * FROM background_task WHERE 1 = 1"
+                + (appId == null ? "" : " AND app_id = :app")
                 + (status == null ? "" : " AND status = :status")
                 + (type == null ? "" : " AND task = :task");
         return Pager.page(h, sql, page, q -> {
+            if (appId != null) {
+                q.bind("app", appId);
+            }
             if (status != null) {
                 q.bind("status", status.wire());
             }

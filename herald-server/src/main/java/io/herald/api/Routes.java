@@ -230,12 +230,15 @@ final class Routes {
             return Reply.accepted(Out.taskStarted(h.tasks().replayMissing(c.param("app_id"), c.param("endpoint_id"),
                     In.instant(body, "since"), In.instant(body, "until"))));
         });
-        r.add("GET", "/api/v1/background-task", c -> {
+        // Any token: an application token sees its own application's tasks (a recover it started), and
+        // another application's task is as missing to it as one that does not exist.
+        r.add("GET", "/api/v1/background-task", Access.CALLER, c -> {
             String status = c.query("status");
-            return Reply.ok(Out.page(h.tasks().list(status == null ? null : BackgroundTask.Status.parse("status", status),
-                    c.query("task"), c.page(true)), Out::task));
+            return Reply.ok(Out.page(h.tasks().list(c.principal().appId(),
+                    status == null ? null : BackgroundTask.Status.parse("status", status), c.query("task"), c.page(true)), Out::task));
         });
-        r.add("GET", "/api/v1/background-task/{task_id}", c -> Reply.ok(Out.task(h.tasks().get(c.param("task_id")))));
+        r.add("GET", "/api/v1/background-task/{task_id}", Access.CALLER,
+                c -> Reply.ok(Out.task(h.tasks().get(c.principal().appId(), c.param("task_id")))));
         r.add("GET", ep + "/stats", c -> Reply.ok(Out.stats(h.latestDeliveries().stats(c.param("app_id"), c.param("endpoint_id"),
                 c.queryInstant("since"), c.queryInstant("until")))));
         r.add("GET", ep + "/msg", c -> {

@@ -279,7 +279,10 @@ abstract class RouteScopeTest {
         }
         assertThat(anonymous.post("/api/v1/auth/logout", null).status()).isEqualTo(401);
         assertThat(anonymous.get("/api/v1/app/" + a.id() + "/endpoint").status()).isEqualTo(401);
+        assertThat(anonymous.get("/api/v1/background-task").status()).isEqualTo(401);
+        // Open to any token, each scoping what it answers to the caller (AppTokenEndToEndTest checks the tasks).
         assertThat(routes).filteredOn(r -> r.access() == Access.CALLER).extracting(r -> r.method() + " " + r.pattern())
-                .containsExactly("POST /api/v1/auth/logout");
+                .containsExactlyInAnyOrder("POST /api/v1/auth/logout", "GET /api/v1/background-task",
+                        "GET /api/v1/background-task/{task_id}");
     }
 }

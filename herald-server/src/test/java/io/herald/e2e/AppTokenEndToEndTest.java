@@ -336,4 +336,26 @@ abstract class AppTokenEndToEndTest {
         assertProblem(token.post("/api/v1/auth/app/acme/expire-all", "{}"), 404, null);
         assertThat(token.get("/api/v1/app/acme/endpoint").status()).as("nothing expired").isEqualTo(200);
     }
+
+    @Test
+    void backgroundTasks_anApplicationTokenSeesItsOwn_andAnotherApplicationsAreMissingToIt() {
+        herald.post("/api/v1/app", "{\"name\": \"Other\", \"uid\": \"other\"}", 201);
+        herald.post("/api/v1/app/other/endpoint", "{\"url\": \"http://127.0.0.1:9/hook\", \"uid\": \"siem\"}", 201);
+        ApiClient acme = tokenFor("acme", "{\"readOnly\": false}");
+        String since = "{\"since\": \"" + herald.clock.instant().minus(Duration.ofHours(1)) + "\"}";
+        String own = TestHerald.expect(acme.post("/api/v1/app/acme/endpoint/siem/recover", since), 202).get("id").asString();
+        String others = herald.post("/api/v1/app/other/endpoint/siem/recover", since, 202).get("id").asString();
+
+        assertThat(TestHerald.expect(acme.get("/api/v1/background-task/" + own), 200).get("id").asString()).isEqualTo(own);
+        assertThat(TestHerald.expect(acme.get("/api/v1/background-task"), 200).get("data"))
+                .extracting(t -> t.get("id").asString()).containsExactly(own);
+        ApiClient.Answer hidden = acme.get("/api/v1/background-task/" + others);
+        ApiClient.Answer missing = acme.get("/api/v1/background-task/qtask_nothing");
+        assertProblem(hidden, 404, null);
+        assertThat(hidden.raw().replace(others, "X")).isEqualTo(missing.raw().replace("qtask_nothing", "X"));
+
+        assertThat(herald.get("/api/v1/background-task").get("data")).extracting(t -> t.get("id").asString())
+                .containsExactlyInAnyOrder(own, others);
+        assertThat(herald.get("/api/v1/background-task/" + others).get("id").asString()).isEqualTo(others);
+    }
 }
