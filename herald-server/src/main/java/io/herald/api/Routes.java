@@ -15,6 +15,9 @@ import io.herald.eventtype.EventType;
 import io.herald.eventtype.EventTypes;
 import io.herald.message.MessageQuery;
 import io.herald.task.BackgroundTask;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -57,7 +60,7 @@ final class Routes {
                 throw new HeraldException.InvalidInput("sessionIds", "Herald issues no token sessions; leave it out to expire every token");
             }
             Integer expiry = Validate.range("expiry", In.integer(body, "expiry"), 0, (int) Tokens.APP_TOKEN_MAX.toSeconds());
-            h.tokens().expireAll(h.applications().get(c.param("app_id")).id(), java.time.Duration.ofSeconds(expiry == null ? 0 : expiry));
+            h.tokens().expireAll(h.applications().get(c.param("app_id")).id(), Duration.ofSeconds(expiry == null ? 0 : expiry));
             return Reply.noContent();
         });
 
@@ -150,13 +153,13 @@ final class Routes {
         r.add("GET", ep + "/secret", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(Map.of("key", h.endpoints().secret(c.param("app_id"), c.param("endpoint_id")))));
         r.add("POST", ep + "/secret/rotate", c -> {
             JsonNode body = c.jsonOrEmpty();
-            Integer grace = io.herald.Validate.range("gracePeriodSeconds", In.integer(body, "gracePeriodSeconds"), 0, MAX_GRACE_SECONDS);
+            Integer grace = Validate.range("gracePeriodSeconds", In.integer(body, "gracePeriodSeconds"), 0, MAX_GRACE_SECONDS);
             h.endpoints().rotateSecret(c.param("app_id"), c.param("endpoint_id"), In.str(body, "key"),
-                    grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : java.time.Duration.ofSeconds(grace));
+                    grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : Duration.ofSeconds(grace));
             return Reply.noContent();
         });
         r.add("GET", ep + "/headers", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(Map.of(
-                "headers", h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")), "sensitive", java.util.List.of())));
+                "headers", h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")), "sensitive", List.of())));
         r.add("PUT", ep + "/headers", c -> {
             h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), false), false);
             return Reply.noContent();
@@ -170,7 +173,7 @@ final class Routes {
             JsonNode body = c.json();
             Integer index = In.integer(body, "exampleIndex");
             var sent = h.messages().sendExample(c.param("app_id"), c.param("endpoint_id"),
-                    io.herald.Validate.required("eventType", In.str(body, "eventType")), index == null ? 0 : index);
+                    Validate.required("eventType", In.str(body, "eventType")), index == null ? 0 : index);
             return Reply.accepted(Out.message(sent.message(), true));
         });
 
@@ -273,7 +276,7 @@ final class Routes {
     private static Map<String, String> requireMap(JsonNode body, boolean nullsAllowed) {
         Map<String, String> m = In.stringMap(body, "headers", nullsAllowed);
         if (m == null) {
-            throw new io.herald.HeraldException.InvalidInput("headers", "is required");
+            throw new HeraldException.InvalidInput("headers", "is required");
         }
         return m;
     }
@@ -283,15 +286,15 @@ final class Routes {
      * leaves them out: Svix clients replace a resource with the fields they know, and must not
      * erase what they cannot see. A body that names one (null included) decides it.
      */
-    static JsonNode keeping(Map<String, Object> current, java.util.List<String> keys, JsonNode body) {
-        Map<String, Object> kept = new java.util.LinkedHashMap<>();
+    static JsonNode keeping(Map<String, Object> current, List<String> keys, JsonNode body) {
+        Map<String, Object> kept = new LinkedHashMap<>();
         keys.forEach(k -> kept.put(k, current.get(k)));
         return merge(kept, body);
     }
 
     /** JSON merge of a PATCH body onto the current state: present fields replace, null clears. */
     static JsonNode merge(Map<String, Object> current, JsonNode patch) {
-        ObjectNode base = io.herald.Json.MAPPER.valueToTree(current);
+        ObjectNode base = Json.MAPPER.valueToTree(current);
         // A member given under one of its two Svix names replaces the current value under both.
         for (String name : patch.propertyNames()) {
             String alias = In.ALIASES.get(name);
