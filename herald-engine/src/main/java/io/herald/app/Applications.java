@@ -96,6 +96,18 @@ public final class Applications {
         return validate(new ApplicationIn(in.name(), pathIdOrUid, in.rateLimit(), in.metadata()));
     }
 
+    /**
+     * {@link #alongside} for Svix's {@code application} member of a request body (a message,
+     * app-portal-access): what is wrong is named under {@code application.}.
+     */
+    public static ApplicationIn alongsideMember(String pathIdOrUid, ApplicationIn in) {
+        try {
+            return alongside(pathIdOrUid, in);
+        } catch (HeraldException.InvalidInput e) {
+            throw e.under("application");
+        }
+    }
+
     /** The application addressed by id or uid, if there is one. */
     public Optional<Application> find(String idOrUid) {
         return store.read(h -> find(h, idOrUid));

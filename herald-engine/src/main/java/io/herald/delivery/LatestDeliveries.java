@@ -29,8 +29,11 @@ import org.jdbi.v3.core.statement.Query;
  * endpoint's delivery counts. "Latest" is the greatest delivery id (ids sort by their millisecond).
  */
 public final class LatestDeliveries {
-    /** Picks, among deliveries {@code d}, the latest of its pair. */
-    private static final String LATEST = " AND NOT EXISTS (SELECT 1 FROM delivery later WHERE later.message_id = d.message_id"
+    /**
+     * A condition that keeps, among deliveries {@code d}, only the latest of its (message,
+     * endpoint) pair: " AND NOT EXISTS (…)", to append to a WHERE.
+     */
+    public static final String LATEST = " AND NOT EXISTS (SELECT 1 FROM delivery later WHERE later.message_id = d.message_id"
             + " AND later.endpoint_id = d.endpoint_id AND later.id > d.id)";
     private static final String STATE_COLUMNS =
             "d.status AS delivery_status, d.next_attempt_at AS delivery_next, d.locked_until AS delivery_lease";

@@ -1,14 +1,11 @@
 package io.herald.idempotency;
 
+import io.herald.Hashes;
 import io.herald.HeraldException;
 import io.herald.store.Store;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -108,7 +105,7 @@ public final class IdempotencyKeys implements AutoCloseable {
         }
         KeyId id = new KeyId(request.credentialHash(), key);
         String claim = UUID.randomUUID().toString();
-        Response kept = claim(id, request.route(), sha256(request.body()), claim);
+        Response kept = claim(id, request.route(), Hashes.sha256Hex(request.body()), claim);
         if (kept != null) {
             return new Result(kept, true);
         }
@@ -257,15 +254,6 @@ public final class IdempotencyKeys implements AutoCloseable {
             if (n < PURGE_BATCH) {
                 return total;
             }
-        }
-    }
-
-    static String sha256(String body) {
-        try {
-            byte[] bytes = body == null ? new byte[0] : body.getBytes(StandardCharsets.UTF_8);
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

@@ -133,7 +133,7 @@ public final class Messages {
             }
         }
         boolean test = testEndpoint != null;
-        ApplicationIn alongside = in.application() == null ? null : alongside(appIdOrUid, in.application());
+        ApplicationIn alongside = in.application() == null ? null : Applications.alongsideMember(appIdOrUid, in.application());
         // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
         // not inside its transaction. The write below re-checks what a concurrent change may undo.
         Plan plan = store.read(h -> {
@@ -215,15 +215,6 @@ public final class Messages {
         // Committed: from here on the message survives anything; starting now only saves a poll.
         dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
         return new Published(written.message(), written.claims().size());
-    }
-
-    /** Svix's {@code application} of a message, checked, with the path's id or uid as its uid. */
-    private static ApplicationIn alongside(String appIdOrUid, ApplicationIn in) {
-        try {
-            return Applications.alongside(appIdOrUid, in);
-        } catch (HeraldException.InvalidInput e) {
-            throw e.under("application");
-        }
     }
 
     /** What a publish found before writing: the application (null: to create), and the endpoints to deliver to. */

@@ -29,9 +29,13 @@ public record BackgroundTask(String id, Type type, Status status, String appId, 
             return wire;
         }
 
+        /** By its Svix name. */
+        static java.util.Optional<Type> find(String wire) {
+            return Arrays.stream(values()).filter(t -> t.wire.equals(wire)).findFirst();
+        }
+
         static Type of(String wire) {
-            return Arrays.stream(values()).filter(t -> t.wire.equals(wire)).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("unknown task type in the database: " + wire));
+            return find(wire).orElseThrow(() -> new IllegalStateException("unknown task type in the database: " + wire));
         }
     }
 
@@ -50,13 +54,15 @@ public record BackgroundTask(String id, Type type, Status status, String appId, 
 
         /** By its Svix name; anything else is refused naming {@code field}. */
         public static Status parse(String field, String wire) {
-            return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
-                    .orElseThrow(() -> new HeraldException.InvalidInput(field, "must be running, finished or failed"));
+            return find(wire).orElseThrow(() -> new HeraldException.InvalidInput(field, "must be running, finished or failed"));
         }
 
         static Status of(String wire) {
-            return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst()
-                    .orElseThrow(() -> new IllegalStateException("unknown task status in the database: " + wire));
+            return find(wire).orElseThrow(() -> new IllegalStateException("unknown task status in the database: " + wire));
+        }
+
+        private static java.util.Optional<Status> find(String wire) {
+            return Arrays.stream(values()).filter(s -> s.wire.equals(wire)).findFirst();
         }
     }
 }

@@ -134,7 +134,7 @@ public final class BackgroundTasks implements AutoCloseable {
     public Page<BackgroundTask> list(String appId, BackgroundTask.Status status, String task, PageRequest page) {
         BackgroundTask.Type type = null;
         if (task != null) {
-            type = List.of(BackgroundTask.Type.values()).stream().filter(t -> t.wire().equals(task)).findFirst().orElse(null);
+            type = BackgroundTask.Type.find(task).orElse(null);
             if (type == null && SVIX_ONLY_TYPES.contains(task)) {
                 return new Page<>(List.of(), null, null, true);
             }

@@ -1,5 +1,6 @@
 package io.herald.task;
 
+import io.herald.delivery.LatestDeliveries;
 import io.herald.endpoint.Endpoint;
 import java.util.List;
 import java.util.Map;
@@ -21,10 +22,7 @@ record FailedForGood() implements Pick {
         // Message id -> its latest delivery to the endpoint, which failed.
         Map<String, String> failed = h.createQuery("""
                 SELECT d.message_id, d.id FROM delivery d
-                WHERE d.message_id IN (<ids>) AND d.endpoint_id = :ep AND d.status = 'failed'
-                  AND NOT EXISTS (SELECT 1 FROM delivery later
-                                  WHERE later.message_id = d.message_id AND later.endpoint_id = d.endpoint_id
-                                    AND later.id > d.id)""")
+                WHERE d.message_id IN (<ids>) AND d.endpoint_id = :ep AND d.status = 'failed'""" + LatestDeliveries.LATEST)
                 .bindList("ids", batch.stream().map(Candidate::id).toList()).bind("ep", endpoint.id())
                 .map((rs, ctx) -> Map.entry(rs.getString("message_id"), rs.getString("id")))
                 .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));

@@ -65,6 +65,13 @@ final class TaskRows {
         }, ROW, r -> r.task().id()).map(Row::task);
     }
 
+    /** Drops every running task's lease; only where no other process can hold one (SQLite, at start). */
+    static int releaseEveryLease(Handle h) {
+        return h.createUpdate("""
+                UPDATE background_task SET locked_by = NULL, locked_until = NULL, version = version + 1
+                WHERE locked_by IS NOT NULL AND status = 'running'""").execute();
+    }
+
     /** The id of a running task of {@code type} on the endpoint, if there is one. */
     static Optional<String> runningOn(Handle h, String endpointId, BackgroundTask.Type type) {
         return h.createQuery("""

@@ -46,9 +46,7 @@ final class TaskRunner implements AutoCloseable {
     void start() {
         if (store.dialect().singleWriter()) {
             // Only this process uses the file: a lease left in it is from a process that died.
-            int n = store.inTransaction(h -> h.createUpdate("""
-                    UPDATE background_task SET locked_by = NULL, locked_until = NULL, version = version + 1
-                    WHERE locked_by IS NOT NULL AND status = 'running'""").execute());
+            int n = store.inTransaction(TaskRows::releaseEveryLease);
             if (n > 0) {
                 log.info("resuming {} background tasks of a previous run", n);
             }

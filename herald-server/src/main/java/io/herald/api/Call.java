@@ -5,8 +5,6 @@ import io.herald.Json;
 import io.herald.auth.Principal;
 import io.herald.store.PageRequest;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -116,15 +114,7 @@ final class Call {
     }
 
     Instant queryInstant(String name) {
-        String v = query(name);
-        if (v == null) {
-            return null;
-        }
-        try {
-            return OffsetDateTime.parse(v).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new HeraldException.InvalidInput(name, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
-        }
+        return In.instant(name, query(name));
     }
 
     PageRequest page(boolean newestFirst) {

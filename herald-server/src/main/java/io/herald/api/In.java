@@ -145,12 +145,16 @@ final class In {
 
     /** An RFC 3339 timestamp member, or null. */
     static java.time.Instant instant(JsonNode n, String field) {
-        String v = str(n, field);
-        if (v == null) {
+        return instant(field, str(n, field));
+    }
+
+    /** {@code value} as an RFC 3339 timestamp, or null; a bad one is a 422 naming {@code field}. */
+    static java.time.Instant instant(String field, String value) {
+        if (value == null) {
             return null;
         }
         try {
-            return java.time.OffsetDateTime.parse(v).toInstant();
+            return java.time.OffsetDateTime.parse(value).toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
         }

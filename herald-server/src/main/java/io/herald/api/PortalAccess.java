@@ -74,13 +74,7 @@ final class PortalAccess {
 
     /** Creates the application the path names, with the path value as its uid (Svix's "alongside"). */
     private static Application created(Herald h, String named, ApplicationIn in) {
-        ApplicationIn withUid;
-        try {
-            withUid = Applications.alongside(named, in);
-        } catch (HeraldException.InvalidInput e) {
-            throw e.under("application");
-        }
         // Another request may create it meanwhile: then that one is the application.
-        return h.applications().create(withUid, true).application();
+        return h.applications().create(Applications.alongsideMember(named, in), true).application();
     }
 }
