@@ -12,7 +12,9 @@ import io.herald.store.Pager;
 import io.herald.store.Rows;
 import io.herald.store.Dialect;
 import io.herald.store.Store;
+import java.util.List;
 import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
 
@@ -54,6 +56,30 @@ public final class Attempts {
                 .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
                 .bind("at", a.timestamp().toEpochMilli())
                 .execute();
+    }
+
+    /** Writes {@code attempts} in one batch of statements. */
+    public static void insertAll(Handle h, List<Attempt> attempts) {
+        if (attempts.size() == 1) {
+            insert(h, attempts.getFirst());
+            return;
+        }
+        PreparedBatch batch = h.prepareBatch("""
+                INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
+                                     trigger_type, url, response_status_code, response, response_duration_ms, error,
+                                     next_attempt_at, created_at)
+                VALUES (:id, :app, :msg, :ep, :dlv, :n, :status, :trigger, :url, :code, :response, :duration, :error,
+                        :next, :at)""");
+        for (Attempt a : attempts) {
+            batch.bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
+                    .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
+                    .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
+                    .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
+                    .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
+                    .bind("at", a.timestamp().toEpochMilli())
+                    .add();
+        }
+        batch.execute();
     }
 
     /** Attempts made for one endpoint, newest first. */

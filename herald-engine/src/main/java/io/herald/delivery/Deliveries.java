@@ -34,10 +34,10 @@ public final class Deliveries {
      * A delivery this node holds a lease on, as of the claim. {@code retryDelays} (JSON array of ms)
      * and {@code timeoutMs} are the endpoint's when it was queued; null means the server's.
      */
-    public record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
+    record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
                         long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {
         /** False for a row written unleased, which only a claim starts. */
-        public boolean leased() {
+        boolean leased() {
             return lockedUntil != 0;
         }
     }
@@ -65,24 +65,17 @@ public final class Deliveries {
     }
 
     /**
-     * Queues one delivery per endpoint, due now, to each endpoint that still exists and is enabled
-     * (the targets may have been read before this transaction); returns those queued. The first
-     * {@code reservation.leased()} rows are born leased to this node, so no other node starts them
-     * while this one does; the rest are due now for any node's claim.
+     * Queues one delivery per endpoint, due at {@code dueAt}, to each endpoint that still exists and
+     * is enabled (the targets may have been read before this transaction); returns those queued. The
+     * first {@code leased} rows are born leased to {@code node} until {@code leaseUntil}, so no other
+     * node starts them while this one does; the rest wait for any node's claim.
      */
-    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
-                                     int trigger, long now, Dispatcher.Reservation reservation) {
-        return insert(h, ids, appId, messageId, targets, trigger, now, now, reservation);
-    }
-
-    /** As above, due at {@code dueAt} instead of now (a message published with a later deliverAt). */
-    public static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
-                                     int trigger, long now, long dueAt, Dispatcher.Reservation reservation) {
+    static List<Claim> insert(Handle h, Ids ids, String appId, String messageId, List<Target> targets,
+                              int trigger, long now, long dueAt, int leased, String node, long leaseUntil) {
         List<Claim> claims = new ArrayList<>(targets.size());
         if (targets.isEmpty()) {
             return claims;
         }
-        long leaseUntil = now + reservation.lease().toMillis();
         PreparedBatch batch = h.prepareBatch("""
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
@@ -92,9 +85,9 @@ public final class Deliveries {
                 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
         List<Claim> candidates = new ArrayList<>(targets.size());
         for (Target t : targets) {
-            boolean leased = candidates.size() < reservation.leased();
-            String lockedBy = leased ? reservation.node() : null;
-            Long lockedUntil = leased ? leaseUntil : null;
+            boolean isLeased = candidates.size() < leased;
+            String lockedBy = isLeased ? node : null;
+            Long lockedUntil = isLeased ? leaseUntil : null;
             String id = ids.next("dlv");
             batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
                     .bind("now", now).bind("due", dueAt).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
@@ -192,6 +185,29 @@ public final class Deliveries {
                 .bind("status", status).bind("attempts", attempts).bind("next", nextAttemptAt).bind("now", now)
                 .bind("id", c.id()).bind("version", c.version())
                 .execute() == 1;
+    }
+
+    /**
+     * Records the ends of attempts, one per entry, in one batch; per entry, whether its lease still
+     * held (see {@link #finish(Handle, Claim, String, int, Long, long)}). A driver that reports no
+     * counts for a batch (negative) is taken to have updated the row.
+     */
+    static boolean[] finish(Handle h, List<OutcomeRecorder.Entry> entries) {
+        PreparedBatch batch = h.prepareBatch("""
+                UPDATE delivery SET status = :status, attempts = :attempts, next_attempt_at = :next,
+                       locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
+                WHERE id = :id AND version = :version""");
+        for (OutcomeRecorder.Entry e : entries) {
+            batch.bind("status", e.outcome().deliveryStatus()).bind("attempts", e.attempt().attemptNumber())
+                    .bind("next", e.outcome().nextMillis()).bind("now", e.finishedAt().toEpochMilli())
+                    .bind("id", e.claim().id()).bind("version", e.claim().version()).add();
+        }
+        int[] counts = batch.execute();
+        boolean[] kept = new boolean[counts.length];
+        for (int i = 0; i < counts.length; i++) {
+            kept[i] = counts[i] != 0;
+        }
+        return kept;
     }
 
     /** Gives a leased row back without an attempt, due at {@code dueAt}. */

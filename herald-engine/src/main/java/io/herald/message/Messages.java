@@ -8,6 +8,7 @@ import io.herald.app.ApplicationIn;
 import io.herald.app.Applications;
 import io.herald.delivery.Deliveries;
 import io.herald.delivery.Dispatcher;
+import io.herald.delivery.Handover;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
@@ -168,53 +169,51 @@ public final class Messages {
         List<Deliveries.Target> targets = plan.targets().stream()
                 .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
         // Scheduled deliveries are not started here: they wait for a claim when due.
-        Dispatcher.Reservation reserved = dispatcher.reserve(deliverAt == null ? targets.size() : 0);
-        Written written;
-        try {
-            written = store.inTransaction(h -> {
-                long now = clock.millis();
-                // Created now unless another request created it since the read above (it then may
-                // have endpoints that this message, planned for none, does not reach).
-                Application app = plan.app() != null ? plan.app()
-                        : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insertOrFind(h, ids, now, alongside).application());
-                Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
-                        plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
-                        java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
-                // Written only while the application still exists: a concurrent delete leaves no orphan.
-                int inserted = h.createUpdate("""
-                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
-                        SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test, :deliverAt
-                        WHERE EXISTS (SELECT 1 FROM application WHERE id = :app %s)"""
-                        .formatted(store.dialect().shareLockClause()))
-                        .bind("id", m.id()).bind("app", m.appId()).bind("type", m.eventType())
-                        .bind("eventId", m.eventId()).bind("payload", payload)
-                        .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
-                        .bind("now", now).bind("test", test).bind("deliverAt", deliverAt)
-                        .execute();
-                if (inserted == 0) {
-                    throw new HeraldException.NotFound("application", appIdOrUid);
+        try (Handover handover = dispatcher.handover(deliverAt == null ? targets.size() : 0)) {
+            Written written;
+            try {
+                written = store.inTransaction(h -> {
+                    long now = clock.millis();
+                    // Created now unless another request created it since the read above (it then may
+                    // have endpoints that this message, planned for none, does not reach).
+                    Application app = plan.app() != null ? plan.app()
+                            : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insertOrFind(h, ids, now, alongside).application());
+                    Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
+                            plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
+                            java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
+                    // Written only while the application still exists: a concurrent delete leaves no orphan.
+                    int inserted = h.createUpdate("""
+                            INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
+                            SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test, :deliverAt
+                            WHERE EXISTS (SELECT 1 FROM application WHERE id = :app %s)"""
+                            .formatted(store.dialect().shareLockClause()))
+                            .bind("id", m.id()).bind("app", m.appId()).bind("type", m.eventType())
+                            .bind("eventId", m.eventId()).bind("payload", payload)
+                            .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
+                            .bind("now", now).bind("test", test).bind("deliverAt", deliverAt)
+                            .execute();
+                    if (inserted == 0) {
+                        throw new HeraldException.NotFound("application", appIdOrUid);
+                    }
+                    int queued = handover.queue(h, ids, m.appId(), m.id(), targets,
+                            test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, deliverAt == null ? now : deliverAt);
+                    if (test && queued == 0) {
+                        throw new HeraldException.InvalidInput("endpointId", "endpoint " + testEndpoint + " was disabled or deleted");
+                    }
+                    return new Written(m, queued);
+                });
+            } catch (UnableToExecuteStatementException e) {
+                // Two publishers raced past the check above; the unique index decided.
+                if (in.eventId() != null && violatesEventIdIndex(e)) {
+                    throw duplicate(in.eventId());
                 }
-                List<Deliveries.Claim> claims = Deliveries.insert(h, ids, m.appId(), m.id(), targets,
-                        test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, deliverAt == null ? now : deliverAt, reserved);
-                if (test && claims.isEmpty()) {
-                    throw new HeraldException.InvalidInput("endpointId", "endpoint " + testEndpoint + " was disabled or deleted");
-                }
-                return new Written(m, claims);
-            });
-        } catch (UnableToExecuteStatementException e) {
-            reserved.cancel();
-            // Two publishers raced past the check above; the unique index decided.
-            if (in.eventId() != null && violatesEventIdIndex(e)) {
-                throw duplicate(in.eventId());
+                throw e;
             }
-            throw e;
-        } catch (RuntimeException | Error e) {
-            reserved.cancel();
-            throw e;
+            // Committed: from here on the message survives anything, and nothing fails the publish;
+            // starting now only saves a poll.
+            handover.start(written.message(), plan.targets());
+            return new Published(written.message(), written.queued());
         }
-        // Committed: from here on the message survives anything; starting now only saves a poll.
-        dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
-        return new Published(written.message(), written.claims().size());
     }
 
     /** What a publish found before writing: the application (null: to create), and the endpoints to deliver to. */
@@ -225,31 +224,25 @@ public final class Messages {
      * whatever happened to it before (and even if the endpoint's filters would not select it now).
      */
     public void resend(String appIdOrUid, String msgIdOrEventId, String endpointIdOrUid) {
-        Dispatcher.Reservation[] reserved = new Dispatcher.Reservation[1];
-        List<Deliveries.Claim> claims;
-        try {
-            claims = store.inTransaction(h -> {
+        try (Handover handover = dispatcher.handover(1)) {
+            store.inTransaction(h -> {
                 Application app = Applications.get(h, appIdOrUid);
                 Message m = find(h, app.id(), msgIdOrEventId);
                 if (byId(h, m.id()).isEmpty()) {
                     throw new HeraldException.InvalidInput("msgId", "message " + m.id() + " cannot be resent: its payload was deleted");
                 }
                 Endpoint ep = enabledEndpoint(h, app.id(), endpointIdOrUid).endpoint();
-                reserved[0] = dispatcher.reserve(1);
-                List<Deliveries.Claim> queued = Deliveries.insert(h, ids, app.id(), m.id(),
-                        List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())), Deliveries.TRIGGER_MANUAL,
-                        clock.millis(), reserved[0]);
-                if (queued.isEmpty()) {
+                long now = clock.millis();
+                int queued = handover.queue(h, ids, app.id(), m.id(), List.of(Deliveries.Target.of(ep, dispatcher.retryDelays())),
+                        Deliveries.TRIGGER_MANUAL, now, now);
+                if (queued == 0) {
                     // Disabled or deleted by another node since the check above.
                     throw new HeraldException.InvalidInput("endpointId", "endpoint " + ep.id() + " was disabled or deleted");
                 }
-                return queued;
+                return null;
             });
-        } catch (RuntimeException | Error e) {
-            release(reserved[0]);
-            throw e;
+            handover.start();
         }
-        dispatcher.accept(claims, reserved[0]);
     }
 
     /** The endpoint a manual or test delivery goes to; a disabled one is refused. */
@@ -262,13 +255,7 @@ public final class Messages {
         return found;
     }
 
-    private record Written(Message message, List<Deliveries.Claim> claims) {}
-
-    private static void release(Dispatcher.Reservation r) {
-        if (r != null) {
-            r.cancel();
-        }
-    }
+    private record Written(Message message, int queued) {}
 
     public Message get(String appIdOrUid, String msgIdOrEventId) {
         return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), msgIdOrEventId));

@@ -28,6 +28,21 @@ class PostgresStoreContractTest extends StoreContractTest {
     }
 
     @Override
+    void refuse(String name, String event, String table, String when) {
+        db.useHandle(h -> {
+            h.execute("CREATE FUNCTION " + name + "() RETURNS trigger LANGUAGE plpgsql AS $$"
+                    + " BEGIN RAISE EXCEPTION 'refused by the test'; END $$");
+            h.execute("CREATE TRIGGER " + name + " BEFORE " + event + " ON " + table + " FOR EACH ROW WHEN (" + when
+                    + ") EXECUTE FUNCTION " + name + "()");
+        });
+    }
+
+    @Override
+    void allow(String name) {
+        db.useHandle(h -> h.execute("DROP FUNCTION " + name + "() CASCADE"));
+    }
+
+    @Override
     void awaitWriterBlocked() {
         await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(10)).until(() -> db.withHandle(h -> h
                 .createQuery("""

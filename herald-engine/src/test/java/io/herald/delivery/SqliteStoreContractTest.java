@@ -25,6 +25,17 @@ class SqliteStoreContractTest extends StoreContractTest {
     }
 
     @Override
+    void refuse(String name, String event, String table, String when) {
+        db.useHandle(h -> h.execute("CREATE TRIGGER " + name + " BEFORE " + event + " ON " + table + " FOR EACH ROW WHEN "
+                + when + " BEGIN SELECT RAISE(ABORT, 'refused by the test'); END"));
+    }
+
+    @Override
+    void allow(String name) {
+        db.useHandle(h -> h.execute("DROP TRIGGER " + name));
+    }
+
+    @Override
     void awaitWriterBlocked() {
         // SQLite takes the write lock at BEGIN IMMEDIATE, before the publish reads anything, so a
         // racing publish waits in the busy handler and then sees the committed row in its own check.

@@ -89,6 +89,16 @@ abstract class StoreContractTest {
     /** True when only one process may use the database, so a start drops leases left by one that died. */
     abstract boolean singleProcess();
 
+    /**
+     * Makes the database refuse {@code event} (INSERT, UPDATE) on rows of {@code table} for which
+     * {@code when}, a condition over NEW and OLD, holds: a real failure of a real statement,
+     * under the trigger {@code name}.
+     */
+    abstract void refuse(String name, String event, String table, String when);
+
+    /** Drops what {@link #refuse} made. */
+    abstract void allow(String name);
+
     /** Returns once a writer of another connection waits for a lock the test's transaction holds. */
     abstract void awaitWriterBlocked();
 
@@ -229,7 +239,7 @@ abstract class StoreContractTest {
             endpoint("/fan" + i);
         }
         Dispatcher d = node.dispatcher();
-        Dispatcher.Reservation others = d.reserve(MAX_IN_MEMORY - 3);
+        Handover others = d.handover(MAX_IN_MEMORY - 3);
         Published p;
         try {
             p = publish(message("invoice.paid", null));
@@ -237,7 +247,7 @@ abstract class StoreContractTest {
             assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'pending' AND locked_by IS NULL"))
                     .as("the two that did not fit wait unleased, due now").isEqualTo(2);
         } finally {
-            others.cancel();
+            others.close();
         }
         assertThat(p.deliveries()).isEqualTo(5);
         awaitIdle(node);
@@ -358,14 +368,14 @@ abstract class StoreContractTest {
                 null, null, null));
         // 300 deliveries to the paced endpoint, written unleased while the node is full, then claimed at once.
         Dispatcher d = one.dispatcher();
-        Dispatcher.Reservation full = d.reserve(MAX_IN_MEMORY);
+        Handover full = d.handover(MAX_IN_MEMORY);
         try {
             Published first = one.messages().create(paced, message("invoice.paid", null));
             tx(h -> Deliveries.insert(h, new io.herald.store.Ids(clock, random), paced, first.message().id(),
                     Collections.nCopies(299, new Deliveries.Target(slow.id(), null, null)), Deliveries.TRIGGER_SCHEDULED,
-                    clock.millis(), d.reserve(0)));
+                    clock.millis(), clock.millis(), 0, d.node(), 0));
         } finally {
-            full.cancel();
+            full.close();
         }
         long t0 = clock.millis();
         String handedBackSql = "SELECT * FROM delivery WHERE status = 'pending' AND locked_by IS NULL ORDER BY next_attempt_at";
@@ -419,7 +429,7 @@ abstract class StoreContractTest {
                 new Deliveries.Target(enabled.id(), null, 2_000), new Deliveries.Target(deleted.id(), null, null));
 
         List<Deliveries.Claim> claims = node.store().inTransaction(h -> Deliveries.insert(h, new io.herald.store.Ids(clock, random),
-                app, "msg_x", targets, Deliveries.TRIGGER_SCHEDULED, clock.millis(), node.dispatcher().reserve(0)));
+                app, "msg_x", targets, Deliveries.TRIGGER_SCHEDULED, clock.millis(), clock.millis(), 0, node.dispatcher().node(), 0));
 
         assertThat(claims).extracting(Deliveries.Claim::endpointId, Deliveries.Claim::timeoutMs)
                 .containsExactly(tuple(enabled.id(), 2_000));
@@ -661,6 +671,100 @@ abstract class StoreContractTest {
         assertThat(node.dispatcher().held()).isZero();
     }
 
+    @Test
+    void attempt_whoseRecordTheDatabaseRefuses_endsInOneStandInRecord_andTheNormalRetry_whileItsBatchMatesKeepTheirs() {
+        stop(node);
+        node = start(config(url, SETTINGS, List.of(Duration.ofSeconds(1))));
+        receiver.script("/poison", Reply.status(500, Map.of(), "poison"), Reply.status(200, Map.of(), "poison"));
+        endpoint("/poison");
+        endpoint("/fine");
+        refuse("refuse_poison", "INSERT", "attempt", "NEW.response LIKE '%poison%'");
+        Published p = publishUnleased(message("invoice.paid", null));
+
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(2);
+        Attempt standIn = only(attemptsOf(p).stream().filter(a -> a.url().endsWith("/poison")).toList());
+        assertThat(standIn).extracting(Attempt::status, Attempt::responseStatusCode, Attempt::response, Attempt::attemptNumber)
+                .containsExactly(Attempt.FAIL, 500, "", 1);
+        assertThat(standIn.error()).contains("could not be recorded", "refused by the test");
+        assertThat(standIn.nextAttempt()).isNotNull();
+        assertThat(attemptsOf(p).stream().filter(a -> a.url().endsWith("/fine")).toList())
+                .extracting(Attempt::status, Attempt::responseStatusCode).containsExactly(tuple(Attempt.SUCCESS, 200));
+
+        // The receiver takes the retry (200), but its record is refused too: a failed attempt, the last of two.
+        clock.advance(Duration.ofSeconds(2));
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(attemptsOf(p).stream().filter(a -> a.url().endsWith("/poison")).toList())
+                .extracting(Attempt::attemptNumber, Attempt::status, Attempt::responseStatusCode)
+                .containsExactlyInAnyOrder(tuple(1, Attempt.FAIL, 500), tuple(2, Attempt.FAIL, 200));
+        assertThat(deliveriesOf(p)).extracting(Row::status).containsExactlyInAnyOrder("failed", "succeeded");
+        clock.advance(Duration.ofDays(4));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/poison")).hasSize(2);
+        assertThat(node.dispatcher().held()).isZero();
+        allow("refuse_poison");
+    }
+
+    @Test
+    void admission_whenTheStoreFailsToClaim_toRecord_orToHandBack_holdsNothingAfterwards_andLosesNothing() {
+        Dispatcher d = node.dispatcher();
+        endpoint("/free");
+
+        // Claim: the queue cannot be read.
+        Published first = publishUnleased(message("invoice.paid", null));
+        withTableMissing("delivery", () -> assertThatThrownBy(d::runDueOnce).isInstanceOf(RuntimeException.class));
+        assertThat(d.held()).as("after a failed claim").isZero();
+
+        // Record: the attempt log cannot be written at all, not even a stand-in; the delivery is
+        // given back, due a little later, and sent again then (at least once).
+        withTableMissing("attempt", () -> assertThat(d.runDueOnce()).isEqualTo(1));
+        assertThat(d.held()).as("after a failed record").isZero();
+        assertThat(receiver.received("/free")).hasSize(1);
+        assertThat(only(deliveriesOf(first))).extracting(Row::status, Row::attempts, Row::lockedBy).containsExactly("pending", 0, null);
+        clock.advance(AttemptRunner.TROUBLE_BACKOFF);
+        assertThat(d.runDueOnce()).isEqualTo(1);
+        assertThat(receiver.received("/free")).hasSize(2);
+        assertThat(attemptsOf(first)).extracting(Attempt::status).containsExactly(Attempt.SUCCESS);
+
+        // Hand-back: a paced lane holds what its rate starts within the lease (25 at 1/s) and gives
+        // the rest back, which the database refuses: they stay leased until the lease ends.
+        String pacedApp = node.applications().create(new ApplicationIn("paced", "paced", null, null), false).application().id();
+        node.endpoints().create(pacedApp, new EndpointIn(receiver.url("/paced"), null, null, null, 1, null, null, false,
+                null, null, null));
+        try (Handover full = d.handover(MAX_IN_MEMORY)) {
+            for (int i = 0; i < 40; i++) {
+                node.messages().create(pacedApp, message("invoice.paid", null));
+            }
+        }
+        refuse("refuse_handback", "UPDATE", "delivery", "NEW.locked_by IS NULL AND NEW.status = 'pending' AND NEW.attempts = OLD.attempts");
+        assertThat(runDueAdvancingTheClock(d)).isEqualTo(40);
+        assertThat(d.held()).as("after a failed hand-back").isZero();
+        long leftLeased = count("SELECT COUNT(*) FROM delivery WHERE status = 'pending' AND locked_by IS NOT NULL");
+        assertThat(leftLeased).as("refused by the lane, not given back").isPositive();
+        allow("refuse_handback");
+
+        // Nothing lost: once their lease ends, they are claimed again and made (unpaced now, to be quick).
+        db.useHandle(h -> h.execute("UPDATE endpoint SET rate_limit = NULL"));
+        clock.advance(LEASE.plusSeconds(1));
+        assertThat(d.runDueOnce()).isEqualTo(leftLeased);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(41);
+        assertThat(count("SELECT COUNT(*) FROM attempt WHERE status = 0")).isEqualTo(41);
+        assertThat(receiver.received("/paced")).hasSize(40);
+        assertThat(d.held()).isZero();
+    }
+
+    /** {@code runDueOnce} for paced endpoints: moves the clock a second on after each receipt, until it returns. */
+    int runDueAdvancingTheClock(Dispatcher d) {
+        CompletableFuture<Integer> run = CompletableFuture.supplyAsync(d::runDueOnce);
+        while (!run.isDone()) {
+            int before = receiver.received().size();
+            clock.advance(Duration.ofSeconds(1));
+            d.clockMoved();
+            await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+                    .until(() -> run.isDone() || receiver.received().size() > before);
+        }
+        return run.join();
+    }
+
     // --- deletes racing the dispatcher -----------------------------------------------------------
 
     @Test
@@ -672,7 +776,7 @@ abstract class StoreContractTest {
         assertThat(claims).hasSize(2);
 
         node.endpoints().delete(app, deleted.id());
-        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        start(claims);
         awaitIdle(node);
 
         assertThat(receiver.received("/deleted")).isEmpty();
@@ -690,7 +794,7 @@ abstract class StoreContractTest {
 
         // No API deletes a single message; retention would, with this statement.
         db.useHandle(h -> h.execute("DELETE FROM message WHERE id = ?", p.message().id()));
-        node.dispatcher().accept(claims, node.dispatcher().reserve(claims.size()));
+        start(claims);
         awaitIdle(node);
 
         assertThat(receiver.received()).isEmpty();
@@ -905,12 +1009,16 @@ abstract class StoreContractTest {
      */
     Published publishUnleased(MessageIn in) {
         Dispatcher d = node.dispatcher();
-        Dispatcher.Reservation full = d.reserve(MAX_IN_MEMORY - d.held());
-        assertThat(d.held()).isEqualTo(MAX_IN_MEMORY);
-        try {
+        try (Handover full = d.handover(MAX_IN_MEMORY - d.held())) {
+            assertThat(d.held()).isEqualTo(MAX_IN_MEMORY);
             return publish(in);
-        } finally {
-            full.cancel();
+        }
+    }
+
+    /** Starts {@code claims}, leased to this node by the test, as publish starts what it wrote leased. */
+    void start(List<Deliveries.Claim> claims) {
+        try (Handover h = node.dispatcher().handover(claims.size())) {
+            h.adopt(claims).start();
         }
     }
 

@@ -1,0 +1,103 @@
+package io.herald.delivery;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per endpoint, turn-taking: at most {@code perEndpoint} attempts in flight, each on its own
+ * virtual thread, and the rest waiting in order, so that a slow endpoint delays only itself. A lane
+ * exists while it has work and retires when its last attempt ends.
+ */
+final class Lanes {
+    private static final Logger log = LoggerFactory.getLogger(Lanes.class);
+    /** Waiting deliveries one lane holds before it refuses further ones. */
+    static final int QUEUE_CAP = 1_000;
+    static final int ADMITTED = -1;
+
+    private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+    private final int perEndpoint;
+    /** Runs one task's attempt; whatever it throws, the task is {@link Task#finished} after it. */
+    private final Consumer<Task> attempt;
+
+    Lanes(int perEndpoint, Consumer<Task> attempt) {
+        this.perEndpoint = perEndpoint;
+        this.attempt = attempt;
+    }
+
+    /**
+     * Admits {@code t} to its endpoint's lane: {@link #ADMITTED}, or when the lane is full, how many
+     * deliveries it holds; {@code paced} is the most it may hold for this delivery, as its rate
+     * limits allow. A refused task is still the caller's to finish.
+     */
+    int offer(Task t, int paced) {
+        while (true) {
+            Lane lane = lanes.computeIfAbsent(t.claim().endpointId(), Lane::new);
+            int answer = lane.offer(t, paced);
+            if (answer != Lane.RETIRED) {
+                return answer;
+            }
+            // The lane retired between lookup and offer: a new one takes it.
+        }
+    }
+
+    private final class Lane {
+        static final int RETIRED = -2;
+        private final String endpointId;
+        private final ArrayDeque<Task> waiting = new ArrayDeque<>();
+        private int running;
+        private boolean retired;
+
+        Lane(String endpointId) {
+            this.endpointId = endpointId;
+        }
+
+        synchronized int offer(Task t, int paced) {
+            if (retired) {
+                return RETIRED;
+            }
+            int holds = running + waiting.size();
+            if (holds >= paced) {
+                return holds;
+            }
+            if (running < perEndpoint) {
+                Thread.ofVirtual().name("herald-attempt").start(() -> runThenNext(t));
+                running++;
+                return ADMITTED;
+            }
+            if (waiting.size() >= QUEUE_CAP) {
+                return holds;
+            }
+            // What publish read is fresh only for an attempt that starts now: one that waits reads
+            // its endpoint (disabled, deleted, rotated, moved meanwhile?) and message when it starts.
+            waiting.add(t.unloaded());
+            return ADMITTED;
+        }
+
+        private void runThenNext(Task first) {
+            Task t = first;
+            while (t != null) {
+                try {
+                    attempt.accept(t);
+                } catch (RuntimeException | Error e) {
+                    // The attempt catches what it can; this lane must go on to the next one regardless.
+                    log.error("delivery {}: the attempt ended abnormally", t.claim().id(), e);
+                } finally {
+                    t.finished();
+                }
+                synchronized (this) {
+                    t = waiting.poll();
+                    if (t == null) {
+                        running--;
+                        if (running == 0) {
+                            retired = true;
+                            lanes.remove(endpointId, this);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.herald.delivery;
+
+import io.herald.HeraldException;
+import io.herald.attempt.Attempt;
+import io.herald.attempt.Attempts;
+import io.herald.endpoint.Endpoints;
+import io.herald.store.Store;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import org.jdbi.v3.core.Handle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes the records of finished attempts: the attempt row, the delivery's next state, and for a
+ * 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
+ * next one and share its transaction (no timer: under light load a record goes out alone at once),
+ * so the cost of a commit is spread over many attempts. A caller returns once its record is
+ * committed.
+ *
+ * <p>An attempt always ends in a record. When a batch fails, its records are written one by one;
+ * one that still fails (its data, say, is refused by the database) is replaced by the record of a
+ * failed attempt that says why, without the response, on the delivery's schedule like any failure.
+ * Only when even that cannot be written (the database is down) does {@link #record} throw; the
+ * delivery then stays leased and is attempted again when its lease ends.
+ *
+ * <p>Not guaranteed: that a receipt is recorded. A node that dies between a receiver's answer and
+ * the commit of its batch leaves the delivery to be sent again (at least once).
+ */
+final class OutcomeRecorder implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(OutcomeRecorder.class);
+    /** Records in one transaction at most. */
+    static final int MAX_BATCH = 256;
+    private static final Pending STOP = new Pending(null);
+
+    /**
+     * One attempt's record: it ended at {@code finishedAt}; {@code policy} decides the schedule of
+     * its stand-in if it cannot be written.
+     */
+    record Entry(Deliveries.Claim claim, Attempt attempt, Outcome outcome, RetryPolicy policy, Instant finishedAt) {}
+
+    private final Store store;
+    private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+    private final Thread writer;
+    private volatile boolean closed;
+    private volatile long batches;
+
+    OutcomeRecorder(Store store) {
+        this.store = store;
+        this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
+    }
+
+    /**
+     * Writes {@code e} (or its stand-in); returns false when the delivery's lease was lost meanwhile
+     * (the attempt row is written all the same). Throws when nothing could be written.
+     */
+    boolean record(Entry e) {
+        Pending p = new Pending(e);
+        synchronized (this) {
+            if (closed) {
+                throw new HeraldException.StoreUnavailable("the attempt recorder is closed", null);
+            }
+            queue.add(p);
+        }
+        try {
+            return p.done.join();
+        } catch (CompletionException ce) {
+            if (ce.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw ce;
+        }
+    }
+
+    /** Transactions written so far. */
+    long batches() {
+        return batches;
+    }
+
+    private void loop() {
+        List<Pending> batch = new ArrayList<>(MAX_BATCH);
+        while (true) {
+            Thread.interrupted();
+            Pending first;
+            try {
+                first = queue.take();
+            } catch (InterruptedException e) {
+                continue;
+            }
+            if (first == STOP) {
+                return;
+            }
+            batch.add(first);
+            queue.drainTo(batch, MAX_BATCH - 1);
+            boolean stop = batch.remove(STOP);
+            try {
+                write(batch);
+            } catch (Throwable t) {
+                // Not expected: write() answers every record itself. No caller may wait forever.
+                log.error("recording {} attempts failed", batch.size(), t);
+                batch.forEach(p -> p.done.completeExceptionally(t));
+            }
+            batch.clear();
+            if (stop) {
+                return;
+            }
+        }
+    }
+
+    private void write(List<Pending> batch) {
+        batches++;
+        try {
+            boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
+            for (int i = 0; i < batch.size(); i++) {
+                batch.get(i).done.complete(kept[i]);
+            }
+            return;
+        } catch (RuntimeException | Error e) {
+            if (batch.size() == 1) {
+                standIn(batch.getFirst(), e);
+                return;
+            }
+            log.debug("a batch of {} attempt records failed; writing them one by one", batch.size(), e);
+        }
+        for (Pending p : batch) {
+            try {
+                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry())))[0]);
+            } catch (RuntimeException | Error e) {
+                standIn(p, e);
+            }
+        }
+    }
+
+    /** {@code p}'s record could not be written: writes a failed attempt saying so, or fails the caller. */
+    private void standIn(Pending p, Throwable cause) {
+        Entry e = p.entry();
+        Attempt a = e.attempt();
+        Outcome failed = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
+        String reason = "failed inside Herald: the attempt's outcome (" + (a.responseStatusCode() == 0 ? "no response"
+                : "HTTP " + a.responseStatusCode()) + ") could not be recorded: " + describe(cause);
+        Attempt replaced = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
+                Attempt.FAIL, a.triggerType(), a.url(), a.responseStatusCode(), "", a.responseDurationMs(), reason,
+                failed.next(), a.timestamp());
+        try {
+            boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
+            log.warn("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
+                    e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber(), cause);
+            p.done.complete(kept);
+        } catch (RuntimeException | Error again) {
+            again.addSuppressed(cause);
+            p.done.completeExceptionally(again instanceof RuntimeException re ? re
+                    : new HeraldException.StoreUnavailable("recording attempt failed: " + again, again));
+        }
+    }
+
+    /**
+     * The first line of what the database said (not the statement and arguments around it, which
+     * may hold the response), in ASCII: a reason any database can store.
+     */
+    private static String describe(Throwable t) {
+        Throwable said = t;
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof java.sql.SQLException) {
+                said = c;
+                break;
+            }
+        }
+        String m = said.getClass().getSimpleName() + (said.getMessage() == null ? "" : ": " + said.getMessage());
+        int nl = m.indexOf('\n');
+        m = nl < 0 ? m : m.substring(0, nl);
+        m = m.replaceAll("[^\\x20-\\x7E]", "?");
+        return m.length() > 300 ? m.substring(0, 300) : m;
+    }
+
+    /** Writes the records of {@code entries}; per entry, whether its lease still held. */
+    private static boolean[] writeAll(Handle h, List<Entry> entries) {
+        List<Attempt> attempts = new ArrayList<>(entries.size());
+        for (Entry e : entries) {
+            attempts.add(e.attempt());
+        }
+        Attempts.insertAll(h, attempts);
+        for (Entry e : entries) {
+            if (e.outcome().kind() == Outcome.Kind.GONE) {
+                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli());
+            }
+        }
+        return Deliveries.finish(h, entries);
+    }
+
+    /** Writes what is waiting, then stops the writer; records asked for later fail. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            queue.add(STOP);
+        }
+        try {
+            writer.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        List<Pending> left = new ArrayList<>();
+        queue.drainTo(left);
+        left.stream().filter(p -> p != STOP)
+                .forEach(p -> p.done.completeExceptionally(new HeraldException.StoreUnavailable("the attempt recorder is closed", null)));
+    }
+
+    private record Pending(Entry entry, CompletableFuture<Boolean> done) {
+        Pending(Entry entry) {
+            this(entry, new CompletableFuture<>());
+        }
+    }
+}
