@@ -3,6 +3,7 @@ package io.herald;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
+import io.herald.store.StoreSettings;
 import java.time.Duration;
 import java.util.List;
 
@@ -14,11 +15,10 @@ import java.util.List;
  * @param allowedTargets ranges the SSRF guard lets through although they are not public
  * @param dispatcher     pacing of the delivery engine
  * @param retryDelays    delays between attempts; its length + 1 is the number of attempts
- * @param poolSize       database connections
+ * @param store          database connections, and how many of them write
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
-                           DispatcherSettings dispatcher, List<Duration> retryDelays, int poolSize) {
-    public static final int DEFAULT_POOL_SIZE = 16;
+                           DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
@@ -27,22 +27,26 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
 
     public static EngineConfig defaults(String databaseUrl) {
         return new EngineConfig(databaseUrl, true, List.of(), DispatcherSettings.DEFAULTS, RetryPolicy.DEFAULT_DELAYS,
-                DEFAULT_POOL_SIZE);
+                StoreSettings.DEFAULTS);
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, poolSize);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, poolSize);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, poolSize);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, poolSize);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store);
+    }
+
+    public EngineConfig withStore(StoreSettings v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v);
     }
 }

@@ -41,7 +41,7 @@ public final class Herald implements AutoCloseable {
     private final IdempotencyKeys idempotencyKeys;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
-        this.store = Store.open(config.databaseUrl(), config.poolSize());
+        this.store = Store.open(config.databaseUrl(), config.store());
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
         this.sender = new HttpSender(new SsrfGuard(config.allowedTargets()), userAgent);

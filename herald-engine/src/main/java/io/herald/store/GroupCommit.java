@@ -1,49 +1,90 @@
 package io.herald.store;
 
 import io.herald.HeraldException;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.LongAdder;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The one writer of a single-writer database (SQLite): a platform thread that runs the write
- * transactions of all callers, taking every one that waits into a single database transaction so
- * that they share one commit and one fsync.
+ * The writers of the store: a few platform threads that run the write transactions of all
+ * callers. Each writer takes every work waiting (up to a cap) into one database transaction, so
+ * that they share one commit: on SQLite one fsync, on PostgreSQL one WAL flush and one
+ * BEGIN/COMMIT instead of one per caller. When the writers are idle a work is taken at once, alone;
+ * works pile up into shared transactions only while every writer is busy, so batches grow with
+ * the load.
  *
  * <p>Each caller's work runs inside its own savepoint. A work that throws is rolled back to its
  * savepoint and its caller gets the exception; the others in the batch are not affected. A caller
- * returns only after the commit that holds its writes, so "returned" still means "on disk". If the
- * commit itself fails, every work of the batch fails with that error and none of them is written.
+ * returns only after the commit that holds its writes, so "returned" still means "committed" (and,
+ * on SQLite with {@code synchronous=FULL}, on disk). If the transaction itself fails (begin, commit,
+ * a savepoint statement), every work of the batch fails with that error and none of it is written.
  *
- * <p>The native work (statements, fsync) happens on this thread, so callers on virtual threads
+ * <p>A work that the database aborts for a deadlock or a serialization failure (SQLSTATE
+ * {@code 40P01}, {@code 40001}) runs once more, alone in a transaction of its own, before its
+ * caller hears anything: batches hold their locks until they commit, so two writers' batches can
+ * deadlock where the same works as separate transactions would have passed each other. Its
+ * callback then runs twice. Not guaranteed: that a work waiting for a lock (another batch's, or an
+ * operator's transaction) does not hold up its batch-mates; it does, until the lock is released or
+ * PostgreSQL's {@code deadlock_timeout} finds a cycle. Other writers go on meanwhile.
+ *
+ * <p>The native work (statements, fsync) happens on these threads, so callers on virtual threads
  * wait parked instead of pinning one of the few carrier threads to the database.
  */
 final class GroupCommit implements AutoCloseable {
-    /** Works taken into one transaction at most, so a burst still commits every few milliseconds. */
+    private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
+    /** SQLite: works taken into one transaction at most, so a burst still commits every few milliseconds. */
     static final int MAX_BATCH = 256;
+    /**
+     * PostgreSQL: a backend keeps the ids of up to 64 subtransactions (savepoints that wrote) of its
+     * transaction in shared memory; with more, every snapshot taken anywhere in the server while
+     * the batch runs must look them up in pg_subtrans instead ("suboverflow"). A batch of 64 is
+     * already 64 commits in one.
+     */
+    static final int MAX_BATCH_POSTGRESQL = 64;
     static final String SAVEPOINT = "herald_work";
-    /** Put on the queue by close(): the writer stops when it takes it. */
+    private static final Set<String> TRANSIENT = Set.of("40001", "40P01");
+    /** Put on the queue by close(). A writer that takes it puts it back for the next and stops. */
     private static final Work<Void> STOP = new Work<>(h -> null);
 
     private final Jdbi jdbi;
+    private final int maxBatch;
     private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final List<Thread> writers = new ArrayList<>();
+    private int running;
     private boolean closed;
-    private volatile long transactions;
+    private final LongAdder transactions = new LongAdder();
+    private final LongAdder ranAgain = new LongAdder();
 
-    GroupCommit(Jdbi jdbi, String name) {
+    /** Starts {@code writers} threads named {@code name-1} …, each committing up to {@code maxBatch} works at once. */
+    GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch) {
+        if (writers < 1 || maxBatch < 1) {
+            throw new IllegalArgumentException("writers and maxBatch must be at least 1");
+        }
         this.jdbi = jdbi;
-        this.writer = Thread.ofPlatform().daemon().name(name).start(this::loop);
+        this.maxBatch = maxBatch;
+        synchronized (this) {
+            for (int i = 1; i <= writers; i++) {
+                this.writers.add(Thread.ofPlatform().daemon().name(writers == 1 ? name : name + "-" + i).unstarted(this::loop));
+            }
+            running = writers;
+        }
+        this.writers.forEach(Thread::start);
     }
 
     /** Runs {@code callback} in a transaction shared with whatever else is waiting; returns after commit. */
     <T> T run(HandleCallback<T, RuntimeException> callback) {
-        if (Thread.currentThread() == writer) {
-            // The outer work holds the only write transaction; waiting for another would never end.
+        if (writers.contains(Thread.currentThread())) {
+            // The outer work holds this writer's transaction until it returns: waiting for another
+            // would never end when every other writer is busy, or is this one.
             throw new IllegalStateException("a write transaction may not start another one");
         }
         Work<T> w = new Work<>(callback);
@@ -57,7 +98,7 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void loop() {
-        List<Work<?>> batch = new ArrayList<>(MAX_BATCH);
+        List<Work<?>> batch = new ArrayList<>(maxBatch);
         try {
             while (true) {
                 // Only STOP ends the loop: an interrupt left over by a callback is not a reason to.
@@ -69,46 +110,67 @@ final class GroupCommit implements AutoCloseable {
                     continue;
                 }
                 if (first == STOP) {
+                    queue.add(STOP);
                     break;
                 }
                 batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
+                queue.drainTo(batch, maxBatch - 1);
+                // Nothing is queued after STOP (close() adds it last), so what came before it is all
+                // there is; the others stop when they take it.
                 boolean stop = batch.remove(STOP);
-                transactions++;
-                runBatch(batch);
+                if (stop) {
+                    queue.add(STOP);
+                }
+                try {
+                    runBatch(batch);
+                } catch (RuntimeException e) {
+                    // A writer never dies of a batch: its callers are told, and it goes on.
+                    log.error("group commit: a batch of {} failed outside its transaction", batch.size(), e);
+                    for (Work<?> w : batch) {
+                        w.failIfUnanswered(e);
+                        w.answer();
+                    }
+                }
                 batch.clear();
                 if (stop) {
                     break;
                 }
             }
         } finally {
-            // However the writer ends, no caller may wait for it forever.
-            synchronized (this) {
-                closed = true;
-            }
+            // However a writer ends, no caller may wait for it forever.
             for (Work<?> w : batch) {
                 w.failIfUnanswered(new HeraldException.StoreUnavailable("the database writer stopped", null));
                 w.answer();
             }
-            failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
+            boolean last;
+            synchronized (this) {
+                last = --running == 0;
+                if (last) {
+                    closed = true;
+                }
+            }
+            if (last) {
+                failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
+            }
         }
     }
 
     private void runBatch(List<Work<?>> batch) {
-        try {
-            if (batch.size() == 1) {
-                // Alone: no savepoint needed; the work's own failure rolls the transaction back.
-                Work<?> only = batch.getFirst();
-                jdbi.useTransaction(only::runAlone);
-            } else {
-                jdbi.useTransaction(h -> {
-                    for (Work<?> w : batch) {
-                        w.runInSavepoint(h);
+        try (Handle h = jdbi.open()) {
+            try {
+                runIn(h, batch);
+            } catch (Throwable e) {
+                try {
+                    if (h.isInTransaction()) {
+                        h.rollback();
                     }
-                });
+                } catch (RuntimeException rollback) {
+                    e.addSuppressed(rollback);
+                }
+                throw e;
             }
         } catch (Throwable e) {
-            // begin, commit or a savepoint rollback failed: nothing of the batch is written, and
+            // begin, commit or a savepoint statement failed: nothing of the batch is written, and
             // every caller is told so, even one whose own work failed: its failure may have come
             // from another caller's write that is now gone (a unique key, say), so it must not
             // look final.
@@ -116,19 +178,105 @@ final class GroupCommit implements AutoCloseable {
                 w.failBecauseTheBatchFailed(e);
             }
         }
+        List<Work<?>> again = new ArrayList<>();
         for (Work<?> w : batch) {
+            if (w.mayRunAgain()) {
+                again.add(w);
+            } else {
+                w.answer();
+            }
+        }
+        for (Work<?> w : again) {
+            runAgainAlone(w);
             w.answer();
         }
     }
 
-    /** Works waiting for the writer. */
+    /**
+     * Runs the works in one transaction and commits it. The first works need no savepoint: while a
+     * work is alone in the transaction, its failure is undone by rolling the whole transaction back
+     * (and beginning another for the rest). From the first one that succeeds on, each work gets a
+     * savepoint: taken once, then moved on with "RELEASE; SAVEPOINT" in one round trip, and kept as
+     * it is after a rollback to it (it is then empty, as if just taken). On PostgreSQL a savepoint
+     * statement is a round trip to the server: two per work cost about as much client and server
+     * CPU as a one-row insert (measured in docs/architecture.md, Storage).
+     */
+    private void runIn(Handle h, List<Work<?>> batch) {
+        int next = 0;
+        begin(h);
+        while (!batch.get(next++).run(h)) {
+            // On PostgreSQL a failed statement leaves the transaction unusable until this rollback.
+            h.rollback();
+            if (next == batch.size()) {
+                return;
+            }
+            begin(h);
+        }
+        boolean taken = false;
+        boolean empty = false;
+        for (; next < batch.size(); next++) {
+            if (!taken) {
+                h.execute("SAVEPOINT " + SAVEPOINT);
+                taken = true;
+            } else if (!empty) {
+                h.createBatch().add("RELEASE " + SAVEPOINT).add("SAVEPOINT " + SAVEPOINT).execute();
+            }
+            empty = !batch.get(next).run(h);
+            if (empty) {
+                // Plain SQL, not jdbi's savepoint calls, which forget a savepoint once rolled back to.
+                // If this fails (the work released the savepoint itself, say), the batch fails as a whole.
+                h.execute("ROLLBACK TO " + SAVEPOINT);
+            }
+        }
+        h.commit();
+    }
+
+    private void begin(Handle h) {
+        transactions.increment();
+        h.begin();
+    }
+
+    /** A work aborted for a deadlock or serialization failure, alone in a transaction this time. */
+    private void runAgainAlone(Work<?> w) {
+        ranAgain.increment();
+        w.ranAgain = true;
+        try (Handle h = jdbi.open()) {
+            begin(h);
+            if (w.run(h)) {
+                h.commit();
+            } else {
+                h.rollback();
+            }
+        } catch (Throwable e) {
+            w.failBecauseTheBatchFailed(e);
+        }
+    }
+
+    /** True when {@code e} or a cause is a deadlock or serialization failure. */
+    static boolean isTransient(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            for (SQLException s = t instanceof SQLException x ? x : null; s != null; s = s.getNextException()) {
+                if (s.getSQLState() != null && TRANSIENT.contains(s.getSQLState())) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    /** Works waiting for a writer. */
     int waiting() {
         return queue.size();
     }
 
     /** Database transactions begun so far, however many works each held. */
     long transactions() {
-        return transactions;
+        return transactions.sum();
+    }
+
+    /** Works run a second time, alone, after a deadlock or serialization failure. */
+    long ranAgain() {
+        return ranAgain.sum();
     }
 
     private static void failAll(LinkedBlockingQueue<Work<?>> queue, RuntimeException e) {
@@ -144,8 +292,8 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * Refuses new works, lets the writer commit those already waiting, and stops it. Works the
-     * writer could not take in time fail.
+     * Refuses new works, lets the writers commit those already waiting, and stops them. Works the
+     * writers could not take in time fail.
      */
     @Override
     public void close() {
@@ -156,10 +304,14 @@ final class GroupCommit implements AutoCloseable {
             closed = true;
             queue.add(STOP);
         }
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (Thread t : writers) {
+            try {
+                t.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
     }
@@ -170,31 +322,29 @@ final class GroupCommit implements AutoCloseable {
         private final CountDownLatch answered = new CountDownLatch(1);
         private T result;
         private Throwable failure;
+        /** Set by the writer before the second run; read by the same writer. */
+        boolean ranAgain;
 
         Work(HandleCallback<T, RuntimeException> callback) {
             this.callback = callback;
         }
 
-        void runAlone(Handle h) {
+        /** Runs the callback; false when it threw (its failure is then kept). */
+        boolean run(Handle h) {
             try {
                 result = callback.withHandle(h);
-            } catch (Throwable e) {
-                failure = e;
-                throw e;
-            }
-        }
-
-        /** Plain SQL, not jdbi's savepoint calls, which forget a savepoint once rolled back to. */
-        void runInSavepoint(Handle h) {
-            h.execute("SAVEPOINT " + SAVEPOINT);
-            try {
-                result = callback.withHandle(h);
+                failure = null;
+                return true;
             } catch (Throwable e) {
                 failure = e;
                 result = null;
-                h.execute("ROLLBACK TO " + SAVEPOINT); // if this fails, the batch fails as a whole
+                return false;
             }
-            h.execute("RELEASE " + SAVEPOINT);
+        }
+
+        /** Failed for a deadlock or serialization failure the first time. */
+        boolean mayRunAgain() {
+            return !ranAgain && failure != null && isTransient(failure);
         }
 
         void failBecauseTheBatchFailed(Throwable e) {
@@ -203,7 +353,7 @@ final class GroupCommit implements AutoCloseable {
         }
 
         void failIfUnanswered(Throwable e) {
-            if (failure == null) {
+            if (failure == null && answered.getCount() > 0) {
                 failure = e;
                 result = null;
             }

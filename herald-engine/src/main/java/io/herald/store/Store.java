@@ -20,18 +20,21 @@ public final class Store implements AutoCloseable {
     private final Jdbi jdbi;
     private final Dialect dialect;
     /**
-     * SQLite allows one writer at a time (a second one gets SQLITE_BUSY and sleeps), and each
-     * commit costs an fsync. So on SQLite every write transaction goes through one writer thread
-     * that commits all the transactions waiting at that moment together. PostgreSQL takes
-     * concurrent writers and groups their WAL flushes itself, so it needs no such thread.
+     * Every write transaction goes through these threads, which commit the transactions waiting
+     * at that moment together. SQLite allows one writer at a time (a second one gets SQLITE_BUSY
+     * and sleeps) and each commit costs an fsync: one thread. PostgreSQL takes concurrent writers,
+     * but each commit costs a WAL flush and the backend's commit work: a few threads (see
+     * {@link StoreSettings#writers}), each committing a batch.
      */
     private final GroupCommit writer;
 
-    private Store(HikariDataSource dataSource, Dialect dialect) {
+    private Store(HikariDataSource dataSource, Dialect dialect, StoreSettings settings) {
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource);
         this.dialect = dialect;
-        this.writer = dialect.singleWriter() ? new GroupCommit(jdbi, "herald-sqlite-writer") : null;
+        this.writer = dialect.singleWriter()
+                ? new GroupCommit(jdbi, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH)
+                : new GroupCommit(jdbi, "herald-writer", settings.writers(), GroupCommit.MAX_BATCH_POSTGRESQL);
     }
 
     /** The SQLite file Herald uses by default in {@code dataDir}. */
@@ -40,12 +43,12 @@ public final class Store implements AutoCloseable {
     }
 
     /** Opens a pool on {@code jdbcUrl} and brings the schema up to date. */
-    public static Store open(String jdbcUrl, int maxPoolSize) {
+    public static Store open(String jdbcUrl, StoreSettings settings) {
         Dialect dialect = Dialect.forUrl(jdbcUrl);
         HikariConfig config = new HikariConfig();
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName("herald");
-        config.setMaximumPoolSize(maxPoolSize);
+        config.setMaximumPoolSize(settings.poolSize());
         config.setConnectionTimeout(10_000);
         dialect.configure(config);
         HikariDataSource ds;
@@ -64,7 +67,7 @@ public final class Store implements AutoCloseable {
             ds.close();
             throw e;
         }
-        return new Store(ds, dialect);
+        return new Store(ds, dialect, settings);
     }
 
     static String redact(String url) {
@@ -77,14 +80,13 @@ public final class Store implements AutoCloseable {
 
     /**
      * Runs {@code callback} in one transaction: all of its writes commit, or none do; it returns
-     * after the commit. On SQLite the transaction may be shared with other callers' (see
-     * {@link GroupCommit}), so {@code callback} must not start another transaction, and what it
-     * does outside the database must be undone by its caller when it throws.
+     * after the commit. The transaction may be shared with other callers' (see {@link GroupCommit}),
+     * so {@code callback} must not start another transaction, and what it does outside the database
+     * must be undone by its caller when it throws. When the database aborts it for a deadlock or a
+     * serialization failure, {@code callback} runs a second time, alone: what it does outside the
+     * database must bear that too.
      */
     public <T> T inTransaction(HandleCallback<T, RuntimeException> callback) {
-        if (writer == null) {
-            return translate(() -> jdbi.inTransaction(callback));
-        }
         return translate(() -> writer.run(callback));
     }
 
@@ -108,9 +110,7 @@ public final class Store implements AutoCloseable {
 
     @Override
     public void close() {
-        if (writer != null) {
-            writer.close();
-        }
+        writer.close();
         dataSource.close();
     }
 

@@ -3,6 +3,7 @@ package io.herald.auth;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.store.Store;
+import io.herald.store.StoreSettings;
 import io.herald.testing.SettableClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,7 +22,7 @@ class TokensTest {
 
     @BeforeEach
     void setUp() {
-        store = Store.open(Store.sqliteUrl(dir), 4);
+        store = Store.open(Store.sqliteUrl(dir), StoreSettings.DEFAULTS);
         tokens = new Tokens(store, clock);
     }
 

@@ -9,6 +9,7 @@ import io.herald.idempotency.IdempotencyKeys.Request;
 import io.herald.idempotency.IdempotencyKeys.Response;
 import io.herald.idempotency.IdempotencyKeys.Result;
 import io.herald.store.Store;
+import io.herald.store.StoreSettings;
 import io.herald.testing.SettableClock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -52,7 +53,7 @@ abstract class IdempotencyKeysTest {
     }
 
     Store open() {
-        Store s = Store.open(url(), 8);
+        Store s = Store.open(url(), StoreSettings.DEFAULTS);
         stores.add(s);
         return s;
     }

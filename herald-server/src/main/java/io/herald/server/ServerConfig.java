@@ -6,6 +6,7 @@ import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.RetrySchedule;
 import io.herald.store.Store;
+import io.herald.store.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,7 +20,7 @@ import java.util.Map;
  */
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
-                           List<Duration> retryDelays, Duration attemptTimeout) {
+                           List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -69,7 +70,14 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                     + " with HERALD_ATTEMPT_TIMEOUT_SECONDS " + timeout.toSeconds() + " (twice the timeout plus "
                     + DispatcherSettings.LEASE_MARGIN.toSeconds() + " s)");
         }
-        return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout);
+        int poolSize = intSetting(env, "HERALD_DATABASE_POOL_SIZE", StoreSettings.DEFAULT_POOL_SIZE, 2, 1_000);
+        int writers = intSetting(env, "HERALD_DATABASE_WRITERS", StoreSettings.DEFAULT_WRITERS, 1, 500);
+        if (writers > poolSize / 2) {
+            throw new Invalid("HERALD_DATABASE_WRITERS (" + writers + ") may be at most half of HERALD_DATABASE_POOL_SIZE ("
+                    + poolSize + "): reads need connections too");
+        }
+        return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
+                new StoreSettings(poolSize, writers));
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -142,6 +150,6 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT,
                 attemptTimeout, shutdownGrace);
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, EngineConfig.DEFAULT_POOL_SIZE);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.herald.delivery.Cidr;
+import io.herald.store.StoreSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -25,6 +26,7 @@ class ServerConfigTest {
         assertThat(c.retryDelays()).isEqualTo(io.herald.delivery.RetryPolicy.DEFAULT_DELAYS);
         assertThat(c.attemptTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.engineConfig().dispatcher().timeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.engineConfig().store()).isEqualTo(new StoreSettings(16, 4));
     }
 
     @Test
@@ -47,11 +49,13 @@ class ServerConfigTest {
     void fromEnv_allSet_areRead() {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_PORT", "9090", "HERALD_DATA_DIR", "/tmp/h",
                 "HERALD_DATABASE_URL", "jdbc:postgresql://db/herald", "HERALD_ADMIN_TOKEN", "0123456789abcdef",
-                "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32, 10.0.0.0/8"));
+                "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32, 10.0.0.0/8",
+                "HERALD_DATABASE_POOL_SIZE", "40", "HERALD_DATABASE_WRITERS", "8"));
         assertThat(c.port()).isEqualTo(9090);
         assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://db/herald");
         assertThat(c.httpsOnly()).isFalse();
         assertThat(c.allowedTargets()).containsExactly(Cidr.parse("127.0.0.1/32"), Cidr.parse("10.0.0.0/8"));
+        assertThat(c.engineConfig().store()).isEqualTo(new StoreSettings(40, 8));
     }
 
     @ParameterizedTest
@@ -71,7 +75,10 @@ class ServerConfigTest {
             "HERALD_RETRY_DELAYS | 604801",
             "HERALD_RETRY_DELAYS | 1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1",
             "HERALD_ATTEMPT_TIMEOUT_SECONDS | 0",
-            "HERALD_ATTEMPT_TIMEOUT_SECONDS | 31"})
+            "HERALD_ATTEMPT_TIMEOUT_SECONDS | 31",
+            "HERALD_DATABASE_POOL_SIZE | 1",
+            "HERALD_DATABASE_WRITERS | 0",
+            "HERALD_DATABASE_WRITERS | 9"})
     void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
         assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
                 .isInstanceOf(ServerConfig.Invalid.class)
