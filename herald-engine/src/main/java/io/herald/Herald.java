@@ -4,10 +4,12 @@ import io.herald.app.Applications;
 import io.herald.attempt.Attempts;
 import io.herald.auth.Tokens;
 import io.herald.delivery.Dispatcher;
+import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.HttpSender;
 import io.herald.delivery.LatestDeliveries;
 import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
@@ -49,7 +51,8 @@ public final class Herald implements AutoCloseable {
                 clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent);
         this.applications = new Applications(store, ids, clock);
         this.eventTypes = new EventTypes(store, clock);
-        this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), config.dispatcher().maxEndpointTimeout());
+        this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), new DeliveryPolicy.Timeouts(
+                config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)));
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);

@@ -2,6 +2,7 @@ package io.herald.delivery;
 
 import io.herald.Json;
 import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.RetrySchedule;
 import io.herald.store.Dialect;
 import io.herald.store.Rows;
 import java.time.Duration;

@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.endpoint.DeliveryPolicy;
 import java.time.Duration;
 
 /**
@@ -23,8 +24,8 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     public static final int DEFAULT_PER_ENDPOINT = 16;
     public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
     public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(20);
-    public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
-    public static final Duration MAX_ENDPOINT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration MIN_TIMEOUT = DeliveryPolicy.MIN_TIMEOUT;
+    public static final Duration MAX_ENDPOINT_TIMEOUT = DeliveryPolicy.MAX_TIMEOUT;
     /** A lease must outlast the attempt by this much, or the attempt is not started. */
     public static final Duration LEASE_MARGIN = Duration.ofSeconds(5);
 

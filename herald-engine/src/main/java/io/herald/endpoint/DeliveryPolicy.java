@@ -1,9 +1,6 @@
 package io.herald.endpoint;
 
 import io.herald.HeraldException;
-import io.herald.delivery.DispatcherSettings;
-import io.herald.delivery.RetrySchedule;
-import io.herald.delivery.SignatureProfile;
 import io.herald.filter.PayloadFilter;
 import io.herald.format.Format;
 import java.time.Duration;
@@ -17,27 +14,37 @@ import tools.jackson.databind.JsonNode;
  */
 public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
     public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null);
+    /** The shortest timeout an endpoint (or the server) may set. */
+    public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
+    /** The longest timeout an endpoint may set, when the server's lease covers it. */
+    public static final Duration MAX_TIMEOUT = Duration.ofSeconds(30);
+
+    /**
+     * The timeouts this server allows: {@code max}, the longest its lease covers (at most
+     * {@link #MAX_TIMEOUT}), and {@code leaseForLongest}, the lease that would cover {@link #MAX_TIMEOUT}.
+     */
+    public record Timeouts(Duration max, Duration leaseForLongest) {}
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
     public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {}
 
     /**
-     * Checks {@code in}. {@code maxTimeout} is the longest timeout this server's lease can cover; it
-     * bounds a timeout being set, not {@code keptTimeoutMs}, the one the endpoint already has (saved
-     * under a longer lease, it is clamped when sent, and must not block unrelated changes).
+     * Checks {@code in}. {@code timeouts.max()} bounds a timeout being set, not {@code keptTimeoutMs},
+     * the one the endpoint already has (saved under a longer lease, it is clamped when sent, and must
+     * not block unrelated changes).
      */
-    static DeliveryPolicy parse(In in, Duration maxTimeout, Integer keptTimeoutMs) {
+    static DeliveryPolicy parse(In in, Timeouts timeouts, Integer keptTimeoutMs) {
         if (in == null) {
             return DEFAULT;
         }
         Integer t = in.timeoutMs();
         if (t != null) {
-            long max = t.equals(keptTimeoutMs) ? DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis() : maxTimeout.toMillis();
-            if (t < DispatcherSettings.MIN_TIMEOUT.toMillis() || t > max) {
-                throw new HeraldException.InvalidInput("timeoutMs", "must be between " + DispatcherSettings.MIN_TIMEOUT.toMillis()
-                        + " and " + max + (max < DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis()
-                        ? " (" + DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toMillis() + " needs HERALD_LEASE_SECONDS of at least "
-                        + DispatcherSettings.leaseCovering(DispatcherSettings.MAX_ENDPOINT_TIMEOUT).toSeconds() + ")" : ""));
+            long max = t.equals(keptTimeoutMs) ? MAX_TIMEOUT.toMillis() : timeouts.max().toMillis();
+            if (t < MIN_TIMEOUT.toMillis() || t > max) {
+                throw new HeraldException.InvalidInput("timeoutMs", "must be between " + MIN_TIMEOUT.toMillis()
+                        + " and " + max + (max < MAX_TIMEOUT.toMillis()
+                        ? " (" + MAX_TIMEOUT.toMillis() + " needs HERALD_LEASE_SECONDS of at least "
+                        + timeouts.leaseForLongest().toSeconds() + ")" : ""));
             }
         }
         if (in.filter() != null) {

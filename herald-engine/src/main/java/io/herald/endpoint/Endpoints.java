@@ -5,8 +5,6 @@ import io.herald.Json;
 import io.herald.Validate;
 import io.herald.app.Application;
 import io.herald.app.Applications;
-import io.herald.delivery.RetrySchedule;
-import io.herald.delivery.SignatureProfile;
 import io.herald.format.Format;
 import io.herald.store.Ids;
 import io.herald.store.Page;
@@ -74,15 +72,15 @@ public final class Endpoints {
     private final Ids ids;
     private final Clock clock;
     private final boolean httpsOnly;
-    private final Duration maxTimeout;
+    private final DeliveryPolicy.Timeouts timeouts;
 
-    /** {@code maxTimeout}: the longest endpoint timeout the dispatcher's lease covers. */
-    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, Duration maxTimeout) {
+    /** {@code timeouts}: the endpoint timeouts the dispatcher's lease covers. */
+    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
         this.httpsOnly = httpsOnly;
-        this.maxTimeout = maxTimeout;
+        this.timeouts = timeouts;
     }
 
     static Set<String> readSet(String json) {
@@ -173,7 +171,7 @@ public final class Endpoints {
             throw new HeraldException.InvalidInput("channels", "must hold at least one channel, or be omitted");
         }
         Validate.channels("channels", in.channels());
-        DeliveryPolicy policy = DeliveryPolicy.parse(in.policy(), maxTimeout, keptTimeoutMs);
+        DeliveryPolicy policy = DeliveryPolicy.parse(in.policy(), timeouts, keptTimeoutMs);
         checkHeaders("headers", in.headers(), policy.signature());
         Validate.metadata("metadata", in.metadata());
         return policy;

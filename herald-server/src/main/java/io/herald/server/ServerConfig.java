@@ -4,7 +4,7 @@ import io.herald.EngineConfig;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
-import io.herald.delivery.RetrySchedule;
+import io.herald.endpoint.RetrySchedule;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
 import java.nio.file.Path;

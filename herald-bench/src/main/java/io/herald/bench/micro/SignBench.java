@@ -1,7 +1,7 @@
 package io.herald.bench.micro;
 
 import io.herald.Json;
-import io.herald.delivery.SignatureProfile;
+import io.herald.endpoint.SignatureProfile;
 import io.herald.endpoint.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;

@@ -1,10 +1,9 @@
-package io.herald.delivery;
+package io.herald.endpoint;
 
 import io.herald.BoundedCache;
 import io.herald.HeraldException;
 import io.herald.Json;
 import io.herald.Validate;
-import io.herald.endpoint.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HexFormat;

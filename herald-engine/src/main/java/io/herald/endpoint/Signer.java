@@ -1,6 +1,5 @@
-package io.herald.delivery;
+package io.herald.endpoint;
 
-import io.herald.endpoint.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.security.InvalidKeyException;
 import java.security.NoSuchAlgorithmException;

@@ -1,4 +1,4 @@
-package io.herald.delivery;
+package io.herald.endpoint;
 
 import io.herald.BoundedCache;
 import io.herald.HeraldException;

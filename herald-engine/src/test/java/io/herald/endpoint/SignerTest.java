@@ -1,4 +1,4 @@
-package io.herald.delivery;
+package io.herald.endpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
