@@ -2,6 +2,7 @@ package io.herald.bench;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -48,8 +49,42 @@ final class Databases {
 
     void drop(Fresh db) {
         if (db.created()) {
-            String name = db.url().substring(db.url().lastIndexOf('/') + 1, db.url().indexOf('?'));
-            admin("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            admin("DROP DATABASE IF EXISTS " + name(db) + " WITH (FORCE)");
+        }
+    }
+
+    private static String name(Fresh db) {
+        return db.url().substring(db.url().lastIndexOf('/') + 1, db.url().indexOf('?'));
+    }
+
+    /**
+     * Transactions committed in Herald's database so far ({@code xact_commit} of
+     * {@code pg_stat_database}, read-only ones included); null on SQLite. PostgreSQL publishes these
+     * counts late (see {@link Cost}). A database the harness created is read from the admin
+     * database, so that the reading itself is not counted; one given with {@code --database-url}
+     * is read through its own URL, which adds the reading's own transaction or two.
+     */
+    Long commits(Fresh db) {
+        if (db.url() == null) {
+            return null;
+        }
+        String url = db.created() ? ADMIN_URL : db.url();
+        try (Connection c = DriverManager.getConnection(url);
+             PreparedStatement ps = c.prepareStatement("SELECT xact_commit FROM pg_stat_database WHERE datname = "
+                     + (db.created() ? "?" : "current_database()"))) {
+            // Statistics read in a transaction are cached until it ends (stats_fetch_consistency);
+            // this connection is in autocommit, and clearing makes sure anyway.
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_stat_clear_snapshot()");
+            }
+            if (db.created()) {
+                ps.setString(1, name(db));
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getLong(1) : null;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read pg_stat_database at " + url + ": " + e.getMessage(), e);
         }
     }
 

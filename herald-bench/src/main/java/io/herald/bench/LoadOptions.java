@@ -20,11 +20,13 @@ import java.util.Set;
  * @param isolationRate healthy publishes/s of the isolation scenario; null for 80 % of the
  *                      sustained throughput measured in the same run
  * @param backlog       deliveries pending in the backlog scenario; null for the default
+ * @param publishers    concurrent publishers of the closed-loop scenario; null for the default
  */
 record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
-                   Path out, Long backlog, List<Integer> rates, Integer isolationRate, Map<String, String> env,
-                   boolean help) {
-    static final List<String> SCENARIOS = List.of("ceiling", "throughput", "latency", "fanout", "isolation", "backlog");
+                   Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
+                   Map<String, String> env, boolean help) {
+    static final List<String> SCENARIOS =
+            List.of("ceiling", "throughput", "closed", "latency", "fanout", "isolation", "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
     static final Path DEFAULT_OUT = Path.of("bench-results");
     static final long MAX_BACKLOG = 100_000_000L;
@@ -48,10 +50,12 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                                     250,500,1000,2000,3000,4000,5000,6000,8000,10000,12000,16000)
               --isolation-rate R    healthy publishes/s in the isolation scenario (default: 80 %% of
                                     the sustained throughput of the same run)
+              --publishers N        concurrent publishers in the closed-loop scenario, each sending
+                                    its next publish when the last is answered (default 64, at most %d)
               --env KEY=VALUE       an extra environment variable for Herald, e.g.
                                     --env HERALD_RETRY_DELAYS=2,2,2 (repeatable)
               --help                this text
-            """.formatted(String.join(",", SCENARIOS));
+            """.formatted(String.join(",", SCENARIOS), LoadClient.MAX_CONNECTIONS);
 
     /** An option that cannot be used; the message names it. */
     static final class Invalid extends RuntimeException {
@@ -72,6 +76,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         Long backlog = null;
         List<Integer> rates = null;
         Integer isolationRate = null;
+        Integer publishers = null;
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -105,6 +110,10 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                 case "--rates" -> rates = rates(inline != null ? inline : value(args, ++i, name));
                 case "--isolation-rate" ->
                         isolationRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
+                // At most one publisher per connection of the client: beyond it, publishes would wait
+                // in the client's queue and the publish latency would measure the harness.
+                case "--publishers" -> publishers =
+                        (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, LoadClient.MAX_CONNECTIONS);
                 case "--env" -> {
                     String kv = inline != null ? inline : value(args, ++i, name);
                     int at = kv.indexOf('=');
@@ -129,7 +138,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             jars.add(DEFAULT_JAR);
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, help);
+                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, publishers, env, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -215,6 +224,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("backlog", backlog);
         m.put("rates", rates);
         m.put("isolationRate", isolationRate);
+        m.put("publishers", publishers);
         m.put("env", env);
         return m;
     }

@@ -4,6 +4,7 @@ import java.net.URI;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
@@ -14,9 +15,10 @@ import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Result;
 
 /**
- * Publishes the 1 KiB message to a list of apps in turn, without waiting for answers, and counts
- * the answers. While {@linkplain #tracking tracking}, it keeps each accepted message's id with the
- * time its publish was due, and how long the publish call took from that time.
+ * Publishes the 1 KiB message to a list of apps in turn, without waiting for answers (open loop)
+ * or waiting for each ({@link #sendAndWait}, closed loop), and counts the answers. While
+ * {@linkplain #tracking tracking}, it keeps each accepted message's id with the time its publish was
+ * due, and how long the publish call took from that time.
  */
 final class Publisher implements OpenLoop.Send {
     private final LoadClient client;
@@ -40,6 +42,26 @@ final class Publisher implements OpenLoop.Send {
 
     @Override
     public void send(long index, long dueNanos) {
+        send(index, dueNanos, () -> {});
+    }
+
+    /**
+     * Publishes message {@code index} and waits for its answer (or its failure): one turn of a
+     * closed loop. Its latency counts from now, when it is sent.
+     */
+    void sendAndWait(long index) {
+        CountDownLatch answered = new CountDownLatch(1);
+        send(index, System.nanoTime(), answered::countDown);
+        try {
+            answered.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
+
+    /** Sends, and runs {@code then} once the answer is counted (and tracked). */
+    private void send(long index, long dueNanos, Runnable then) {
         URI uri = targets[(int) (index % targets.length)];
         inFlight.incrementAndGet();
         Request request = client.post(uri, HeraldApi.PUBLISH_BODY, token);
@@ -48,17 +70,27 @@ final class Publisher implements OpenLoop.Send {
                 @Override
                 public void onComplete(Result result) {
                     long now = System.nanoTime();
-                    if (answered(result)) {
-                        String id = HeraldApi.idOf(getContentAsString());
-                        if (id != null) {
-                            dueById.put(id, dueNanos);
+                    try {
+                        if (answered(result)) {
+                            String id = HeraldApi.idOf(getContentAsString());
+                            if (id != null) {
+                                dueById.put(id, dueNanos);
+                            }
+                            publishMicros.recordValue(Math.max(0, (now - dueNanos) / 1_000));
                         }
-                        publishMicros.recordValue(Math.max(0, (now - dueNanos) / 1_000));
+                    } finally {
+                        then.run();
                     }
                 }
             });
         } else {
-            request.send(this::answered);
+            request.send(result -> {
+                try {
+                    answered(result);
+                } finally {
+                    then.run();
+                }
+            });
         }
     }
 

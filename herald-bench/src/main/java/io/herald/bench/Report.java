@@ -5,10 +5,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -28,12 +31,15 @@ final class Report {
     }
 
     /**
-     * The table: one line per figure, one value column per jar (A, B, …). A figure measured without
-     * Herald (the ceiling) shows in every column.
+     * The table: one line per figure, one value column per jar (A, B, …), and with several jars a
+     * ratio column for each later jar against the first (B/A, …) where both values are numbers, or
+     * as many numbers joined by " / " (each part gets its ratio). A figure measured without Herald
+     * (the ceiling) shows in every column, with no ratio.
      */
     static String table(List<Outcome> outcomes, List<String> jars) {
         Map<String, Outcome.Row> first = new LinkedHashMap<>();
         Map<String, Map<String, String>> values = new LinkedHashMap<>();
+        Set<String> withoutHerald = new HashSet<>();
         for (Outcome o : outcomes) {
             List<Outcome.Row> rows = new ArrayList<>(o.rows);
             if (o.error != null) {
@@ -47,6 +53,7 @@ final class Report {
                 first.putIfAbsent(key, r);
                 Map<String, String> byJar = values.computeIfAbsent(key, k -> new LinkedHashMap<>());
                 if (o.jar == null) {
+                    withoutHerald.add(key);
                     jars.forEach(j -> byJar.put(j, r.value()));
                 } else {
                     byJar.put(o.jar, r.value());
@@ -55,17 +62,48 @@ final class Report {
         }
         List<String> header = new ArrayList<>(List.of("scenario", "figure"));
         header.addAll(jars);
+        List<String> compared = jars.subList(Math.min(1, jars.size()), jars.size());
+        compared.forEach(j -> header.add(j + "/" + jars.getFirst()));
         header.add("target");
         List<List<String>> lines = new ArrayList<>();
         for (Map.Entry<String, Outcome.Row> e : first.entrySet()) {
             List<String> line = new ArrayList<>(List.of(e.getValue().scenario(), e.getValue().figure()));
+            Map<String, String> byJar = values.get(e.getKey());
             for (String j : jars) {
-                line.add(values.get(e.getKey()).getOrDefault(j, ""));
+                line.add(byJar.getOrDefault(j, ""));
+            }
+            for (String j : compared) {
+                line.add(withoutHerald.contains(e.getKey()) ? ""
+                        : ratio(byJar.getOrDefault(jars.getFirst(), ""), byJar.getOrDefault(j, "")));
             }
             line.add(e.getValue().target() == null ? "" : e.getValue().target());
             lines.add(line);
         }
         return markdown(header, lines);
+    }
+
+    private static final Pattern NUMBER = Pattern.compile("-?[0-9][0-9,]*(\\.[0-9]+)?( %)?");
+
+    /**
+     * {@code other ÷ base} as "1.23×", part by part for values like "1.2 / 3.4"; empty when the two
+     * are not numbers in the same shape, n/a for a part whose base is 0.
+     */
+    static String ratio(String base, String other) {
+        String[] b = base.split(" / ");
+        String[] o = other.split(" / ");
+        if (b.length != o.length) {
+            return "";
+        }
+        List<String> parts = new ArrayList<>();
+        for (int i = 0; i < b.length; i++) {
+            if (!NUMBER.matcher(b[i].strip()).matches() || !NUMBER.matcher(o[i].strip()).matches()) {
+                return "";
+            }
+            double x = Double.parseDouble(b[i].strip().replace(",", "").replace(" %", ""));
+            double y = Double.parseDouble(o[i].strip().replace(",", "").replace(" %", ""));
+            parts.add(x == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f×", y / x));
+        }
+        return String.join(" / ", parts);
     }
 
     static String markdown(List<String> header, List<List<String>> lines) {

@@ -75,6 +75,14 @@ final class RunContext {
             this.name = name;
         }
 
+        /**
+         * What Herald, the harness and Herald's database have used so far, with the publishes and
+         * deliveries counted so far; two readings make a {@link Cost}.
+         */
+        Usage usage(Publisher pub, Receiver rx) {
+            return Usage.read(herald, databases, db, pub::published, rx::ok);
+        }
+
         @Override
         public void close() {
             double cpu = herald.cpuSeconds();

@@ -15,9 +15,10 @@ import java.util.Optional;
  * @param delivered     deliveries the receiver answered 200 during the step
  * @param backlogStart  published − delivered since the scenario began, at the start of the step
  * @param backlogEnd    the same at its end
+ * @param cost          what the step cost Herald and the harness per message; null when not measured
  */
 record Step(int offeredRate, double seconds, long published, long failed, long skipped, long delivered,
-            long backlogStart, long backlogEnd) {
+            long backlogStart, long backlogEnd, Cost cost) {
     static final double KEPT_UP = 0.95;
     static final double BACKLOG_SECONDS = 1.0;
 
@@ -49,12 +50,20 @@ record Step(int offeredRate, double seconds, long published, long failed, long s
         m.put("backlogStart", backlogStart);
         m.put("backlogEnd", backlogEnd);
         m.put("sustained", sustained());
+        if (cost != null) {
+            m.put("cost", cost.toMap());
+        }
         return m;
     }
 
     /** The offered rate of the highest sustained step. Steps run in ascending order and stop after the first failure. */
     static Optional<Integer> highestSustained(List<Step> steps) {
-        return steps.stream().filter(Step::sustained).map(Step::offeredRate).max(Integer::compare);
+        return highestSustainedStep(steps).map(Step::offeredRate);
+    }
+
+    /** The highest sustained step itself. */
+    static Optional<Step> highestSustainedStep(List<Step> steps) {
+        return steps.stream().filter(Step::sustained).reduce((a, b) -> b.offeredRate() > a.offeredRate() ? b : a);
     }
 
     /** The highest delivered rate of any step, sustained or not. */

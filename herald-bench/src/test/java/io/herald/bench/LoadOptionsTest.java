@@ -19,6 +19,34 @@ class LoadOptionsTest {
         assertThat(o.quick()).isFalse();
         assertThat(o.jfr()).isFalse();
         assertThat(Sizes.of(o)).isEqualTo(Sizes.FULL);
+        assertThat(Sizes.of(o).closedPublishers()).isEqualTo(64);
+    }
+
+    @Test
+    void scenarios_closedLoopRunsRightAfterThroughput() {
+        assertThat(LoadOptions.SCENARIOS).containsSubsequence("ceiling", "throughput", "closed", "latency");
+        assertThat(LoadOptions.SCENARIOS.indexOf("closed")).isEqualTo(LoadOptions.SCENARIOS.indexOf("throughput") + 1);
+        assertThat(LoadOptions.parse("--scenarios", "closed,ceiling").scenarios()).containsExactly("ceiling", "closed");
+    }
+
+    @Test
+    void parse_publishers_setsTheClosedLoopsPublishersInBothSizes() {
+        assertThat(Sizes.of(LoadOptions.parse("--publishers", "8")).closedPublishers()).isEqualTo(8);
+        Sizes quick = Sizes.of(LoadOptions.parse("--quick", "--publishers=128"));
+        assertThat(quick.closedPublishers()).isEqualTo(128);
+        assertThat(quick.closedSeconds()).isLessThan(Sizes.FULL.closedSeconds());
+        assertThat(quick.closedApps()).isEqualTo(100);
+        assertThat(LoadOptions.parse("--publishers", "8").describe()).containsEntry("publishers", 8);
+        assertThat(LoadOptions.parse().publishers()).isNull();
+    }
+
+    @Test
+    void parse_publishers_outsideOneToTheClientsConnections_fails() {
+        assertThatThrownBy(() -> LoadOptions.parse("--publishers", "0")).isInstanceOf(LoadOptions.Invalid.class)
+                .hasMessage("--publishers must be between 1 and 512, got 0");
+        assertThatThrownBy(() -> LoadOptions.parse("--publishers", "513")).hasMessageContaining("between 1 and 512");
+        assertThatThrownBy(() -> LoadOptions.parse("--publishers", "many")).hasMessageContaining("whole number");
+        assertThatThrownBy(() -> LoadOptions.parse("--publishers")).hasMessageContaining("--publishers needs a value");
     }
 
     @Test
@@ -60,7 +88,7 @@ class LoadOptionsTest {
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "lots")).hasMessageContaining("--backlog must be a whole number");
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "0")).hasMessageContaining("--backlog must be between 1 and");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", "ceiling,speed"))
-                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,latency");
+                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,closed,latency");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", ",")).hasMessageContaining("names no scenario");
         assertThatThrownBy(() -> LoadOptions.parse("--rates", "500,250")).hasMessageContaining("ascending");
         assertThatThrownBy(() -> LoadOptions.parse("--store", "sqlite", "--database-url", "jdbc:postgresql://x/y"))

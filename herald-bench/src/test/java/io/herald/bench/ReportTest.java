@@ -16,7 +16,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 class ReportTest {
     @Test
-    void table_oneColumnPerJar_ceilingInEveryColumn() {
+    void table_oneColumnPerJar_ceilingInEveryColumn_ratiosAgainstTheFirst() {
         Outcome ceiling = new Outcome("ceiling", null).row("ceiling", "requests/s", "40,000", "");
         ceiling.harnessCpuSeconds = 9.5;
         ceiling.wallSeconds = 12;
@@ -25,14 +25,34 @@ class ReportTest {
         b.error = "IllegalStateException: boom";
         String table = Report.table(List.of(ceiling, a, b), List.of("A", "B"));
         List<String> lines = table.lines().toList();
-        assertThat(lines.getFirst()).matches("\\| scenario +\\| figure +\\| A +\\| B +\\| target +\\|");
+        assertThat(lines.getFirst()).matches("\\| scenario +\\| figure +\\| A +\\| B +\\| B/A +\\| target +\\|");
         assertThat(lines.get(1)).matches("\\|[- |]+\\|");
-        assertThat(lines).anyMatch(l -> l.matches("\\| ceiling +\\| requests/s +\\| 40,000 +\\| 40,000 +\\| +\\|"));
-        assertThat(lines).anyMatch(l -> l.matches("\\| throughput +\\| sustained/s +\\| 2,000 +\\| 3,000 +\\| ≥ 5,000 \\|"));
+        // Measured without Herald: the same in every column, and no ratio.
+        assertThat(lines).anyMatch(l -> l.matches("\\| ceiling +\\| requests/s +\\| 40,000 +\\| 40,000 +\\| +\\| +\\|"));
+        assertThat(lines).anyMatch(l -> l.matches("\\| throughput +\\| sustained/s +\\| 2,000 +\\| 3,000 +\\| 1.50× +\\| ≥ 5,000 \\|"));
         assertThat(lines).anyMatch(l -> l.contains("| error") && l.contains("IllegalStateException: boom"));
         assertThat(lines).anyMatch(l -> l.contains("CPU s harness / Herald (wall s)") && l.contains("9.5 / - (12)"));
         // Every line is as wide as the header: the columns line up.
         assertThat(lines).allMatch(l -> l.length() == lines.getFirst().length());
+    }
+
+    @Test
+    void table_oneJar_hasNoRatioColumn() {
+        Outcome a = new Outcome("closed", "A").row("closed", "publishes/s", "900", "");
+        assertThat(Report.table(List.of(a), List.of("A")).lines().findFirst().orElseThrow())
+                .matches("\\| scenario +\\| figure +\\| A +\\| target +\\|");
+    }
+
+    @Test
+    void ratio_partByPart_onlyForNumbersOfTheSameShape() {
+        assertThat(Report.ratio("2,000", "3,000")).isEqualTo("1.50×");
+        assertThat(Report.ratio("1.10 / 10.0 / 31", "2.20 / 5.00 / 31")).isEqualTo("2.00× / 0.50× / 1.00×");
+        assertThat(Report.ratio("5.1 %", "10.2 %")).isEqualTo("2.00×");
+        assertThat(Report.ratio("0 / 4", "3 / 2")).isEqualTo("n/a / 0.50×");
+        assertThat(Report.ratio("none", "2,000")).isEmpty();
+        assertThat(Report.ratio("1 / 2", "1")).isEmpty();
+        assertThat(Report.ratio("250+ 500-", "250+ 500+")).isEmpty();
+        assertThat(Report.ratio("2,000", "")).isEmpty();
     }
 
     @Test

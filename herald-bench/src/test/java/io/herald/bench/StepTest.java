@@ -3,11 +3,12 @@ package io.herald.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
 class StepTest {
     private static Step step(int rate, long delivered, long backlogStart, long backlogEnd) {
-        return new Step(rate, 10, delivered, 0, 0, delivered, backlogStart, backlogEnd);
+        return new Step(rate, 10, delivered, 0, 0, delivered, backlogStart, backlogEnd, null);
     }
 
     @Test
@@ -38,6 +39,7 @@ class StepTest {
     void highestSustained_takesTheBestSustainedStep_andPeakTakesAnyStep() {
         List<Step> steps = List.of(step(250, 2_500, 0, 0), step(500, 5_000, 0, 10), step(1_000, 7_000, 0, 3_000));
         assertThat(Step.highestSustained(steps)).contains(500);
+        assertThat(Step.highestSustainedStep(steps)).containsSame(steps.get(1));
         assertThat(Step.peakDelivered(steps)).isEqualTo(700);
         assertThat(steps.get(1).sustained()).isTrue();
         assertThat(steps.get(2).sustained()).isFalse();
@@ -51,6 +53,15 @@ class StepTest {
 
     @Test
     void toMap_carriesTheVerdict() {
-        assertThat(step(250, 2_500, 0, 0).toMap()).containsEntry("sustained", true).containsEntry("deliveredRate", 250.0);
+        assertThat(step(250, 2_500, 0, 0).toMap()).containsEntry("sustained", true).containsEntry("deliveredRate", 250.0)
+                .doesNotContainKey("cost");
+    }
+
+    @Test
+    void toMap_withACost_carriesItsFiguresPerMessage() {
+        Cost cost = new Cost(10, 5, 2, 30_000, 10_000, 0, null, 2_500, 2_500);
+        Step st = new Step(250, 10, 2_500, 0, 0, 2_500, 0, 0, cost);
+        assertThat(st.toMap().get("cost")).asInstanceOf(InstanceOfAssertFactories.MAP)
+                .containsEntry("heraldCpuMsPerDelivery", 2.0).containsEntry("heraldContextSwitchesPerDelivery", 12.0);
     }
 }

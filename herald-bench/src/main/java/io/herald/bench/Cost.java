@@ -1,0 +1,94 @@
+package io.herald.bench;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * What a window of load cost, per message: Herald's and the harness's CPU time and context
+ * switches per delivery, and on PostgreSQL the commits in Herald's database per publish. See
+ * {@link Usage} for where each figure comes from.
+ *
+ * <p>Commits come from {@code pg_stat_database}, which PostgreSQL updates late: each backend adds
+ * its counts to the shared statistics at most once a second, when it is between transactions, and
+ * one that then stays idle does so within 10 s ({@code PGSTAT_MIN_INTERVAL},
+ * {@code PGSTAT_IDLE_INTERVAL}). A reading taken under load therefore misses up to about a second
+ * of commits on each busy connection. Both readings of a window are taken under the same load, so
+ * the two shortfalls mostly cancel; what is left is of the order of a tenth of a second of commits
+ * (16 connections each a uniform 0 to 1 s behind), under 1 % of a 20 s window. A window that
+ * starts after an idle pause (a throughput step after a drain) can also count the previous load's
+ * last second, a few % of a 12 s step.
+ *
+ * @param seconds            between the two readings
+ * @param heraldThreadsEnded threads of Herald that ended inside the window (their switches are missing)
+ * @param commits            transactions committed in Herald's database; null on SQLite
+ * @param delivered          deliveries the receiver answered in the window
+ * @param published          publishes answered 2xx in the window
+ */
+record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, long heraldSwitches,
+            long harnessSwitches, int heraldThreadsEnded, Long commits, long delivered, long published) {
+
+    static Cost between(Usage a, Usage b) {
+        return new Cost((b.nanos() - a.nanos()) / 1e9, b.heraldCpuSeconds() - a.heraldCpuSeconds(),
+                b.harnessCpuSeconds() - a.harnessCpuSeconds(),
+                Usage.switchesBetween(a.heraldSwitches(), b.heraldSwitches()),
+                Usage.switchesBetween(a.harnessSwitches(), b.harnessSwitches()),
+                Usage.threadsEnded(a.heraldSwitches(), b.heraldSwitches()),
+                a.commits() == null || b.commits() == null ? null : b.commits() - a.commits(),
+                b.delivered() - a.delivered(), b.published() - a.published());
+    }
+
+    double heraldCpuMsPerDelivery() {
+        return per(heraldCpuSeconds * 1000, delivered);
+    }
+
+    double harnessCpuMsPerDelivery() {
+        return per(harnessCpuSeconds * 1000, delivered);
+    }
+
+    double heraldSwitchesPerDelivery() {
+        return heraldSwitches < 0 ? Double.NaN : per(heraldSwitches, delivered);
+    }
+
+    double harnessSwitchesPerDelivery() {
+        return harnessSwitches < 0 ? Double.NaN : per(harnessSwitches, delivered);
+    }
+
+    /** NaN on SQLite. */
+    double commitsPerPublish() {
+        return commits == null ? Double.NaN : per(commits, published);
+    }
+
+    private static double per(double amount, long messages) {
+        return messages <= 0 ? Double.NaN : amount / messages;
+    }
+
+    Map<String, Object> toMap() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("seconds", Report.round(seconds, 2));
+        m.put("delivered", delivered);
+        m.put("published", published);
+        m.put("heraldCpuSeconds", Report.clean(heraldCpuSeconds));
+        m.put("harnessCpuSeconds", Report.clean(harnessCpuSeconds));
+        m.put("heraldContextSwitches", heraldSwitches < 0 ? null : heraldSwitches);
+        m.put("harnessContextSwitches", harnessSwitches < 0 ? null : harnessSwitches);
+        m.put("heraldThreadsEnded", heraldThreadsEnded);
+        m.put("commits", commits);
+        m.put("heraldCpuMsPerDelivery", Report.clean(heraldCpuMsPerDelivery()));
+        m.put("harnessCpuMsPerDelivery", Report.clean(harnessCpuMsPerDelivery()));
+        m.put("heraldContextSwitchesPerDelivery", Report.clean(heraldSwitchesPerDelivery()));
+        m.put("harnessContextSwitchesPerDelivery", Report.clean(harnessSwitchesPerDelivery()));
+        m.put("commitsPerPublish", Report.clean(commitsPerPublish()));
+        return m;
+    }
+
+    /** The table's lines, under {@code scenario}, each figure named after {@code window}. */
+    void rows(Outcome out, String scenario, String window) {
+        out.row(scenario, window + ": CPU ms per delivery, Herald / harness",
+                Report.fixed(heraldCpuMsPerDelivery(), 3) + " / " + Report.fixed(harnessCpuMsPerDelivery(), 3), "");
+        out.row(scenario, window + ": context switches per delivery, Herald / harness",
+                Report.fixed(heraldSwitchesPerDelivery(), 2) + " / " + Report.fixed(harnessSwitchesPerDelivery(), 2), "");
+        if (commits != null) {
+            out.row(scenario, window + ": PostgreSQL commits per publish", Report.fixed(commitsPerPublish(), 2), "");
+        }
+    }
+}
