@@ -20,11 +20,12 @@ import java.util.Set;
  * @param isolationRate healthy publishes/s of the isolation scenario; null for 80 % of the
  *                      sustained throughput measured in the same run
  * @param backlog       deliveries pending in the backlog scenario; null for the default
+ * @param costRate      publishes/s of the cost scenario; null for the default of {@link Sizes}
  */
 record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
                    Path out, Long backlog, List<Integer> rates, Integer isolationRate, Map<String, String> env,
-                   boolean help) {
-    static final List<String> SCENARIOS = List.of("ceiling", "throughput", "latency", "fanout", "isolation", "backlog");
+                   Integer costRate, boolean help) {
+    static final List<String> SCENARIOS = List.of("ceiling", "throughput", "cost", "latency", "fanout", "isolation", "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
     static final Path DEFAULT_OUT = Path.of("bench-results");
     static final long MAX_BACKLOG = 100_000_000L;
@@ -48,6 +49,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                                     250,500,1000,2000,3000,4000,5000,6000,8000,10000,12000,16000)
               --isolation-rate R    healthy publishes/s in the isolation scenario (default: 80 %% of
                                     the sustained throughput of the same run)
+              --cost-rate R         publishes/s of the cost scenario (default 500; 200 with --quick)
               --env KEY=VALUE       an extra environment variable for Herald, e.g.
                                     --env HERALD_RETRY_DELAYS=2,2,2 (repeatable)
               --help                this text
@@ -72,6 +74,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         Long backlog = null;
         List<Integer> rates = null;
         Integer isolationRate = null;
+        Integer costRate = null;
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -105,6 +108,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                 case "--rates" -> rates = rates(inline != null ? inline : value(args, ++i, name));
                 case "--isolation-rate" ->
                         isolationRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
+                case "--cost-rate" ->
+                        costRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
                 case "--env" -> {
                     String kv = inline != null ? inline : value(args, ++i, name);
                     int at = kv.indexOf('=');
@@ -129,7 +134,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             jars.add(DEFAULT_JAR);
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, help);
+                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, costRate, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -215,6 +220,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("backlog", backlog);
         m.put("rates", rates);
         m.put("isolationRate", isolationRate);
+        m.put("costRate", costRate);
         m.put("env", env);
         return m;
     }

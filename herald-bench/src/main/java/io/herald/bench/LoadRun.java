@@ -85,6 +85,7 @@ final class LoadRun {
                         outcomes.add(measure(ctx, scenario, jar, out -> {
                             switch (scenario) {
                                 case "throughput" -> ThroughputScenario.run(ctx, jar, out);
+                                case "cost" -> CostScenario.run(ctx, jar, out);
                                 case "latency" -> LatencyScenario.run(ctx, jar, out);
                                 case "fanout" -> FanoutScenario.run(ctx, jar, out);
                                 case "isolation" -> IsolationScenario.run(ctx, jar, out);

@@ -12,7 +12,8 @@ record Sizes(double ceilingSeconds, int ceilingInFlight,
              List<Integer> fanouts, int fanoutRuns,
              int hangingEndpoints, double hangRatePerEndpoint, int hangTimeoutMs, double isolationWarmupSeconds,
              double isolationSeconds, int isolationFallbackRate,
-             long backlog, double drainWindowSeconds) {
+             long backlog, double drainWindowSeconds,
+             int costRate, double costWarmupSeconds, double costSeconds) {
     static final List<Integer> DEFAULT_RATES =
             List.of(250, 500, 1_000, 2_000, 3_000, 4_000, 5_000, 6_000, 8_000, 10_000, 12_000, 16_000);
 
@@ -21,14 +22,16 @@ record Sizes(double ceilingSeconds, int ceilingInFlight,
             List.of(200, 1_000), 3, 15,
             List.of(1_000, 10_000), 3,
             100, 2, 5_000, 6, 15, 800,
-            1_000_000, 120);
+            1_000_000, 120,
+            500, 30, 30);
 
     static final Sizes QUICK = new Sizes(3, 256,
             20, List.of(250, 500, 1_000), 1, 3, 3,
             List.of(200, 1_000), 1, 3,
             List.of(100, 1_000), 1,
             10, 2, 2_000, 1, 3, 200,
-            3_000, 20);
+            3_000, 20,
+            200, 5, 5);
 
     static Sizes of(LoadOptions o) {
         Sizes s = o.quick() ? QUICK : FULL;
@@ -36,6 +39,7 @@ record Sizes(double ceilingSeconds, int ceilingInFlight,
                 s.warmupSeconds, s.stepSeconds, s.stepDrainSeconds, s.latencyRates, s.latencyWarmupSeconds,
                 s.latencySeconds, s.fanouts, s.fanoutRuns, s.hangingEndpoints, s.hangRatePerEndpoint, s.hangTimeoutMs,
                 s.isolationWarmupSeconds, s.isolationSeconds, s.isolationFallbackRate,
-                o.backlog() != null ? o.backlog() : s.backlog, s.drainWindowSeconds);
+                o.backlog() != null ? o.backlog() : s.backlog, s.drainWindowSeconds,
+                o.costRate() != null ? o.costRate() : s.costRate, s.costWarmupSeconds, s.costSeconds);
     }
 }

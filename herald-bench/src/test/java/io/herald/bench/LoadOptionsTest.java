@@ -25,7 +25,7 @@ class LoadOptionsTest {
     void parse_everyOption_isRead() {
         LoadOptions o = LoadOptions.parse("--scenarios", "latency,throughput", "--quick", "--store", "postgres",
                 "--jar", "a.jar", "--jar=b.jar", "--jfr", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
-                "--isolation-rate", "300", "--env", "HERALD_RETRY_DELAYS=2,2,2");
+                "--isolation-rate", "300", "--cost-rate", "700", "--env", "HERALD_RETRY_DELAYS=2,2,2");
         // Scenarios run in the documented order, whatever order they were named in.
         assertThat(o.scenarios()).containsExactly("throughput", "latency");
         assertThat(o.quick()).isTrue();
@@ -41,6 +41,8 @@ class LoadOptionsTest {
         assertThat(s.backlog()).isEqualTo(2_000);
         assertThat(s.rates()).containsExactly(10, 20);
         assertThat(s.stepSeconds()).isEqualTo(Sizes.QUICK.stepSeconds());
+        assertThat(s.costRate()).isEqualTo(700);
+        assertThat(s.costSeconds()).isEqualTo(Sizes.QUICK.costSeconds());
     }
 
     @Test
@@ -60,7 +62,7 @@ class LoadOptionsTest {
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "lots")).hasMessageContaining("--backlog must be a whole number");
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "0")).hasMessageContaining("--backlog must be between 1 and");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", "ceiling,speed"))
-                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,latency");
+                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,cost,latency");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", ",")).hasMessageContaining("names no scenario");
         assertThatThrownBy(() -> LoadOptions.parse("--rates", "500,250")).hasMessageContaining("ascending");
         assertThatThrownBy(() -> LoadOptions.parse("--store", "sqlite", "--database-url", "jdbc:postgresql://x/y"))
