@@ -9,6 +9,7 @@ import io.herald.message.Messages;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.store.Pager;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Dialect;
 import io.herald.store.Store;
@@ -40,20 +41,20 @@ public final class Attempts {
         return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
     }
 
+    /** Every attempt writes one: a kept statement. */
+    private static final String INSERT = """
+            INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
+                                 trigger_type, url, response_status_code, response, response_duration_ms, error,
+                                 next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
     public static void insert(Handle h, Attempt a) {
-        h.createUpdate("""
-                INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
-                                     trigger_type, url, response_status_code, response, response_duration_ms, error,
-                                     next_attempt_at, created_at)
-                VALUES (:id, :app, :msg, :ep, :dlv, :n, :status, :trigger, :url, :code, :response, :duration, :error,
-                        :next, :at)""")
-                .bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
-                .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
-                .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
-                .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
-                .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
-                .bind("at", a.timestamp().toEpochMilli())
-                .execute();
+        Prepared.on(h, INSERT)
+                .set(a.id()).set(a.appId()).set(a.msgId()).set(a.endpointId()).set(a.deliveryId()).set(a.attemptNumber())
+                .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(storable(a.response()))
+                .set(a.responseDurationMs()).set(storable(a.error()))
+                .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli())
+                .update();
     }
 
     /** Attempts made for one endpoint, newest first. */

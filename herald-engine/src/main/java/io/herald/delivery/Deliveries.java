@@ -3,6 +3,7 @@ package io.herald.delivery;
 import io.herald.Json;
 import io.herald.endpoint.Endpoint;
 import io.herald.store.Dialect;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import java.time.Duration;
 import io.herald.store.Ids;
@@ -64,6 +65,13 @@ public final class Deliveries {
         return java.util.Arrays.stream(Json.read(c.retryDelays(), long[].class)).mapToObj(Duration::ofMillis).toList();
     }
 
+    private static final String INSERT = """
+            INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
+                                  next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
+                                  retry_delays, timeout_ms)
+            SELECT ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ? AND disabled = ?)""";
+
     /**
      * Queues one delivery per endpoint, due now, to each endpoint that still exists and is enabled
      * (the targets may have been read before this transaction); returns those queued. The first
@@ -83,26 +91,20 @@ public final class Deliveries {
             return claims;
         }
         long leaseUntil = now + reservation.lease().toMillis();
-        PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
-                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
-                                      retry_delays, timeout_ms)
-                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, :lockedBy, :lockedUntil, 0, :now, :now,
-                       :delays, :timeoutMs
-                WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
+        // Every publish runs this: a kept statement, one round trip for all rows.
+        Prepared batch = Prepared.on(h, INSERT);
         List<Claim> candidates = new ArrayList<>(targets.size());
         for (Target t : targets) {
             boolean leased = candidates.size() < reservation.leased();
             String lockedBy = leased ? reservation.node() : null;
             Long lockedUntil = leased ? leaseUntil : null;
             String id = ids.next("dlv");
-            batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
-                    .bind("now", now).bind("due", dueAt).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
-                    .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).bind("no", false).add();
+            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
+                    .set(now).set(now).set(t.retryDelays()).set(t.timeoutMs()).set(t.endpointId()).set(false).add();
             candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));
         }
-        int[] counts = batch.execute();
+        int[] counts = batch.batch();
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] < 0) {
                 // A driver that rewrites the batch (pgjdbc's reWriteBatchedInserts, for VALUES)
@@ -185,14 +187,15 @@ public final class Deliveries {
      * changed under us, e.g. another node claimed it after our lease expired, or it was deleted).
      */
     static boolean finish(Handle h, Claim c, String status, int attempts, Long nextAttemptAt, long now) {
-        return h.createUpdate("""
-                UPDATE delivery SET status = :status, attempts = :attempts, next_attempt_at = :next,
-                       locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
-                WHERE id = :id AND version = :version""")
-                .bind("status", status).bind("attempts", attempts).bind("next", nextAttemptAt).bind("now", now)
-                .bind("id", c.id()).bind("version", c.version())
-                .execute() == 1;
+        return Prepared.on(h, FINISH).set(status).set(attempts).set(nextAttemptAt).set(now).set(c.id()).set(c.version())
+                .update() == 1;
     }
+
+    /** Every attempt ends with it: a kept statement. */
+    private static final String FINISH = """
+            UPDATE delivery SET status = ?, attempts = ?, next_attempt_at = ?,
+                   locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = ?
+            WHERE id = ? AND version = ?""";
 
     /** Gives a leased row back without an attempt, due at {@code dueAt}. */
     static boolean release(Handle h, Claim c, long dueAt, long now) {

@@ -15,12 +15,16 @@ import io.herald.filter.PayloadFilter;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
+import io.herald.store.Dialect;
 import io.herald.store.Pager;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Store;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import org.jdbi.v3.core.Handle;
@@ -170,6 +174,7 @@ public final class Messages {
         // Scheduled deliveries are not started here: they wait for a claim when due.
         Dispatcher.Reservation reserved = dispatcher.reserve(deliverAt == null ? targets.size() : 0);
         Written written;
+        String insertSql = INSERT.get(store.dialect());
         try {
             written = store.inTransaction(h -> {
                 long now = clock.millis();
@@ -181,16 +186,11 @@ public final class Messages {
                         plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
                         java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
                 // Written only while the application still exists: a concurrent delete leaves no orphan.
-                int inserted = h.createUpdate("""
-                        INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
-                        SELECT :id, :app, :type, :eventId, :payload, :channels, :tags, :now, :test, :deliverAt
-                        WHERE EXISTS (SELECT 1 FROM application WHERE id = :app %s)"""
-                        .formatted(store.dialect().shareLockClause()))
-                        .bind("id", m.id()).bind("app", m.appId()).bind("type", m.eventType())
-                        .bind("eventId", m.eventId()).bind("payload", payload)
-                        .bind("channels", writeSet(m.channels())).bind("tags", writeSet(m.tags()))
-                        .bind("now", now).bind("test", test).bind("deliverAt", deliverAt)
-                        .execute();
+                int inserted = Prepared.on(h, insertSql)
+                        .set(m.id()).set(m.appId()).set(m.eventType()).set(m.eventId()).set(payload)
+                        .set(writeSet(m.channels())).set(writeSet(m.tags())).set(now).set(test).set(deliverAt)
+                        .set(m.appId())
+                        .update();
                 if (inserted == 0) {
                     throw new HeraldException.NotFound("application", appIdOrUid);
                 }
@@ -215,6 +215,18 @@ public final class Messages {
         // Committed: from here on the message survives anything; starting now only saves a poll.
         dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
         return new Published(written.message(), written.claims().size());
+    }
+
+    /** The message's insert, one text per database made once: kept statements are found by their text. */
+    private static final Map<Dialect, String> INSERT = new EnumMap<>(Dialect.class);
+
+    static {
+        for (Dialect d : Dialect.values()) {
+            INSERT.put(d, """
+                    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                    WHERE EXISTS (SELECT 1 FROM application WHERE id = ? %s)""".formatted(d.shareLockClause()));
+        }
     }
 
     /** What a publish found before writing: the application (null: to create), and the endpoints to deliver to. */
@@ -285,8 +297,10 @@ public final class Messages {
 
     /** By id alone, for the delivery engine; empty when deleted or when its payload was deleted. */
     public static java.util.Optional<Message> byId(Handle h, String id) {
-        return h.createQuery("SELECT * FROM message WHERE id = :id AND expunged_at IS NULL").bind("id", id).map(ROW).findOne();
+        return Prepared.on(h, BY_ID).set(id).first(ROW);
     }
+
+    private static final String BY_ID = "SELECT * FROM message WHERE id = ? AND expunged_at IS NULL";
 
     /**
      * Deletes a message's payload (it reads as {@code {}} from then on) and keeps the record and its
@@ -321,9 +335,10 @@ public final class Messages {
         });
     }
 
+    private static final String EVENT_ID_TAKEN = "SELECT 1 FROM message WHERE app_id = ? AND event_id = ?";
+
     private static boolean eventIdTaken(Handle h, String appId, String eventId) {
-        return h.createQuery("SELECT 1 FROM message WHERE app_id = :app AND event_id = :eventId")
-                .bind("app", appId).bind("eventId", eventId).mapTo(Integer.class).findOne().isPresent();
+        return Prepared.on(h, EVENT_ID_TAKEN).set(appId).set(eventId).exists();
     }
 
     /**
