@@ -14,6 +14,7 @@ import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.sqlite.SQLiteConnection;
 
 /** Kept statements on real SQLite files and a real PostgreSQL database. */
 class PreparedTest {
@@ -97,6 +98,13 @@ class PreparedTest {
             assertThat(Prepared.on(reader, FIRST).first((rs, ctx) -> rs.getString(1))).contains("a");
             insert(writer, "c", 3, 3L);
             assertThat(count(reader)).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void sqliteConnections_doNotQueryTheGeneratedKeyAfterEveryInsert() throws SQLException {
+        try (Handle h = sqlite(1).open()) {
+            assertThat(h.getConnection().unwrap(SQLiteConnection.class).getConnectionConfig().isGetGeneratedKeys()).isFalse();
         }
     }
 
