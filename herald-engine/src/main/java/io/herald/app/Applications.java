@@ -24,6 +24,11 @@ public final class Applications {
             readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"));
 
+    /** Reads a row of {@code application}, for queries of other packages that select {@code application.*}. */
+    public static RowMapper<Application> rows() {
+        return ROW;
+    }
+
     private final Store store;
     private final Ids ids;
     private final Clock clock;

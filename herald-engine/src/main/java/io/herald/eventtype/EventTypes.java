@@ -89,9 +89,17 @@ public final class EventTypes {
      * unknown types, accept anything.
      */
     public static void checkPayload(Handle h, String eventType, String field, JsonNode payload) {
-        // Runs on every publish: only enforcing types are read, and only their schemas.
+        // Only enforcing types are read, and only their schemas.
         String schemas = Prepared.on(h, ENFORCED_SCHEMAS).set(eventType).set(true)
                 .first((rs, ctx) -> rs.getString(1)).orElse(null);
+        checkPayload(schemas, eventType, field, payload);
+    }
+
+    /**
+     * {@link #checkPayload(Handle, String, String, JsonNode)} with the schemas {@code eventType}
+     * enforces already read (null: it enforces none), for a caller that read them with more.
+     */
+    public static void checkPayload(String schemas, String eventType, String field, JsonNode payload) {
         if (schemas == null) {
             return;
         }

@@ -31,6 +31,7 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 import tools.jackson.core.type.TypeReference;
+import tools.jackson.databind.JsonNode;
 
 /**
  * Publishing: a message and one delivery per subscribed endpoint, written in one transaction, then
@@ -111,7 +112,7 @@ public final class Messages {
             throw new HeraldException.InvalidInput(in.payloadField(), "is required");
         }
         checkSize(in.payloadField(), payload);
-        tools.jackson.databind.JsonNode tree;
+        JsonNode tree;
         try {
             tree = Json.read(payload);
             if (!tree.isObject()) {
@@ -141,17 +142,18 @@ public final class Messages {
         // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
         // not inside its transaction. The write below re-checks what a concurrent change may undo.
         Plan plan = store.read(h -> {
-            java.util.Optional<Application> found = Applications.find(h, appIdOrUid);
+            java.util.Optional<Addressed> found = addressed(h, appIdOrUid, in.eventType(), in.eventId());
             if (found.isEmpty() && alongside != null) {
                 // Made by the write below, with the message: a new application has no endpoints yet.
                 EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
                 return new Plan(null, in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()), List.of());
             }
-            Application app = found.orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
-            if (in.eventId() != null && eventIdTaken(h, app.id(), in.eventId())) {
+            Addressed addressed = found.orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
+            Application app = addressed.app();
+            if (addressed.eventIdTaken()) {
                 throw duplicate(in.eventId());
             }
-            EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
+            EventTypes.checkPayload(addressed.enforcedSchemas(), in.eventType(), in.payloadField(), tree);
             Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
             List<Endpoints.Sendable> targets = new ArrayList<>();
             if (test) {
@@ -335,10 +337,24 @@ public final class Messages {
         });
     }
 
-    private static final String EVENT_ID_TAKEN = "SELECT 1 FROM message WHERE app_id = ? AND event_id = ?";
+    /**
+     * What a publish checks before it plans, read in one statement (one round trip on PostgreSQL
+     * instead of three): the application addressed, whether {@code eventId} is taken in it (never
+     * when null), and the schemas {@code eventType} enforces (null: none).
+     */
+    private record Addressed(Application app, boolean eventIdTaken, String enforcedSchemas) {}
 
-    private static boolean eventIdTaken(Handle h, String appId, String eventId) {
-        return Prepared.on(h, EVENT_ID_TAKEN).set(appId).set(eventId).exists();
+    /** By id, else by uid, as {@link Applications#find(Handle, String)}. */
+    private static final String ADDRESSED = """
+            SELECT a.*,
+                   EXISTS (SELECT 1 FROM message m WHERE m.app_id = a.id AND m.event_id = ?) AS event_id_taken,
+                   (SELECT schemas FROM event_type WHERE name = ? AND enforce_schema = ?) AS enforced_schemas
+            FROM application a WHERE a.id = ? OR a.uid = ? ORDER BY CASE WHEN a.id = ? THEN 0 ELSE 1 END LIMIT 1""";
+
+    private static java.util.Optional<Addressed> addressed(Handle h, String appIdOrUid, String eventType, String eventId) {
+        RowMapper<Application> app = Applications.rows();
+        return Prepared.on(h, ADDRESSED).set(eventId).set(eventType).set(true).set(appIdOrUid).set(appIdOrUid).set(appIdOrUid)
+                .first((rs, ctx) -> new Addressed(app.map(rs, ctx), rs.getBoolean("event_id_taken"), rs.getString("enforced_schemas")));
     }
 
     /**
