@@ -84,8 +84,8 @@ public final class Messages {
         }
     }
 
-    /** A published message and how many deliveries it queued. */
-    public record Published(Message message, int deliveries) {}
+    /** A published message, how many deliveries it queued, and its payload as parsed (for a reply that shows it). */
+    public record Published(Message message, int deliveries, JsonNode payload) {}
 
     public Published create(String appIdOrUid, MessageIn in) {
         return publish(appIdOrUid, in, null);
@@ -114,7 +114,8 @@ public final class Messages {
         checkSize(in.payloadField(), payload);
         JsonNode tree;
         try {
-            tree = Json.read(payload);
+            // Parsed once per publish: for the object check, the schema, filters and the reply.
+            tree = in.parsed() != null ? in.parsed() : Json.read(payload);
             if (!tree.isObject()) {
                 throw new HeraldException.InvalidInput(in.payloadField(), "must be a JSON object");
             }
@@ -216,7 +217,7 @@ public final class Messages {
         }
         // Committed: from here on the message survives anything; starting now only saves a poll.
         dispatcher.accept(written.claims(), reserved, written.message(), plan.targets());
-        return new Published(written.message(), written.claims().size());
+        return new Published(written.message(), written.claims().size(), tree);
     }
 
     /** The message's insert, one text per database made once: kept statements are found by their text. */
