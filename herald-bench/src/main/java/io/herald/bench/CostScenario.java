@@ -37,6 +37,15 @@ final class CostScenario {
             if (jfr != null) {
                 h.herald.jcmd("JFR.start name=window settings=profile");
             }
+            PerfCounts perf = null;
+            String perfError = null;
+            if (ctx.options.perf()) {
+                try {
+                    perf = PerfCounts.start(h.herald.pid(), ctx.runDir.resolve("herald-" + h.name() + "-perf.csv"));
+                } catch (IllegalStateException e) {
+                    perfError = e.getMessage();
+                }
+            }
             long p0 = pub.published();
             long d0 = rx.ok();
             double harness0 = LoadRun.harnessCpuSeconds();
@@ -45,6 +54,7 @@ final class CostScenario {
             OpenLoop.Stats st = OpenLoop.run(rate, s.costSeconds(), pub::inFlight, maxInFlight, pub);
             boolean drained = ThroughputScenario.drain(pub, rx, s.stepDrainSeconds());
             ThreadTimes after = ThreadTimes.read(h.herald.pid());
+            Map<String, Long> counts = perf == null ? Map.of() : perf.stop();
             double wall = (System.nanoTime() - t0) / 1e9;
             double harness = LoadRun.harnessCpuSeconds() - harness0;
             if (jfr != null) {
@@ -85,6 +95,21 @@ final class CostScenario {
                             + Report.fixed((double) voluntary / Math.max(1, messages), 1) + " + "
                             + Report.fixed((double) involuntary / Math.max(1, messages), 1) + ")", "");
             out.row("cost", "harness CPU ms per message", Report.fixed(1e3 * harness / Math.max(1, messages), 3), "");
+            if (perfError != null) {
+                out.put("perfError", perfError);
+                out.row("cost", "system calls per message", "n/a (" + perfError + ")", "");
+            } else if (!counts.isEmpty()) {
+                Map<String, Object> perMessage = new LinkedHashMap<>();
+                counts.forEach((k, v) -> perMessage.put(k, Report.round((double) v / Math.max(1, messages), 2)));
+                out.put("perfPerMessage", perMessage);
+                StringBuilder line = new StringBuilder();
+                counts.forEach((k, v) -> {
+                    if (!k.equals("cpu-migrations") && v > 0) {
+                        line.append(line.isEmpty() ? "" : ", ").append(k).append(' ').append(Report.fixed((double) v / Math.max(1, messages), 1));
+                    }
+                });
+                out.row("cost", "perf per message", line.toString(), "");
+            }
             for (ThreadTimes.Group g : groups.subList(0, Math.min(GROUPS_SHOWN, groups.size()))) {
                 out.row("cost", "  " + g.name() + ": CPU ms, switches per message",
                         Report.fixed(1e3 * g.cpuSeconds() / Math.max(1, messages), 3) + ", "

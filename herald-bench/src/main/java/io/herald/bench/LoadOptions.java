@@ -23,7 +23,7 @@ import java.util.Set;
  * @param costRate      publishes/s of the cost scenario; null for the default of {@link Sizes}
  */
 record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
-                   Path out, Long backlog, List<Integer> rates, Integer isolationRate, Map<String, String> env,
+                   boolean perf, Path out, Long backlog, List<Integer> rates, Integer isolationRate, Map<String, String> env,
                    Integer costRate, boolean help) {
     static final List<String> SCENARIOS = List.of("ceiling", "throughput", "cost", "latency", "fanout", "isolation", "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
@@ -42,6 +42,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                                     repeat it to measure several jars, scenario by scenario
               --jfr                 record each Herald with JFR (profile settings) and print its hottest
                                     methods and threads
+              --perf                count Herald's context switches and system calls with perf stat in
+                                    the cost scenario's window (Linux, perf installed)
               --out DIR             where results go (default: bench-results)
               --backlog N           deliveries pending in the backlog scenario (default 1000000;
                                     10000 with --quick)
@@ -66,6 +68,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         Set<String> scenarios = new LinkedHashSet<>(SCENARIOS);
         boolean quick = false;
         boolean jfr = false;
+        boolean perf = false;
         boolean help = false;
         String store = null;
         String databaseUrl = null;
@@ -88,6 +91,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             switch (name) {
                 case "--quick" -> quick = noValue(name, inline);
                 case "--jfr" -> jfr = noValue(name, inline);
+                case "--perf" -> perf = noValue(name, inline);
                 case "--help", "-h" -> help = true;
                 case "--scenarios" -> scenarios = scenarios(inline != null ? inline : value(args, ++i, name));
                 case "--store" -> {
@@ -134,7 +138,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             jars.add(DEFAULT_JAR);
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, env, costRate, help);
+                List.copyOf(jars), jfr, perf, out, backlog, rates, isolationRate, env, costRate, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -216,6 +220,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("databaseUrl", databaseUrl);
         m.put("jars", jars.stream().map(Path::toString).toList());
         m.put("jfr", jfr);
+        m.put("perf", perf);
         m.put("out", out.toString());
         m.put("backlog", backlog);
         m.put("rates", rates);

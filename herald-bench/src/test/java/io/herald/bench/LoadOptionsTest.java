@@ -24,7 +24,7 @@ class LoadOptionsTest {
     @Test
     void parse_everyOption_isRead() {
         LoadOptions o = LoadOptions.parse("--scenarios", "latency,throughput", "--quick", "--store", "postgres",
-                "--jar", "a.jar", "--jar=b.jar", "--jfr", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
+                "--jar", "a.jar", "--jar=b.jar", "--jfr", "--perf", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
                 "--isolation-rate", "300", "--cost-rate", "700", "--env", "HERALD_RETRY_DELAYS=2,2,2");
         // Scenarios run in the documented order, whatever order they were named in.
         assertThat(o.scenarios()).containsExactly("throughput", "latency");
@@ -32,6 +32,7 @@ class LoadOptionsTest {
         assertThat(o.store()).isEqualTo("postgres");
         assertThat(o.jars()).containsExactly(Path.of("a.jar"), Path.of("b.jar"));
         assertThat(o.jfr()).isTrue();
+        assertThat(o.perf()).isTrue();
         assertThat(o.out()).isEqualTo(Path.of("/tmp/r"));
         assertThat(o.backlog()).isEqualTo(2_000);
         assertThat(o.rates()).containsExactly(10, 20);
