@@ -179,7 +179,8 @@ final class HeraldProcess implements AutoCloseable {
         return parseHeapInfo(jcmd("GC.heap_info"));
     }
 
-    private String jcmd(String command) {
+    /** Runs {@code jcmd <pid> command} and returns its output; throws when it fails. */
+    String jcmd(String command) {
         Path jcmd = javaHome.resolve("bin/jcmd");
         try {
             Process p = new ProcessBuilder(jcmd.toString(), Long.toString(pid()), command).redirectErrorStream(true).start();

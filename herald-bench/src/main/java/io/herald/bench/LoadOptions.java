@@ -21,12 +21,13 @@ import java.util.Set;
  *                      sustained throughput measured in the same run
  * @param backlog       deliveries pending in the backlog scenario; null for the default
  * @param publishers    concurrent publishers of the closed-loop scenario; null for the default
+ * @param costRate      publishes/s of the cost scenario; null for the default of {@link Sizes}
  */
 record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
-                   Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
-                   Map<String, String> env, boolean help) {
+                   boolean perf, Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
+                   Map<String, String> env, Integer costRate, boolean help) {
     static final List<String> SCENARIOS =
-            List.of("ceiling", "throughput", "closed", "latency", "fanout", "isolation", "backlog");
+            List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
     static final Path DEFAULT_OUT = Path.of("bench-results");
     static final long MAX_BACKLOG = 100_000_000L;
@@ -43,6 +44,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                                     repeat it to measure several jars, scenario by scenario
               --jfr                 record each Herald with JFR (profile settings) and print its hottest
                                     methods and threads
+              --perf                count Herald's context switches and system calls with perf stat in
+                                    the cost scenario's window (Linux, perf installed)
               --out DIR             where results go (default: bench-results)
               --backlog N           deliveries pending in the backlog scenario (default 1000000;
                                     10000 with --quick)
@@ -52,6 +55,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                                     the sustained throughput of the same run)
               --publishers N        concurrent publishers in the closed-loop scenario, each sending
                                     its next publish when the last is answered (default 64, at most %d)
+              --cost-rate R         publishes/s of the cost scenario (default 500; 200 with --quick)
               --env KEY=VALUE       an extra environment variable for Herald, e.g.
                                     --env HERALD_RETRY_DELAYS=2,2,2 (repeatable)
               --help                this text
@@ -68,6 +72,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         Set<String> scenarios = new LinkedHashSet<>(SCENARIOS);
         boolean quick = false;
         boolean jfr = false;
+        boolean perf = false;
         boolean help = false;
         String store = null;
         String databaseUrl = null;
@@ -77,6 +82,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         List<Integer> rates = null;
         Integer isolationRate = null;
         Integer publishers = null;
+        Integer costRate = null;
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -90,6 +96,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             switch (name) {
                 case "--quick" -> quick = noValue(name, inline);
                 case "--jfr" -> jfr = noValue(name, inline);
+                case "--perf" -> perf = noValue(name, inline);
                 case "--help", "-h" -> help = true;
                 case "--scenarios" -> scenarios = scenarios(inline != null ? inline : value(args, ++i, name));
                 case "--store" -> {
@@ -114,6 +121,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                 // in the client's queue and the publish latency would measure the harness.
                 case "--publishers" -> publishers =
                         (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, LoadClient.MAX_CONNECTIONS);
+                case "--cost-rate" ->
+                        costRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
                 case "--env" -> {
                     String kv = inline != null ? inline : value(args, ++i, name);
                     int at = kv.indexOf('=');
@@ -138,7 +147,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             jars.add(DEFAULT_JAR);
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, out, backlog, rates, isolationRate, publishers, env, help);
+                List.copyOf(jars), jfr, perf, out, backlog, rates, isolationRate, publishers, env, costRate, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -220,11 +229,13 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("databaseUrl", databaseUrl);
         m.put("jars", jars.stream().map(Path::toString).toList());
         m.put("jfr", jfr);
+        m.put("perf", perf);
         m.put("out", out.toString());
         m.put("backlog", backlog);
         m.put("rates", rates);
         m.put("isolationRate", isolationRate);
         m.put("publishers", publishers);
+        m.put("costRate", costRate);
         m.put("env", env);
         return m;
     }

@@ -86,6 +86,7 @@ final class LoadRun {
                             switch (scenario) {
                                 case "throughput" -> ThroughputScenario.run(ctx, jar, out);
                                 case "closed" -> ClosedLoopScenario.run(ctx, jar, out);
+                                case "cost" -> CostScenario.run(ctx, jar, out);
                                 case "latency" -> LatencyScenario.run(ctx, jar, out);
                                 case "fanout" -> FanoutScenario.run(ctx, jar, out);
                                 case "isolation" -> IsolationScenario.run(ctx, jar, out);

@@ -83,6 +83,11 @@ final class RunContext {
             return Usage.read(herald, databases, db, pub::published, rx::ok);
         }
 
+        /** The name of this Herald in logs and recordings, e.g. {@code throughput-A-1}. */
+        String name() {
+            return name;
+        }
+
         @Override
         public void close() {
             double cpu = herald.cpuSeconds();
@@ -94,12 +99,19 @@ final class RunContext {
             if (!Double.isNaN(cpu)) {
                 heraldCpu += cpu;
             }
-            if (jfr != null && JfrSummary.exists(jfr)) {
-                Map<String, Object> p = new java.util.LinkedHashMap<>();
-                p.put("herald", name);
-                p.putAll(JfrSummary.of(jfr));
-                profiles.add(p);
+            if (jfr != null) {
+                profile(name, jfr);
             }
+        }
+    }
+
+    /** Adds the hot spots of recording {@code jfr}, when there is one, to the scenario's results. */
+    void profile(String name, Path jfr) {
+        if (JfrSummary.exists(jfr)) {
+            Map<String, Object> p = new java.util.LinkedHashMap<>();
+            p.put("herald", name);
+            p.putAll(JfrSummary.of(jfr));
+            profiles.add(p);
         }
     }
 

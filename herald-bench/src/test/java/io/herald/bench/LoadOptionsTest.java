@@ -52,14 +52,15 @@ class LoadOptionsTest {
     @Test
     void parse_everyOption_isRead() {
         LoadOptions o = LoadOptions.parse("--scenarios", "latency,throughput", "--quick", "--store", "postgres",
-                "--jar", "a.jar", "--jar=b.jar", "--jfr", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
-                "--isolation-rate", "300", "--env", "HERALD_RETRY_DELAYS=2,2,2");
+                "--jar", "a.jar", "--jar=b.jar", "--jfr", "--perf", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
+                "--isolation-rate", "300", "--cost-rate", "700", "--env", "HERALD_RETRY_DELAYS=2,2,2");
         // Scenarios run in the documented order, whatever order they were named in.
         assertThat(o.scenarios()).containsExactly("throughput", "latency");
         assertThat(o.quick()).isTrue();
         assertThat(o.store()).isEqualTo("postgres");
         assertThat(o.jars()).containsExactly(Path.of("a.jar"), Path.of("b.jar"));
         assertThat(o.jfr()).isTrue();
+        assertThat(o.perf()).isTrue();
         assertThat(o.out()).isEqualTo(Path.of("/tmp/r"));
         assertThat(o.backlog()).isEqualTo(2_000);
         assertThat(o.rates()).containsExactly(10, 20);
@@ -69,6 +70,8 @@ class LoadOptionsTest {
         assertThat(s.backlog()).isEqualTo(2_000);
         assertThat(s.rates()).containsExactly(10, 20);
         assertThat(s.stepSeconds()).isEqualTo(Sizes.QUICK.stepSeconds());
+        assertThat(s.costRate()).isEqualTo(700);
+        assertThat(s.costSeconds()).isEqualTo(Sizes.QUICK.costSeconds());
     }
 
     @Test
@@ -88,7 +91,7 @@ class LoadOptionsTest {
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "lots")).hasMessageContaining("--backlog must be a whole number");
         assertThatThrownBy(() -> LoadOptions.parse("--backlog", "0")).hasMessageContaining("--backlog must be between 1 and");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", "ceiling,speed"))
-                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,closed,latency");
+                .hasMessageContaining("unknown scenario 'speed'").hasMessageContaining("ceiling,throughput,closed,cost,latency");
         assertThatThrownBy(() -> LoadOptions.parse("--scenarios", ",")).hasMessageContaining("names no scenario");
         assertThatThrownBy(() -> LoadOptions.parse("--rates", "500,250")).hasMessageContaining("ascending");
         assertThatThrownBy(() -> LoadOptions.parse("--store", "sqlite", "--database-url", "jdbc:postgresql://x/y"))

@@ -9,12 +9,12 @@ import io.herald.message.Messages;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.store.Pager;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Dialect;
 import io.herald.store.Store;
 import java.util.List;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
 
@@ -42,20 +42,15 @@ public final class Attempts {
         return s == null || s.indexOf('\u0000') < 0 ? s : s.replace('\u0000', '\uFFFD');
     }
 
+    /** Every attempt writes one: a kept statement. */
+    private static final String INSERT = """
+            INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
+                                 trigger_type, url, response_status_code, response, response_duration_ms, error,
+                                 next_attempt_at, created_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
     public static void insert(Handle h, Attempt a) {
-        h.createUpdate("""
-                INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
-                                     trigger_type, url, response_status_code, response, response_duration_ms, error,
-                                     next_attempt_at, created_at)
-                VALUES (:id, :app, :msg, :ep, :dlv, :n, :status, :trigger, :url, :code, :response, :duration, :error,
-                        :next, :at)""")
-                .bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
-                .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
-                .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
-                .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
-                .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
-                .bind("at", a.timestamp().toEpochMilli())
-                .execute();
+        bind(Prepared.on(h, INSERT), a).update();
     }
 
     /** Writes {@code attempts} in one batch of statements. */
@@ -64,22 +59,18 @@ public final class Attempts {
             insert(h, attempts.getFirst());
             return;
         }
-        PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
-                                     trigger_type, url, response_status_code, response, response_duration_ms, error,
-                                     next_attempt_at, created_at)
-                VALUES (:id, :app, :msg, :ep, :dlv, :n, :status, :trigger, :url, :code, :response, :duration, :error,
-                        :next, :at)""");
+        Prepared batch = Prepared.on(h, INSERT);
         for (Attempt a : attempts) {
-            batch.bind("id", a.id()).bind("app", a.appId()).bind("msg", a.msgId()).bind("ep", a.endpointId())
-                    .bind("dlv", a.deliveryId()).bind("n", a.attemptNumber()).bind("status", a.status())
-                    .bind("trigger", a.triggerType()).bind("url", a.url()).bind("code", a.responseStatusCode())
-                    .bind("response", storable(a.response())).bind("duration", a.responseDurationMs()).bind("error", storable(a.error()))
-                    .bind("next", a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli())
-                    .bind("at", a.timestamp().toEpochMilli())
-                    .add();
+            bind(batch, a).add();
         }
-        batch.execute();
+        batch.batch();
+    }
+
+    private static Prepared bind(Prepared p, Attempt a) {
+        return p.set(a.id()).set(a.appId()).set(a.msgId()).set(a.endpointId()).set(a.deliveryId()).set(a.attemptNumber())
+                .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(storable(a.response()))
+                .set(a.responseDurationMs()).set(storable(a.error()))
+                .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli());
     }
 
     /** Attempts made for one endpoint, newest first. */

@@ -4,6 +4,7 @@ import io.herald.Json;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.RetrySchedule;
 import io.herald.store.Dialect;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import java.time.Duration;
 import io.herald.store.Ids;
@@ -65,6 +66,13 @@ public final class Deliveries {
         return java.util.Arrays.stream(Json.read(c.retryDelays(), long[].class)).mapToObj(Duration::ofMillis).toList();
     }
 
+    private static final String INSERT = """
+            INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
+                                  next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
+                                  retry_delays, timeout_ms)
+            SELECT ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
+            WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ? AND disabled = ?)""";
+
     /**
      * Queues one delivery per endpoint, due at {@code dueAt}, to each endpoint that still exists and
      * is enabled (the targets may have been read before this transaction); returns those queued. The
@@ -77,26 +85,20 @@ public final class Deliveries {
         if (targets.isEmpty()) {
             return claims;
         }
-        PreparedBatch batch = h.prepareBatch("""
-                INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
-                                      next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
-                                      retry_delays, timeout_ms)
-                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, :lockedBy, :lockedUntil, 0, :now, :now,
-                       :delays, :timeoutMs
-                WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)""");
+        // Every publish runs this: a kept statement, one round trip for all rows.
+        Prepared batch = Prepared.on(h, INSERT);
         List<Claim> candidates = new ArrayList<>(targets.size());
         for (Target t : targets) {
             boolean isLeased = candidates.size() < leased;
             String lockedBy = isLeased ? node : null;
             Long lockedUntil = isLeased ? leaseUntil : null;
             String id = ids.next("dlv");
-            batch.bind("id", id).bind("app", appId).bind("msg", messageId).bind("ep", t.endpointId()).bind("trigger", trigger)
-                    .bind("now", now).bind("due", dueAt).bind("lockedBy", lockedBy).bind("lockedUntil", lockedUntil)
-                    .bind("delays", t.retryDelays()).bind("timeoutMs", t.timeoutMs()).bind("no", false).add();
+            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
+                    .set(now).set(now).set(t.retryDelays()).set(t.timeoutMs()).set(t.endpointId()).set(false).add();
             candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));
         }
-        int[] counts = batch.execute();
+        int[] counts = batch.batch();
         for (int i = 0; i < counts.length; i++) {
             if (counts[i] < 0) {
                 // A driver that rewrites the batch (pgjdbc's reWriteBatchedInserts, for VALUES)
@@ -179,14 +181,15 @@ public final class Deliveries {
      * changed under us, e.g. another node claimed it after our lease expired, or it was deleted).
      */
     static boolean finish(Handle h, Claim c, String status, int attempts, Long nextAttemptAt, long now) {
-        return h.createUpdate("""
-                UPDATE delivery SET status = :status, attempts = :attempts, next_attempt_at = :next,
-                       locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
-                WHERE id = :id AND version = :version""")
-                .bind("status", status).bind("attempts", attempts).bind("next", nextAttemptAt).bind("now", now)
-                .bind("id", c.id()).bind("version", c.version())
-                .execute() == 1;
+        return Prepared.on(h, FINISH).set(status).set(attempts).set(nextAttemptAt).set(now).set(c.id()).set(c.version())
+                .update() == 1;
     }
+
+    /** Every attempt ends with it: a kept statement. */
+    private static final String FINISH = """
+            UPDATE delivery SET status = ?, attempts = ?, next_attempt_at = ?,
+                   locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = ?
+            WHERE id = ? AND version = ?""";
 
     /**
      * Records the ends of attempts, one per entry, in one batch; per entry, whether its lease still
@@ -194,16 +197,12 @@ public final class Deliveries {
      * counts for a batch (negative) is taken to have updated the row.
      */
     static boolean[] finish(Handle h, List<OutcomeRecorder.Entry> entries) {
-        PreparedBatch batch = h.prepareBatch("""
-                UPDATE delivery SET status = :status, attempts = :attempts, next_attempt_at = :next,
-                       locked_by = NULL, locked_until = NULL, version = version + 1, updated_at = :now
-                WHERE id = :id AND version = :version""");
+        Prepared batch = Prepared.on(h, FINISH);
         for (OutcomeRecorder.Entry e : entries) {
-            batch.bind("status", e.outcome().deliveryStatus()).bind("attempts", e.attempt().attemptNumber())
-                    .bind("next", e.outcome().nextMillis()).bind("now", e.finishedAt().toEpochMilli())
-                    .bind("id", e.claim().id()).bind("version", e.claim().version()).add();
+            batch.set(e.outcome().deliveryStatus()).set(e.attempt().attemptNumber()).set(e.outcome().nextMillis())
+                    .set(e.finishedAt().toEpochMilli()).set(e.claim().id()).set(e.claim().version()).add();
         }
-        int[] counts = batch.execute();
+        int[] counts = batch.batch();
         boolean[] kept = new boolean[counts.length];
         for (int i = 0; i < counts.length; i++) {
             kept[i] = counts[i] != 0;

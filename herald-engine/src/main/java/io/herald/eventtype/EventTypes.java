@@ -6,6 +6,7 @@ import io.herald.Validate;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.store.Pager;
+import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Store;
 import io.herald.message.Messages;
@@ -80,15 +81,25 @@ public final class EventTypes {
         }
     }
 
+    private static final String ENFORCED_SCHEMAS = "SELECT schemas FROM event_type WHERE name = ? AND enforce_schema = ?";
+
     /**
      * Refuses a payload of an event type that enforces its schema when it does not match the
      * newest version; the failures name paths under {@code field}. Types that do not enforce, and
      * unknown types, accept anything.
      */
     public static void checkPayload(Handle h, String eventType, String field, JsonNode payload) {
-        // Runs on every publish: only enforcing types are read, and only their schemas.
-        String schemas = h.createQuery("SELECT schemas FROM event_type WHERE name = :name AND enforce_schema = :yes")
-                .bind("name", eventType).bind("yes", true).mapTo(String.class).findOne().orElse(null);
+        // Only enforcing types are read, and only their schemas.
+        String schemas = Prepared.on(h, ENFORCED_SCHEMAS).set(eventType).set(true)
+                .first((rs, ctx) -> rs.getString(1)).orElse(null);
+        checkPayload(schemas, eventType, field, payload);
+    }
+
+    /**
+     * {@link #checkPayload(Handle, String, String, JsonNode)} with the schemas {@code eventType}
+     * enforces already read (null: it enforces none), for a caller that read them with more.
+     */
+    public static void checkPayload(String schemas, String eventType, String field, JsonNode payload) {
         if (schemas == null) {
             return;
         }

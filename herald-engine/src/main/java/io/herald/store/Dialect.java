@@ -13,6 +13,10 @@ public enum Dialect {
             config.addDataSourceProperty("busy_timeout", "30000");
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
             config.addDataSourceProperty("foreign_keys", "false");
+            // sqlite-jdbc otherwise follows every INSERT with "SELECT last_insert_rowid()" (a statement
+            // compiled, run and closed each time) in case the caller asks for generated keys. Herald
+            // makes its own ids and never asks.
+            config.addDataSourceProperty("jdbc.get_generated_keys", "false");
         }
 
         @Override

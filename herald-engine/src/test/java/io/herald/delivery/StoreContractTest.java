@@ -8,12 +8,14 @@ import static org.awaitility.Awaitility.await;
 import io.herald.EngineConfig;
 import io.herald.Herald;
 import io.herald.HeraldException;
+import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
+import io.herald.eventtype.EventTypeIn;
 import io.herald.message.Message;
 import io.herald.message.MessageIn;
 import io.herald.message.MessageQuery;
@@ -46,6 +48,7 @@ import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
 
 /**
  * The contract of the store and the delivery engine, run against every database Herald supports:
@@ -173,6 +176,23 @@ abstract class StoreContractTest {
         assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
         assertThat(node.dispatcher().held()).isZero();
+    }
+
+    @Test
+    void publish_ofAPayloadAgainstTheSchemaItsTypeEnforces_isRefused_andOtherTypesAndMatchingPayloadsAreNot() {
+        endpoint("/a");
+        JsonNode schemas = Json.read("""
+                {"1": {"type": "object", "required": ["order"], "properties": {"order": {"type": "integer"}}}}""");
+        node.eventTypes().create(new EventTypeIn("invoice.paid", "paid", schemas, null, null, null, null, null, true));
+        node.eventTypes().create(new EventTypeIn("invoice.sent", "sent", schemas, null, null, null, null, null, false));
+
+        assertThatThrownBy(() -> node.messages().create(app, new MessageIn("invoice.paid", "evt-1", "{\"order\": \"one\"}", null, null)))
+                .isInstanceOf(HeraldException.InvalidInput.class).hasMessageContaining("does not match the schema");
+        assertThat(publish(new MessageIn("invoice.sent", "evt-1", "{\"order\": \"one\"}", null, null)).deliveries()).isEqualTo(1);
+        assertThat(publish(message("invoice.paid", "evt-2")).deliveries()).isEqualTo(1);
+        assertThatThrownBy(() -> node.messages().create(app, message("invoice.paid", "evt-2")))
+                .as("the event id is checked before the schema").isInstanceOf(HeraldException.Conflict.class);
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(2);
     }
 
     @Test

@@ -122,9 +122,11 @@ final class In {
         if (payload != null && !payload.isNull() && !payload.isObject()) {
             throw new HeraldException.InvalidInput("payload", "must be a JSON object");
         }
-        return new MessageIn(str(n, "eventType"), str(n, "eventId"),
-                payload == null || payload.isNull() ? null : rawObjectMember(body, "payload"), "payload",
-                stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside);
+        // The payload's own text, stored and sent as given; its tree (the same text parsed) spares
+        // publish a second parse.
+        boolean given = payload != null && !payload.isNull();
+        return new MessageIn(str(n, "eventType"), str(n, "eventId"), given ? rawObjectMember(body, "payload") : null, "payload",
+                stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside, given ? payload : null);
     }
 
     /** An object member read by {@code read}, its errors named under {@code field}; null when absent or null. */

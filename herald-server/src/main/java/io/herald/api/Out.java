@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
 
 /** The JSON shapes of the API, in Svix's field names; Herald's additions are extra fields. */
 final class Out {
@@ -94,11 +95,16 @@ final class Out {
     static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 
     static Map<String, Object> message(Message msg, boolean withContent) {
+        return message(msg, withContent, null);
+    }
+
+    /** As {@link #message(Message, boolean)}, with the payload parsed already ({@code parsed}), or null to parse it. */
+    static Map<String, Object> message(Message msg, boolean withContent, JsonNode parsed) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", msg.id());
         m.put("eventType", msg.eventType());
         m.put("eventId", msg.eventId());
-        m.put("payload", withContent ? Json.read(msg.payload()) : Map.of());
+        m.put("payload", !withContent ? Map.of() : parsed != null ? parsed : Json.read(msg.payload()));
         m.put("channels", sorted(msg.channels()));
         m.put("tags", sorted(msg.tags()));
         m.put("timestamp", time(msg.timestamp()));

@@ -14,6 +14,7 @@ class InTest {
                 + ", \"channels\": [\"c\"]}";
         MessageIn in = In.message(Json.read(body), body);
         assertThat(in.payload()).isEqualTo(payload);
+        assertThat(in.parsed()).as("the tree handed to publish is the text's").isEqualTo(Json.read(payload));
     }
 
     @Test
@@ -21,7 +22,7 @@ class InTest {
         String body = "{\"payload\": {\"first\": 1}, \"eventType\": \"a\", \"payload\": {\"second\": 2}}";
         MessageIn in = In.message(Json.read(body), body);
         assertThat(in.payload()).isEqualTo("{\"second\": 2}");
-        assertThat(Json.read(body).get("payload").has("second")).isTrue();
+        assertThat(in.parsed()).isEqualTo(Json.read("{\"second\": 2}"));
     }
 
     @Test
@@ -30,5 +31,6 @@ class InTest {
         MessageIn in = In.message(Json.read(body), body);
         assertThat(in.payload()).isEqualTo("{ \"x\":1 }");
         assertThat(in.payloadField()).isEqualTo("transformationsParams.rawPayload");
+        assertThat(in.parsed()).as("a raw payload is parsed by publish, not here").isNull();
     }
 }
