@@ -12,11 +12,13 @@ import org.jdbi.v3.core.statement.UnableToCreateStatementException;
 import org.jdbi.v3.core.ConnectionException;
 
 /**
- * The database: a pool, the schema, and transactions through callbacks so that no connection
- * escapes. Works on SQLite (embedded, one process) and PostgreSQL (shared by many nodes).
+ * The database: two pools (one for reads, one for the writers), the schema, and transactions
+ * through callbacks so that no connection escapes. Works on SQLite (embedded, one process) and
+ * PostgreSQL (shared by many nodes).
  */
 public final class Store implements AutoCloseable {
-    private final HikariDataSource dataSource;
+    private final HikariDataSource reads;
+    private final HikariDataSource writes;
     private final Jdbi jdbi;
     private final Dialect dialect;
     /**
@@ -28,13 +30,15 @@ public final class Store implements AutoCloseable {
      */
     private final GroupCommit writer;
 
-    private Store(HikariDataSource dataSource, Dialect dialect, StoreSettings settings) {
-        this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource);
+    private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers) {
+        this.reads = reads;
+        this.writes = writes;
+        this.jdbi = Jdbi.create(reads);
         this.dialect = dialect;
+        Jdbi writing = Jdbi.create(writes);
         this.writer = dialect.singleWriter()
-                ? new GroupCommit(jdbi, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH)
-                : new GroupCommit(jdbi, "herald-writer", settings.writers(), GroupCommit.MAX_BATCH_POSTGRESQL);
+                ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH)
+                : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL);
     }
 
     /** The SQLite file Herald uses by default in {@code dataDir}. */
@@ -42,32 +46,50 @@ public final class Store implements AutoCloseable {
         return "jdbc:sqlite:" + dataDir.resolve("herald.db").toAbsolutePath();
     }
 
-    /** Opens a pool on {@code jdbcUrl} and brings the schema up to date. */
+    /**
+     * Opens the pools on {@code jdbcUrl} and brings the schema up to date. The writers get a
+     * connection each, in a pool of their own, and reads the rest of {@code settings.poolSize()}:
+     * sharing one pool, a writer waited for a connection behind reads whenever publishes filled the
+     * pool with them (measured: up to 100 ms per batch under load, docs/benchmarks.md), and every
+     * write waited behind that writer.
+     */
     public static Store open(String jdbcUrl, StoreSettings settings) {
         Dialect dialect = Dialect.forUrl(jdbcUrl);
-        HikariConfig config = new HikariConfig();
-        config.setJdbcUrl(jdbcUrl);
-        config.setPoolName("herald");
-        config.setMaximumPoolSize(settings.poolSize());
-        config.setConnectionTimeout(10_000);
-        dialect.configure(config);
-        HikariDataSource ds;
+        int writers = dialect.singleWriter() ? 1 : settings.writers();
+        HikariDataSource reads = pool(jdbcUrl, dialect, "herald", settings.poolSize() - writers);
+        HikariDataSource writes;
         try {
-            ds = new HikariDataSource(config);
+            writes = pool(jdbcUrl, dialect, "herald-writers", writers);
         } catch (RuntimeException e) {
-            throw new HeraldException.StoreUnavailable("cannot open database " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+            reads.close();
+            throw e;
         }
         try {
             Flyway.configure()
-                    .dataSource(ds)
+                    .dataSource(reads)
                     .locations(dialect.migrations())
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
-            ds.close();
+            writes.close();
+            reads.close();
             throw e;
         }
-        return new Store(ds, dialect, settings);
+        return new Store(reads, writes, dialect, writers);
+    }
+
+    private static HikariDataSource pool(String jdbcUrl, Dialect dialect, String name, int size) {
+        HikariConfig config = new HikariConfig();
+        config.setJdbcUrl(jdbcUrl);
+        config.setPoolName(name);
+        config.setMaximumPoolSize(size);
+        config.setConnectionTimeout(10_000);
+        dialect.configure(config);
+        try {
+            return new HikariDataSource(config);
+        } catch (RuntimeException e) {
+            throw new HeraldException.StoreUnavailable("cannot open database " + redact(jdbcUrl) + ": " + e.getMessage(), e);
+        }
     }
 
     static String redact(String url) {
@@ -103,7 +125,7 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** For tests and tools: a handle outside of any transaction discipline. */
+    /** For tests and tools: handles on the reads' pool, outside of any transaction discipline. */
     public Jdbi jdbi() {
         return jdbi;
     }
@@ -111,7 +133,8 @@ public final class Store implements AutoCloseable {
     @Override
     public void close() {
         writer.close();
-        dataSource.close();
+        writes.close();
+        reads.close();
     }
 
     /** Convenience for code that already holds a handle. */

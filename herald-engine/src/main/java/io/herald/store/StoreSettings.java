@@ -3,10 +3,10 @@ package io.herald.store;
 /**
  * How many connections the store opens and how many of them write.
  *
- * @param poolSize database connections, shared by reads and the writers
- * @param writers  threads that commit write transactions on PostgreSQL (see {@link GroupCommit});
- *                 SQLite always has exactly one, whatever this says, since it takes one writer at a
- *                 time
+ * @param poolSize database connections of a node: one for each writer, the rest for reads
+ * @param writers  threads that commit write transactions on PostgreSQL, each on a connection of its
+ *                 own (see {@link GroupCommit}); SQLite always has exactly one, whatever this says,
+ *                 since it takes one writer at a time
  */
 public record StoreSettings(int poolSize, int writers) {
     public static final int DEFAULT_POOL_SIZE = 16;
@@ -26,8 +26,7 @@ public record StoreSettings(int poolSize, int writers) {
         if (writers < 1) {
             throw new IllegalArgumentException("writers must be at least 1, got " + writers);
         }
-        // Each writer holds a connection for as long as its batch runs; a work may read on another
-        // connection meanwhile, and reads must not queue behind a pool that writers fill.
+        // Each writer has a connection of its own; reads (publish reads before it writes) need the rest.
         if (writers > poolSize / 2) {
             throw new IllegalArgumentException("writers (" + writers + ") may hold at most half of poolSize ("
                     + poolSize + "): reads need connections too");
