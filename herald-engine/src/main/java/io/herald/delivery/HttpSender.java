@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.Bodies;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -93,7 +94,8 @@ public final class HttpSender implements AutoCloseable {
             String text;
             try (InputStream in = listener.getInputStream()) {
                 // Closing before the end aborts the rest of a large body, which is what we want.
-                text = new String(in.readNBytes(RESPONSE_CAP), StandardCharsets.UTF_8);
+                text = new String(Bodies.readUpTo(in, RESPONSE_CAP, response.getHeaders().getLongField(HttpHeader.CONTENT_LENGTH)),
+                        StandardCharsets.UTF_8);
             }
             return new Result(response.getStatus(), text, elapsed(start),
                     RetryAfter.parse(response.getHeaders().get(HttpHeader.RETRY_AFTER)), null);

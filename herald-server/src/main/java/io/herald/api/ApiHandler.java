@@ -1,5 +1,6 @@
 package io.herald.api;
 
+import io.herald.Bodies;
 import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.api.Router.Access;
@@ -145,7 +146,7 @@ public final class ApiHandler extends Handler.Abstract {
             throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
         }
         try (InputStream in = Content.Source.asInputStream(request)) {
-            byte[] bytes = in.readNBytes(MAX_BODY_BYTES + 1);
+            byte[] bytes = Bodies.readUpTo(in, MAX_BODY_BYTES + 1, declared);
             if (bytes.length > MAX_BODY_BYTES) {
                 throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
             }
