@@ -23,9 +23,12 @@ import java.util.Map;
  * @param commits            transactions committed in Herald's database; null on SQLite
  * @param delivered          deliveries the receiver answered in the window
  * @param published          publishes answered 2xx in the window
+ * @param loadBefore         the machine's 1-minute load average at the first reading ({@code loadAfter}: at
+ *                           the second), to judge how busy the machine was
  */
 record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, long heraldSwitches,
-            long harnessSwitches, int heraldThreadsEnded, Long commits, long delivered, long published) {
+            long harnessSwitches, int heraldThreadsEnded, Long commits, long delivered, long published,
+            double loadBefore, double loadAfter) {
 
     static Cost between(Usage a, Usage b) {
         return new Cost((b.nanos() - a.nanos()) / 1e9, b.heraldCpuSeconds() - a.heraldCpuSeconds(),
@@ -34,7 +37,7 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
                 Usage.switchesBetween(a.harnessSwitches(), b.harnessSwitches()),
                 Usage.threadsEnded(a.heraldSwitches(), b.heraldSwitches()),
                 a.commits() == null || b.commits() == null ? null : b.commits() - a.commits(),
-                b.delivered() - a.delivered(), b.published() - a.published());
+                b.delivered() - a.delivered(), b.published() - a.published(), a.load(), b.load());
     }
 
     double heraldCpuMsPerDelivery() {
@@ -78,6 +81,8 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
         m.put("heraldContextSwitchesPerDelivery", Report.clean(heraldSwitchesPerDelivery()));
         m.put("harnessContextSwitchesPerDelivery", Report.clean(harnessSwitchesPerDelivery()));
         m.put("commitsPerPublish", Report.clean(commitsPerPublish()));
+        m.put("loadAverageBefore", Report.clean(loadBefore));
+        m.put("loadAverageAfter", Report.clean(loadAfter));
         return m;
     }
 

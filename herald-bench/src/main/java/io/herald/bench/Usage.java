@@ -35,9 +35,11 @@ import java.util.stream.Stream;
  * @param commits         {@code xact_commit} of Herald's PostgreSQL database; null on SQLite
  * @param published       publishes answered 2xx so far
  * @param delivered       deliveries the receiver answered so far
+ * @param load            the machine's 1-minute load average (NaN without /proc): on a shared
+ *                        machine, whether others were busy; Herald and the harness add their own
  */
 record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<Long, Long> heraldSwitches,
-             Map<Long, Long> harnessSwitches, Long commits, long published, long delivered) {
+             Map<Long, Long> harnessSwitches, Long commits, long published, long delivered, double load) {
 
     static Usage read(HeraldProcess herald, Databases databases, Databases.Fresh db, LongSupplier published,
                       LongSupplier delivered) {
@@ -49,7 +51,15 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
         Map<Long, Long> heraldSwitches = switchesByThread(herald.pid());
         Map<Long, Long> harnessSwitches = switchesByThread(ProcessHandle.current().pid());
         return new Usage(nanos, heraldCpu, harnessCpu, heraldSwitches, harnessSwitches, commits,
-                published.getAsLong(), delivered.getAsLong());
+                published.getAsLong(), delivered.getAsLong(), loadAverage());
+    }
+
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 
     /** Context switches of every thread of process {@code pid}, by thread id; empty without /proc. */

@@ -61,8 +61,8 @@ class UsageTest {
 
     @Test
     void cost_perMessage() {
-        Usage a = new Usage(1_000_000_000L, 10, 4, Map.of(1L, 100L), Map.of(9L, 10L), 1_000L, 5_000, 4_000);
-        Usage b = new Usage(21_000_000_000L, 30, 9, Map.of(1L, 40_100L), Map.of(9L, 20_010L), 101_000L, 30_000, 24_000);
+        Usage a = new Usage(1_000_000_000L, 10, 4, Map.of(1L, 100L), Map.of(9L, 10L), 1_000L, 5_000, 4_000, 0.5);
+        Usage b = new Usage(21_000_000_000L, 30, 9, Map.of(1L, 40_100L), Map.of(9L, 20_010L), 101_000L, 30_000, 24_000, 1.5);
         Cost c = Cost.between(a, b);
         assertThat(c.delivered()).isEqualTo(20_000);
         assertThat(c.published()).isEqualTo(25_000);
@@ -73,6 +73,7 @@ class UsageTest {
         assertThat(c.harnessSwitchesPerDelivery()).isEqualTo(1.0);
         // Commits per message published, not per delivery: publish and attempt both commit.
         assertThat(c.commitsPerPublish()).isCloseTo(4.0, within(1e-9));
+        assertThat(c.toMap()).containsEntry("loadAverageBefore", 0.5).containsEntry("loadAverageAfter", 1.5);
         Outcome out = new Outcome("closed", "A");
         c.rows(out, "closed", "window");
         assertThat(out.rows).extracting(Outcome.Row::value).containsExactly("1.000 / 0.250", "2.00 / 1.00", "4.00");
@@ -80,8 +81,8 @@ class UsageTest {
 
     @Test
     void cost_onSqlite_hasNoCommits_andNothingDelivered_isNotANumber() {
-        Usage a = new Usage(0, 1, 1, Map.of(), Map.of(), null, 7, 7);
-        Usage b = new Usage(1_000_000_000L, 2, 2, Map.of(), Map.of(), null, 7, 7);
+        Usage a = new Usage(0, 1, 1, Map.of(), Map.of(), null, 7, 7, Double.NaN);
+        Usage b = new Usage(1_000_000_000L, 2, 2, Map.of(), Map.of(), null, 7, 7, Double.NaN);
         Cost c = Cost.between(a, b);
         assertThat(c.commits()).isNull();
         assertThat(c.commitsPerPublish()).isNaN();
