@@ -38,14 +38,14 @@ class PreparedTest {
     }
 
     private Jdbi sqlite(int poolSize) {
-        // Two at least (StoreSettings); a thread borrowing again gets the connection it returned last.
-        store = Store.open(Store.sqliteUrl(dir), new StoreSettings(Math.max(2, poolSize), 1));
+        // poolSize connections for reads (jdbi()), and one for the writer.
+        store = Store.open(Store.sqliteUrl(dir), new StoreSettings(poolSize + 1, 1));
         return withTable(store.jdbi());
     }
 
     private Jdbi postgres() {
         pg = TestPostgres.create();
-        store = Store.open(pg.url(), new StoreSettings(2, 1));
+        store = Store.open(pg.url(), new StoreSettings(4, 1));
         return withTable(store.jdbi());
     }
 
