@@ -1,6 +1,7 @@
 package io.herald.bench;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +21,8 @@ import java.util.Map;
  *
  * @param seconds            between the two readings
  * @param heraldThreadsEnded threads of Herald that ended inside the window (their switches are missing)
+ * @param heraldCpuByThread  Herald's CPU seconds by thread group ({@link Usage#group}); threads that
+ *                           ended inside the window are missing
  * @param commits            transactions committed in Herald's database; null on SQLite
  * @param delivered          deliveries the receiver answered in the window
  * @param published          publishes answered 2xx in the window
@@ -27,15 +30,19 @@ import java.util.Map;
  *                           the second), to judge how busy the machine was
  */
 record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, long heraldSwitches,
-            long harnessSwitches, int heraldThreadsEnded, Long commits, long delivered, long published,
-            double loadBefore, double loadAfter) {
+            long harnessSwitches, int heraldThreadsEnded, Map<String, Double> heraldCpuByThread, Long commits,
+            long delivered, long published, double loadBefore, double loadAfter) {
+    /** Thread groups named in the table. */
+    static final int TOP_THREADS = 4;
+
 
     static Cost between(Usage a, Usage b) {
         return new Cost((b.nanos() - a.nanos()) / 1e9, b.heraldCpuSeconds() - a.heraldCpuSeconds(),
                 b.harnessCpuSeconds() - a.harnessCpuSeconds(),
-                Usage.switchesBetween(a.heraldSwitches(), b.heraldSwitches()),
-                Usage.switchesBetween(a.harnessSwitches(), b.harnessSwitches()),
-                Usage.threadsEnded(a.heraldSwitches(), b.heraldSwitches()),
+                Usage.switchesBetween(a.heraldThreads(), b.heraldThreads()),
+                Usage.switchesBetween(a.harnessThreads(), b.harnessThreads()),
+                Usage.threadsEnded(a.heraldThreads(), b.heraldThreads()),
+                Usage.cpuByGroup(a.heraldThreads(), b.heraldThreads()),
                 a.commits() == null || b.commits() == null ? null : b.commits() - a.commits(),
                 b.delivered() - a.delivered(), b.published() - a.published(), a.load(), b.load());
     }
@@ -61,6 +68,14 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
         return commits == null ? Double.NaN : per(commits, published);
     }
 
+    /** Herald's thread groups by CPU ms per delivery, the busiest first. */
+    Map<String, Double> heraldCpuMsPerDeliveryByThread() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        heraldCpuByThread.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .forEach(e -> m.put(e.getKey(), per(e.getValue() * 1000, delivered)));
+        return m;
+    }
+
     private static double per(double amount, long messages) {
         return messages <= 0 ? Double.NaN : amount / messages;
     }
@@ -75,6 +90,9 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
         m.put("heraldContextSwitches", heraldSwitches < 0 ? null : heraldSwitches);
         m.put("harnessContextSwitches", harnessSwitches < 0 ? null : harnessSwitches);
         m.put("heraldThreadsEnded", heraldThreadsEnded);
+        Map<String, Object> byThread = new LinkedHashMap<>();
+        heraldCpuMsPerDeliveryByThread().forEach((k, v) -> byThread.put(k, Report.clean(v)));
+        m.put("heraldCpuMsPerDeliveryByThread", byThread);
         m.put("commits", commits);
         m.put("heraldCpuMsPerDelivery", Report.clean(heraldCpuMsPerDelivery()));
         m.put("harnessCpuMsPerDelivery", Report.clean(harnessCpuMsPerDelivery()));
@@ -90,6 +108,9 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
     void rows(Outcome out, String scenario, String window) {
         out.row(scenario, window + ": CPU ms per delivery, Herald / harness",
                 Report.fixed(heraldCpuMsPerDelivery(), 3) + " / " + Report.fixed(harnessCpuMsPerDelivery(), 3), "");
+        List<String> top = heraldCpuMsPerDeliveryByThread().entrySet().stream().limit(TOP_THREADS)
+                .map(e -> e.getKey() + " " + Report.fixed(e.getValue(), 2)).toList();
+        out.row(scenario, window + ": Herald CPU ms per delivery, busiest threads", String.join(", ", top), "");
         out.row(scenario, window + ": context switches per delivery, Herald / harness",
                 Report.fixed(heraldSwitchesPerDelivery(), 2) + " / " + Report.fixed(harnessSwitchesPerDelivery(), 2), "");
         if (commits != null) {

@@ -9,37 +9,49 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.LongSupplier;
+import java.util.function.ToLongFunction;
 import java.util.stream.Stream;
 
 /**
- * What Herald and the harness had used up to one moment: CPU time, context switches thread by
- * thread, and the transactions committed in Herald's database; with the publishes answered and the
- * deliveries received so far, to divide by. Two readings around a window of load make a
- * {@link Cost}.
+ * What Herald and the harness had used up to one moment: CPU time, and thread by thread CPU time
+ * and context switches; the transactions committed in Herald's database; and the publishes
+ * answered and deliveries received so far, to divide by. Two readings around a window of load
+ * make a {@link Cost}.
  *
  * <p>A reading takes a while (under load, a PostgreSQL connection alone can take a few hundred
  * ms), so its parts are read in the same order every time: each figure's two readings are then
  * as far apart as the others', and the counts it is divided by cover a window of the same length.
  *
- * <p>CPU time is {@link ProcessHandle.Info#totalCpuDuration()}, as elsewhere in the harness: on
- * Linux the JDK reads it from utime + stime of {@code /proc/<pid>/stat}, which cover every thread
- * of the process, in clock ticks (10 ms).
+ * <p>A process's CPU time is {@link ProcessHandle.Info#totalCpuDuration()}, as elsewhere in the
+ * harness: on Linux the JDK reads it from utime + stime of {@code /proc/<pid>/stat}, which cover
+ * every thread, live or ended, in clock ticks (10 ms).
  *
- * <p>Context switches are {@code voluntary_ctxt_switches + nonvoluntary_ctxt_switches} of
- * {@code /proc/<pid>/task/<tid>/status}, read for every thread. {@code /proc/<pid>/status} and
- * {@code /proc/<pid>/sched} count the main thread only (which in a JVM mostly waits), and no file
- * sums a process's threads. A thread that ends inside a window takes its switches with it: the
- * count is then low, and {@link Cost#heraldThreadsEnded()} says how many threads ended.
+ * <p>Per thread, {@code /proc/<pid>/task/<tid>/stat} gives its name (15 characters at most) and
+ * utime + stime, and {@code /proc/<pid>/task/<tid>/status} its
+ * {@code voluntary_ctxt_switches + nonvoluntary_ctxt_switches}. Context switches can only be had
+ * this way: {@code /proc/<pid>/status} and {@code /proc/<pid>/sched} count the main thread only
+ * (which in a JVM mostly waits), and no file sums a process's threads. A thread that ends inside a
+ * window takes its switches with it: the count is then low, and
+ * {@link Cost#heraldThreadsEnded()} says how many threads ended.
  *
- * @param heraldSwitches  context switches by thread id; empty where {@code /proc} cannot be read
+ * @param heraldThreads   by thread id; empty where {@code /proc} cannot be read
  * @param commits         {@code xact_commit} of Herald's PostgreSQL database; null on SQLite
  * @param published       publishes answered 2xx so far
  * @param delivered       deliveries the receiver answered so far
  * @param load            the machine's 1-minute load average (NaN without /proc): on a shared
  *                        machine, whether others were busy; Herald and the harness add their own
  */
-record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<Long, Long> heraldSwitches,
-             Map<Long, Long> harnessSwitches, Long commits, long published, long delivered, double load) {
+record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<Long, Task> heraldThreads,
+             Map<Long, Task> harnessThreads, Long commits, long published, long delivered, double load) {
+
+    /** One thread: its name, CPU time in clock ticks, context switches. */
+    record Task(String name, long ticks, long switches) {}
+
+    /**
+     * Clock ticks per second of utime and stime ({@code getconf CLK_TCK}): Linux reports them in
+     * USER_HZ, which it keeps at 100 on x86 and arm64 whatever its internal tick rate.
+     */
+    static final long TICKS_PER_SECOND = 100;
 
     static Usage read(HeraldProcess herald, Databases databases, Databases.Fresh db, LongSupplier published,
                       LongSupplier delivered) {
@@ -48,23 +60,15 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
         long nanos = System.nanoTime();
         double heraldCpu = herald.cpuSeconds();
         double harnessCpu = LoadRun.harnessCpuSeconds();
-        Map<Long, Long> heraldSwitches = switchesByThread(herald.pid());
-        Map<Long, Long> harnessSwitches = switchesByThread(ProcessHandle.current().pid());
-        return new Usage(nanos, heraldCpu, harnessCpu, heraldSwitches, harnessSwitches, commits,
+        Map<Long, Task> heraldThreads = threads(herald.pid());
+        Map<Long, Task> harnessThreads = threads(ProcessHandle.current().pid());
+        return new Usage(nanos, heraldCpu, harnessCpu, heraldThreads, harnessThreads, commits,
                 published.getAsLong(), delivered.getAsLong(), loadAverage());
     }
 
-    private static double loadAverage() {
-        try {
-            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
-    /** Context switches of every thread of process {@code pid}, by thread id; empty without /proc. */
-    static Map<Long, Long> switchesByThread(long pid) {
-        Map<Long, Long> byThread = new HashMap<>();
+    /** Every thread of process {@code pid}, by thread id; empty without /proc. */
+    static Map<Long, Task> threads(long pid) {
+        Map<Long, Task> byThread = new HashMap<>();
         List<Path> tasks;
         try (Stream<Path> s = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
             tasks = s.toList();
@@ -73,9 +77,10 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
         }
         for (Path task : tasks) {
             try {
-                long n = contextSwitches(Files.readString(task.resolve("status")));
-                if (n >= 0) {
-                    byThread.put(Long.parseLong(task.getFileName().toString()), n);
+                long switches = contextSwitches(Files.readString(task.resolve("status")));
+                Task t = task(Files.readString(task.resolve("stat")), switches);
+                if (t != null && switches >= 0) {
+                    byThread.put(Long.parseLong(task.getFileName().toString()), t);
                 }
             } catch (NoSuchFileException e) {
                 // The thread ended between the listing and the read.
@@ -84,6 +89,25 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
             }
         }
         return Map.copyOf(byThread);
+    }
+
+    /**
+     * The name and utime + stime (fields 2, 14 and 15) of a {@code /proc/.../stat} line; null when
+     * it cannot be read. The name is in parentheses and may itself hold spaces and parentheses, so
+     * the fields are counted from the last ')'.
+     */
+    static Task task(String stat, long switches) {
+        int open = stat.indexOf('(');
+        int close = stat.lastIndexOf(')');
+        if (open < 0 || close < open) {
+            return null;
+        }
+        String[] f = stat.substring(close + 1).strip().split(" ");
+        // f[0] is field 3 (state), so field n is f[n - 3].
+        if (f.length < 13) {
+            return null;
+        }
+        return new Task(stat.substring(open + 1, close), Long.parseLong(f[11]) + Long.parseLong(f[12]), switches);
     }
 
     /**
@@ -104,24 +128,57 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
     }
 
     /**
-     * Switches between two readings: for each thread alive at the second, its count minus its count
-     * at the first (all of it for a thread that started in between). -1 when either reading is empty.
+     * Context switches between two readings: for each thread alive at the second, its count minus
+     * its count at the first (all of it for a thread that started in between). -1 when either
+     * reading is empty.
      */
-    static long switchesBetween(Map<Long, Long> before, Map<Long, Long> after) {
+    static long switchesBetween(Map<Long, Task> before, Map<Long, Task> after) {
         if (before.isEmpty() || after.isEmpty()) {
             return -1;
         }
         long sum = 0;
-        for (Map.Entry<Long, Long> e : after.entrySet()) {
-            long was = before.getOrDefault(e.getKey(), 0L);
-            // Fewer than before: the id was reused by a new thread, all of whose switches are new.
-            sum += e.getValue() >= was ? e.getValue() - was : e.getValue();
+        for (Map.Entry<Long, Task> e : after.entrySet()) {
+            sum += since(before.get(e.getKey()), e.getValue(), Task::switches);
         }
         return sum;
     }
 
+    /**
+     * CPU seconds between two readings by thread group: a thread's name with its numbers made
+     * {@code #} ({@code ForkJoinPool-1-worker-3} and {@code -4} are one group). Threads that ended
+     * in between are missing.
+     */
+    static Map<String, Double> cpuByGroup(Map<Long, Task> before, Map<Long, Task> after) {
+        Map<String, Double> groups = new HashMap<>();
+        for (Map.Entry<Long, Task> e : after.entrySet()) {
+            long ticks = since(before.get(e.getKey()), e.getValue(), Task::ticks);
+            groups.merge(group(e.getValue().name()), (double) ticks / TICKS_PER_SECOND, Double::sum);
+        }
+        return groups;
+    }
+
+    /** The group of a thread name: its runs of digits made {@code #}. */
+    static String group(String threadName) {
+        return threadName.replaceAll("[0-9]+", "#");
+    }
+
+    private static long since(Task was, Task now, ToLongFunction<Task> count) {
+        long before = was == null ? 0 : count.applyAsLong(was);
+        long after = count.applyAsLong(now);
+        // Fewer than before: the id was reused by a new thread, all of whose count is new.
+        return after >= before ? after - before : after;
+    }
+
     /** Threads of the first reading missing from the second: their switches in between are not counted. */
-    static int threadsEnded(Map<Long, Long> before, Map<Long, Long> after) {
+    static int threadsEnded(Map<Long, Task> before, Map<Long, Task> after) {
         return (int) before.keySet().stream().filter(tid -> !after.containsKey(tid)).count();
+    }
+
+    private static double loadAverage() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).split(" ")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
     }
 }

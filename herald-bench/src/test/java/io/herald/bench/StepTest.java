@@ -3,6 +3,7 @@ package io.herald.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
+import java.util.Map;
 import org.assertj.core.api.InstanceOfAssertFactories;
 import org.junit.jupiter.api.Test;
 
@@ -59,7 +60,7 @@ class StepTest {
 
     @Test
     void toMap_withACost_carriesItsFiguresPerMessage() {
-        Cost cost = new Cost(10, 5, 2, 30_000, 10_000, 0, null, 2_500, 2_500, 1, 1);
+        Cost cost = new Cost(10, 5, 2, 30_000, 10_000, 0, Map.of(), null, 2_500, 2_500, 1, 1);
         Step st = new Step(250, 10, 2_500, 0, 0, 2_500, 0, 0, cost);
         assertThat(st.toMap().get("cost")).asInstanceOf(InstanceOfAssertFactories.MAP)
                 .containsEntry("heraldCpuMsPerDelivery", 2.0).containsEntry("heraldContextSwitchesPerDelivery", 12.0);

@@ -1,10 +1,12 @@
 package io.herald.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.entry;
 import static org.assertj.core.api.Assertions.within;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
@@ -38,31 +40,66 @@ class UsageTest {
     }
 
     @Test
-    void switchesBetween_countsPerThread_newThreadsFromZero_endedThreadsNot() {
-        Map<Long, Long> before = Map.of(1L, 100L, 2L, 50L, 3L, 70L);
-        // 1 went on, 2 ended, 4 started; 3 is an id reused by a new thread (fewer than before).
-        Map<Long, Long> after = Map.of(1L, 130L, 3L, 5L, 4L, 20L);
-        assertThat(Usage.switchesBetween(before, after)).isEqualTo(30 + 5 + 20);
-        assertThat(Usage.threadsEnded(before, after)).isEqualTo(1);
-        assertThat(Usage.switchesBetween(Map.of(), after)).isEqualTo(-1);
+    void task_readsNameAndUtimePlusStime_evenWithParenthesesAndSpacesInTheName() {
+        // A real line of /proc/<pid>/task/<tid>/stat with a made-up name: utime 1234, stime 56.
+        String stat = "4250 (a (b) c) S 1 4242 4242 0 -1 4194624 12345 0 3 0 1234 56 0 0 20 0 71 0 857470"
+                + " 3133440 416 18446744073709551615 1 1 0 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0";
+        Usage.Task t = Usage.task(stat, 7);
+        assertThat(t.name()).isEqualTo("a (b) c");
+        assertThat(t.ticks()).isEqualTo(1_290);
+        assertThat(t.switches()).isEqualTo(7);
+        assertThat(Usage.task("4250 (x) S 1 2", 0)).isNull();
+        assertThat(Usage.task("garbage", 0)).isNull();
     }
 
     @Test
-    void switchesByThread_ofThisProcess_readsEveryThread() {
+    void group_isTheNameWithItsNumbersMadeHashes() {
+        assertThat(Usage.group("ForkJoinPool-1-w")).isEqualTo("ForkJoinPool-#-w");
+        assertThat(Usage.group("qtp1866850137-38")).isEqualTo("qtp#-#");
+        assertThat(Usage.group("herald-sqlite-w")).isEqualTo("herald-sqlite-w");
+    }
+
+    private static Map<Long, Usage.Task> threads(Object... idNameTicksSwitches) {
+        Map<Long, Usage.Task> m = new HashMap<>();
+        for (int i = 0; i < idNameTicksSwitches.length; i += 4) {
+            m.put(((Number) idNameTicksSwitches[i]).longValue(), new Usage.Task((String) idNameTicksSwitches[i + 1],
+                    ((Number) idNameTicksSwitches[i + 2]).longValue(), ((Number) idNameTicksSwitches[i + 3]).longValue()));
+        }
+        return m;
+    }
+
+    @Test
+    void switchesAndCpu_countPerThread_newThreadsFromZero_endedThreadsNot() {
+        Map<Long, Usage.Task> before = threads(1, "w-1", 100, 100, 2, "w-2", 50, 50, 3, "gc", 70, 70);
+        // 1 went on, 2 ended, 4 started; 3 is an id reused by a new thread (fewer than before).
+        Map<Long, Usage.Task> after = threads(1, "w-1", 130, 130, 3, "gc", 5, 5, 4, "w-4", 20, 20);
+        assertThat(Usage.switchesBetween(before, after)).isEqualTo(30 + 5 + 20);
+        assertThat(Usage.threadsEnded(before, after)).isEqualTo(1);
+        assertThat(Usage.switchesBetween(Map.of(), after)).isEqualTo(-1);
+        // Ticks are hundredths of a second; w-1 and w-4 are one group.
+        assertThat(Usage.cpuByGroup(before, after)).containsOnly(entry("w-#", 0.5), entry("gc", 0.05));
+    }
+
+    @Test
+    void threads_ofThisProcess_readsEveryThread() {
         Path self = Path.of("/proc/self/task");
         Assumptions.assumeTrue(Files.isDirectory(self), "needs Linux /proc");
-        Map<Long, Long> byThread = Usage.switchesByThread(ProcessHandle.current().pid());
+        Map<Long, Usage.Task> byThread = Usage.threads(ProcessHandle.current().pid());
         // A JVM runs more than a dozen threads (GC, JIT, finalizer, …), each of which has waited.
         assertThat(byThread).hasSizeGreaterThan(5);
-        assertThat(byThread.values()).allMatch(n -> n >= 0);
-        assertThat(byThread).containsKey(ProcessHandle.current().pid()); // the main thread's id is the pid
-        assertThat(Usage.switchesByThread(Long.MAX_VALUE)).isEmpty();
+        assertThat(byThread.values()).allMatch(t -> t.switches() >= 0 && t.ticks() >= 0 && !t.name().isEmpty());
+        // The main thread's id is the pid; the JVM names its own threads, e.g. "Reference Handl(er)".
+        assertThat(byThread).containsKey(ProcessHandle.current().pid());
+        assertThat(byThread.values()).anyMatch(t -> t.name().startsWith("Reference Handl"));
+        assertThat(Usage.threads(Long.MAX_VALUE)).isEmpty();
     }
 
     @Test
     void cost_perMessage() {
-        Usage a = new Usage(1_000_000_000L, 10, 4, Map.of(1L, 100L), Map.of(9L, 10L), 1_000L, 5_000, 4_000, 0.5);
-        Usage b = new Usage(21_000_000_000L, 30, 9, Map.of(1L, 40_100L), Map.of(9L, 20_010L), 101_000L, 30_000, 24_000, 1.5);
+        Usage a = new Usage(1_000_000_000L, 10, 4, threads(1, "w-1", 0, 100), threads(9, "h", 0, 10), 1_000L,
+                5_000, 4_000, 0.5);
+        Usage b = new Usage(21_000_000_000L, 30, 9, threads(1, "w-1", 1_500, 40_100, 2, "gc", 500, 0),
+                threads(9, "h", 0, 20_010), 101_000L, 30_000, 24_000, 1.5);
         Cost c = Cost.between(a, b);
         assertThat(c.delivered()).isEqualTo(20_000);
         assertThat(c.published()).isEqualTo(25_000);
@@ -73,10 +110,12 @@ class UsageTest {
         assertThat(c.harnessSwitchesPerDelivery()).isEqualTo(1.0);
         // Commits per message published, not per delivery: publish and attempt both commit.
         assertThat(c.commitsPerPublish()).isCloseTo(4.0, within(1e-9));
+        assertThat(c.heraldCpuMsPerDeliveryByThread()).containsExactly(entry("w-#", 0.75), entry("gc", 0.25));
         assertThat(c.toMap()).containsEntry("loadAverageBefore", 0.5).containsEntry("loadAverageAfter", 1.5);
         Outcome out = new Outcome("closed", "A");
         c.rows(out, "closed", "window");
-        assertThat(out.rows).extracting(Outcome.Row::value).containsExactly("1.000 / 0.250", "2.00 / 1.00", "4.00");
+        assertThat(out.rows).extracting(Outcome.Row::value)
+                .containsExactly("1.000 / 0.250", "w-# 0.75, gc 0.25", "2.00 / 1.00", "4.00");
     }
 
     @Test
@@ -91,6 +130,6 @@ class UsageTest {
         assertThat(c.toMap()).containsEntry("commitsPerPublish", null).containsEntry("heraldContextSwitches", null);
         Outcome out = new Outcome("closed", "A");
         c.rows(out, "closed", "window");
-        assertThat(out.rows).hasSize(2); // no commits line on SQLite
+        assertThat(out.rows).hasSize(3); // no commits line on SQLite
     }
 }
