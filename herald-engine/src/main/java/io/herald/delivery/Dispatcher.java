@@ -48,6 +48,7 @@ public final class Dispatcher implements AutoCloseable {
     private final String node;
     private final Admission admission;
     private final Pacer pacer;
+    private final Breaker breaker;
     private final OutcomeRecorder recorder;
     private final AttemptRunner attempts;
     private final Lanes lanes;
@@ -65,7 +66,8 @@ public final class Dispatcher implements AutoCloseable {
         this.node = node;
         this.admission = new Admission(settings.maxInMemory());
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, settings.lease());
-        this.recorder = new OutcomeRecorder(store);
+        this.breaker = new Breaker(settings.circuitBreaker());
+        this.recorder = new OutcomeRecorder(store, breaker);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), attempts::run);
@@ -160,7 +162,9 @@ public final class Dispatcher implements AutoCloseable {
     public int runDueOnce() {
         int total = 0;
         while (true) {
-            List<Task> claimed = claim();
+            release();
+            List<Task> claimed = new ArrayList<>(probe());
+            claimed.addAll(claim());
             if (claimed.isEmpty()) {
                 break;
             }
@@ -171,7 +175,42 @@ public final class Dispatcher implements AutoCloseable {
         return total;
     }
 
-    /** Leases due deliveries to this node, as many as it has room for; each holds its room from here on. */
+    /**
+     * Releases the held deliveries of endpoints whose circuit closed, a chunk per endpoint (see
+     * {@link Breaker#release}); never throws: what is left is released on the next tick.
+     */
+    private void release() {
+        try {
+            store.inTransaction(h -> Breaker.release(h, store.dialect(), clock.millis()));
+        } catch (RuntimeException e) {
+            log.warn("releasing held deliveries failed; retrying on the next tick", e);
+        }
+    }
+
+    /** Leases the probes that are due (see {@link Breaker#probes}), as far as this node has room. */
+    private List<Task> probe() {
+        if (admission.room() <= 0 || !accepting) {
+            return List.of();
+        }
+        long now = clock.millis();
+        List<Deliveries.Claim> probes = store.inTransaction(h -> Breaker.probes(h, store.dialect(), node, now,
+                now + settings.lease().toMillis()));
+        List<Task> tasks = new ArrayList<>(probes.size());
+        if (probes.isEmpty()) {
+            return tasks;
+        }
+        Map<String, Pacer.Limits> limits = store.read(h ->
+                Deliveries.limits(h, probes.stream().map(Deliveries.Claim::endpointId).distinct().toList()));
+        for (Deliveries.Claim c : probes) {
+            tasks.add(new Task(c, null, limits.getOrDefault(c.endpointId(), Pacer.Limits.NONE), admission.admit()));
+        }
+        return tasks;
+    }
+
+    /**
+     * Leases due deliveries to this node, as many as it has room for; each holds its room from here
+     * on. Those whose endpoint's circuit is open are held instead, in the same transaction.
+     */
     private List<Task> claim() {
         int room = admission.room();
         if (room <= 0 || !accepting) {
@@ -181,8 +220,11 @@ public final class Dispatcher implements AutoCloseable {
         long now = clock.millis();
         record Claimed(List<Deliveries.Claim> claims, Map<String, Pacer.Limits> limits) {}
         Claimed claimed = store.inTransaction(h -> {
-            List<Deliveries.Claim> claims = Deliveries.claimDue(h, store.dialect(), node, now,
+            List<Deliveries.Claim> claimedDue = Deliveries.claimDue(h, store.dialect(), node, now,
                     now + settings.lease().toMillis(), limit);
+            List<Deliveries.Claim> held = Breaker.hold(h, store.dialect(), claimedDue, now);
+            List<Deliveries.Claim> claims = held.isEmpty() ? claimedDue
+                    : claimedDue.stream().filter(c -> !held.contains(c)).toList();
             return new Claimed(claims, claims.isEmpty() ? Map.of()
                     : Deliveries.limits(h, claims.stream().map(Deliveries.Claim::endpointId).distinct().toList()));
         });
@@ -214,6 +256,8 @@ public final class Dispatcher implements AutoCloseable {
     private void pollLoop() {
         while (accepting) {
             try {
+                release();
+                enqueueAll(probe());
                 List<Task> claimed = claim();
                 enqueueAll(claimed);
                 if (claimed.size() < CLAIM_BATCH) {

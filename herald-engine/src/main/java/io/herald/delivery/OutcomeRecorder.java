@@ -17,8 +17,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the records of finished attempts: the attempt row, the delivery's next state, and for a
- * 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
+ * Writes the records of finished attempts: the attempt row, the delivery's next state, the
+ * endpoint's health (and circuit, see {@link Breaker}), and for a 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
  * next one and share its transaction (no timer: under light load a record goes out alone at once),
  * so the cost of a commit is spread over many attempts. A caller returns once its record is
  * committed.
@@ -45,13 +45,15 @@ final class OutcomeRecorder implements AutoCloseable {
     record Entry(Deliveries.Claim claim, Attempt attempt, Outcome outcome, RetryPolicy policy, Instant finishedAt) {}
 
     private final Store store;
+    private final Breaker breaker;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
     private volatile long batches;
 
-    OutcomeRecorder(Store store) {
+    OutcomeRecorder(Store store, Breaker breaker) {
         this.store = store;
+        this.breaker = breaker;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -140,7 +142,8 @@ final class OutcomeRecorder implements AutoCloseable {
     private void standIn(Pending p, Throwable cause) {
         Entry e = p.entry();
         Attempt a = e.attempt();
-        Outcome failed = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
+        Outcome decided = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
+        Outcome failed = e.claim().probe() ? decided.ofProbe(e.finishedAt()) : decided;
         String reason = "failed inside Herald: the attempt's outcome (" + (a.responseStatusCode() == 0 ? "no response"
                 : "HTTP " + a.responseStatusCode()) + ") could not be recorded: " + describe(cause);
         Attempt replaced = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
@@ -177,19 +180,27 @@ final class OutcomeRecorder implements AutoCloseable {
         return m.length() > 300 ? m.substring(0, 300) : m;
     }
 
-    /** Writes the records of {@code entries}; per entry, whether its lease still held. */
-    private static boolean[] writeAll(Handle h, List<Entry> entries) {
+    /**
+     * Writes the records of {@code entries}: the attempts, their deliveries' next states, then
+     * their endpoints' health (see {@link Breaker}); per entry, whether its lease still held.
+     */
+    private boolean[] writeAll(Handle h, List<Entry> entries) {
         List<Attempt> attempts = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             attempts.add(e.attempt());
         }
         Attempts.insertAll(h, attempts);
+        boolean[] kept = Deliveries.finish(h, entries);
+        // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
+        Instant now = entries.getLast().finishedAt();
+        breaker.record(h, store.dialect(), entries, now);
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
-                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli());
+                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli(),
+                        "the receiver answered 410 Gone");
             }
         }
-        return Deliveries.finish(h, entries);
+        return kept;
     }
 
     /** Writes what is waiting, then stops the writer; records asked for later fail. */

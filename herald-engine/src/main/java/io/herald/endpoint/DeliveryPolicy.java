@@ -8,12 +8,13 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * How one endpoint is delivered to, beyond where: body format, payload filter (a CEL expression),
- * signature profile, retry schedule and timeout.
+ * signature profile, retry schedule, timeout and circuit breaker.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
  * when it is queued, so a change applies to deliveries queued after it.
  */
-public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
-    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null);
+public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs,
+                             CircuitBreaker circuitBreaker) {
+    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null, null);
     /** The shortest timeout an endpoint (or the server) may set. */
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     /** The longest timeout an endpoint may set, when the server's lease covers it. */
@@ -26,7 +27,13 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
     public record Timeouts(Duration max, Duration leaseForLongest) {}
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
-    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {}
+    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
+                     JsonNode circuitBreaker) {
+        /** Without circuit breaker settings of its own. */
+        public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
+            this(format, filter, signature, retry, timeoutMs, null);
+        }
+    }
 
     /**
      * Checks {@code in}. {@code timeouts.max()} bounds a timeout being set, not {@code keptTimeoutMs},
@@ -51,6 +58,6 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
             PayloadFilter.compile("filter", in.filter());
         }
         return new DeliveryPolicy(Format.parse("format", in.format()), in.filter(), SignatureProfile.parse("signature", in.signature()),
-                RetrySchedule.parse("retry", in.retry()), in.timeoutMs());
+                RetrySchedule.parse("retry", in.retry()), in.timeoutMs(), CircuitBreaker.parse("circuitBreaker", in.circuitBreaker()));
     }
 }

@@ -48,7 +48,10 @@ public final class Endpoints {
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
-                    Rows.intOrNull(rs, "timeout_ms")));
+                    Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit"))),
+            new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
+                    Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
+                    rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
 
     private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
             rs.getString("secret"), readPrevious(rs.getString("old_secrets")));
@@ -197,10 +200,10 @@ public final class Endpoints {
             int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, filter, signature, retry, timeout_ms)
+                                          format, filter, signature, retry, timeout_ms, circuit)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs)
+                            :format, :filter, :signature, :retry, :timeoutMs, :circuit)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
@@ -230,6 +233,7 @@ public final class Endpoints {
         m.put("signature", policy.signature().equals(SignatureProfile.DEFAULT) ? null : Json.write(policy.signature().spec()));
         m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
         m.put("timeoutMs", policy.timeoutMs());
+        m.put("circuit", policy.circuitBreaker() == null ? null : Json.write(policy.circuitBreaker().spec()));
         return m;
     }
 
@@ -321,24 +325,42 @@ public final class Endpoints {
         return Prepared.on(h, SENDABLE_BY_ID).set(id).first(SENDABLE);
     }
 
-    /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
+    /**
+     * PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept.
+     * Enabling a disabled endpoint, or pointing it at another URL, starts its health afresh: the
+     * failure count goes back to zero and an open circuit closes (its held deliveries are then
+     * released, see the dispatcher's breaker).
+     */
     public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
         return store.inTransaction(h -> {
             Application app = Applications.get(h, appIdOrUid);
             Endpoint current = find(h, app.id(), idOrUid);
             DeliveryPolicy policy = validate(in, current.policy().timeoutMs());
             checkUidFree(h, app.id(), in.uid(), current.id());
+            boolean disabled = Boolean.TRUE.equals(in.disabled());
+            boolean afresh = (current.disabled() && !disabled) || !current.url().equals(in.url());
             h.createUpdate("""
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
-                           format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs
+                           format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs,
+                           circuit = :circuit, disabled_reason = CASE WHEN :disabled THEN disabled_reason END
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
                     .bindMap(fields(in, policy))
                     .execute();
+            if (afresh) {
+                resetHealth(h, current.id());
+            }
             return find(h, app.id(), current.id());
         });
+    }
+
+    /** Forgets an endpoint's failures and closes its circuit; what it holds is released by the dispatcher. */
+    private static void resetHealth(Handle h, String endpointId) {
+        h.createUpdate("""
+                UPDATE endpoint SET failures = 0, failing_since = NULL, circuit_until = NULL, probes = 0
+                WHERE id = :id""").bind("id", endpointId).execute();
     }
 
     public void delete(String appIdOrUid, String idOrUid) {
@@ -417,10 +439,17 @@ public final class Endpoints {
         });
     }
 
-    /** Disables an endpoint, e.g. after its receiver answered 410 Gone. Nothing more is queued for it. */
-    public static void disable(Handle h, String endpointId, long now) {
-        h.createUpdate("UPDATE endpoint SET disabled = :yes, updated_at = :now WHERE id = :id")
-                .bind("yes", true).bind("now", now).bind("id", endpointId).execute();
+    /**
+     * Disables an endpoint on Herald's own decision, saying why: its receiver answered 410 Gone, or
+     * it has failed for too long. Nothing more is queued for it; what it holds is given up by the
+     * dispatcher. Returns false when it was disabled already (or is gone).
+     */
+    public static boolean disable(Handle h, String endpointId, long now, String reason) {
+        return h.createUpdate("""
+                UPDATE endpoint SET disabled = :yes, disabled_reason = :reason, updated_at = :now
+                WHERE id = :id AND disabled = :no""")
+                .bind("yes", true).bind("no", false).bind("reason", reason).bind("now", now).bind("id", endpointId)
+                .execute() == 1;
     }
 
     static Set<String> orderedCopy(Set<String> s) {

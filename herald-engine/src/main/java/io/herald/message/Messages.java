@@ -306,8 +306,9 @@ public final class Messages {
                     .bind("now", now).bind("id", m.id()).execute();
             h.createUpdate("""
                     UPDATE delivery SET status = :failed, next_attempt_at = NULL, version = version + 1, updated_at = :now
-                    WHERE message_id = :id AND status = :pending AND (locked_until IS NULL OR locked_until < :now)""")
-                    .bind("failed", Deliveries.FAILED).bind("pending", Deliveries.PENDING).bind("now", now).bind("id", m.id())
+                    WHERE message_id = :id AND (status = :held OR (status = :pending AND (locked_until IS NULL OR locked_until < :now)))""")
+                    .bind("failed", Deliveries.FAILED).bind("pending", Deliveries.PENDING).bind("held", Deliveries.HELD)
+                    .bind("now", now).bind("id", m.id())
                     .execute();
             return null;
         });

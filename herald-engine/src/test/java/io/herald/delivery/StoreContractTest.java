@@ -12,9 +12,11 @@ import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
+import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
+import io.herald.endpoint.Health;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.Message;
 import io.herald.message.MessageIn;
@@ -641,6 +643,147 @@ abstract class StoreContractTest {
         assertThat(queuedFor(later)).containsExactly(other.id());
         assertThat(receiver.received("/gone")).hasSize(1);
         assertThat(receiver.received("/other")).hasSize(2);
+    }
+
+    // --- endpoint health and circuit breaker -------------------------------------------------------
+
+    @Test
+    void endpoint_failingItsThresholdInARow_opensItsCircuit_holdsItsBacklogUncounted_probesOneAtATimeAcrossNodes_andDeliversAllOnRecovery() {
+        stop(node);
+        DispatcherSettings breaking = SETTINGS.withCircuitBreaker(new CircuitBreaker(3, Duration.ofDays(5)));
+        node = start(config(url, breaking, RetryPolicy.DEFAULT_DELAYS));
+        receiver.fallback(Reply.status(503));
+        Endpoint ep = endpoint("/down");
+        List<Published> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            all.add(publish(message("invoice.paid", null)));
+            awaitIdle(node);
+        }
+        Health opened = node.endpoints().get(app, ep.id()).health();
+        assertThat(opened).extracting(Health::failures, Health::open, Health::lastError, Health::failingSince)
+                .containsExactly(3, true, "HTTP 503", clock.instant());
+        assertThat(opened.nextProbeAt()).isEqualTo(clock.instant().plus(Breaker.FIRST_PROBE));
+
+        // Published while the circuit is open: not started, and held by the claim that finds them.
+        for (int i = 0; i < 5; i++) {
+            all.add(publish(message("invoice.paid", null)));
+        }
+        awaitIdle(node);
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/down")).hasSize(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(5);
+        // The first three's retries come due (5 s + 20 % at most) before the probe (10 s): held too.
+        clock.advance(Duration.ofSeconds(7));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/down")).hasSize(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(8);
+        assertThat(node.latestDeliveries().stats(app, ep.id(), null, null).pending()).isEqualTo(8);
+
+        // The probe: the held delivery due first, one request; it fails, and is not counted.
+        Herald other = start(config(url, breaking, RetryPolicy.DEFAULT_DELAYS));
+        clock.set(opened.nextProbeAt());
+        assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(receiver.received("/down")).hasSize(4);
+        // Due first: one of the five never attempted (ids of one millisecond sort randomly).
+        String probedId = receiver.received("/down").get(3).header("webhook-id");
+        Published probed = all.subList(3, 8).stream().filter(p -> p.message().id().equals(probedId)).findFirst().orElseThrow();
+        assertThat(only(deliveriesOf(probed))).extracting(Row::status, Row::attempts).containsExactly("held", 0);
+        assertThat(only(attemptsOf(probed))).extracting(Attempt::status, Attempt::responseStatusCode)
+                .containsExactly(Attempt.FAIL, 503);
+        Health stillOpen = node.endpoints().get(app, ep.id()).health();
+        assertThat(stillOpen).extracting(Health::failures, Health::probes, Health::nextProbeAt)
+                .containsExactly(4, 1, clock.instant().plus(Breaker.probeInterval(1)));
+        // Not before its interval: neither node probes again.
+        clock.advance(Breaker.probeInterval(1).minusMillis(1));
+        assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isZero();
+
+        // The receiver is back: the next probe succeeds, the circuit closes, the backlog follows.
+        receiver.fallback(Reply.status(200));
+        clock.set(stillOpen.nextProbeAt());
+        assertThat(other.dispatcher().runDueOnce() + node.dispatcher().runDueOnce()).isEqualTo(8);
+        assertThat(receiver.received("/down")).hasSize(12);
+        assertThat(webhookIds("/down").subList(4, 12))
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(p -> p.message().id()).toList());
+        for (int i = 0; i < all.size(); i++) {
+            // Held time cost no message an attempt: the first three failed once before the circuit opened.
+            assertThat(only(deliveriesOf(all.get(i)))).extracting(Row::status, Row::attempts)
+                    .containsExactly("succeeded", i < 3 ? 2 : 1);
+        }
+        Health healed = node.endpoints().get(app, ep.id()).health();
+        assertThat(healed).extracting(Health::failures, Health::open, Health::failingSince, Health::holding)
+                .containsExactly(0, false, null, false);
+        assertThat(healed.lastSuccessAt()).isEqualTo(clock.instant());
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status <> 'succeeded'")).isZero();
+    }
+
+    @Test
+    void endpoint_failingLongerThanItsDisableAfter_isDisabledWithTheReason_itsHeldDeliveriesFail_andEnablingStartsAfresh() {
+        stop(node);
+        node = start(config(url, SETTINGS.withCircuitBreaker(new CircuitBreaker(2, Duration.ofHours(1))),
+                RetryPolicy.DEFAULT_DELAYS));
+        receiver.fallback(Reply.status(500));
+        Endpoint ep = endpoint("/dead");
+        Instant firstFailure = clock.instant();
+        List<Published> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(publish(message("invoice.paid", null)));
+            awaitIdle(node);
+        }
+        node.dispatcher().runDueOnce();
+        assertThat(receiver.received("/dead")).hasSize(2);
+
+        int probes = 0;
+        Endpoint now = node.endpoints().get(app, ep.id());
+        while (!now.disabled()) {
+            assertThat(probes).as("probes before the endpoint is disabled").isLessThan(30);
+            clock.set(now.health().nextProbeAt());
+            node.dispatcher().runDueOnce();
+            probes++;
+            now = node.endpoints().get(app, ep.id());
+        }
+        // Probes every 10, 20, 40 … 600 s: the first failed one an hour after the first failure disables it.
+        assertThat(clock.instant()).isAfterOrEqualTo(firstFailure.plus(Duration.ofHours(1)))
+                .isBefore(firstFailure.plus(Duration.ofHours(1)).plus(Breaker.LONGEST_PROBE_INTERVAL));
+        assertThat(receiver.received("/dead")).hasSize(2 + probes);
+        assertThat(now.health().disabledReason()).startsWith("failing since " + firstFailure)
+                .contains((2 + probes) + " failed attempts in a row").endsWith("HTTP 500)");
+        assertThat(now.health().failures()).isEqualTo(2 + probes);
+
+        // Disabled: what it held fails (recover can replay it), and nothing more goes out.
+        clock.advance(Duration.ofDays(1));
+        node.dispatcher().runDueOnce();
+        assertThat(all).allSatisfy(p -> assertThat(only(deliveriesOf(p)).status()).isEqualTo("failed"));
+        assertThat(receiver.received("/dead")).hasSize(2 + probes);
+        assertThat(node.endpoints().get(app, ep.id()).health().holding()).isFalse();
+
+        Endpoint enabled = node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/dead"), null, null, null,
+                null, null, null, false, null, null, null));
+        assertThat(enabled.disabled()).isFalse();
+        assertThat(enabled.health()).extracting(Health::failures, Health::failingSince, Health::open, Health::disabledReason)
+                .containsExactly(0, null, false, null);
+        receiver.fallback(Reply.status(200));
+        Published fresh = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(only(deliveriesOf(fresh)).status()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void endpoint_settingItsOwnBreaker_overridesTheServers_andOutOfBoundsIsRefusedNamingTheField() {
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/own"), null, null, null, null, null, null,
+                null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, Json.read("{\"failures\": 1}"))));
+        assertThat(ep.policy().circuitBreaker()).isEqualTo(new CircuitBreaker(1, null));
+        receiver.script("/own", Reply.status(502));
+        publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(node.endpoints().get(app, ep.id()).health().open()).isTrue();
+
+        for (String bad : List.of("{\"failures\": 0}", "{\"failures\": 10001}", "{\"disableAfterSeconds\": 59}",
+                "{\"disableAfterSeconds\": 7776001}", "{\"failures\": \"3\"}", "{\"threshold\": 3}", "3")) {
+            assertThatThrownBy(() -> node.endpoints().create(app, new EndpointIn(receiver.url("/x"), null, null, null, null,
+                    null, null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, Json.read(bad)))))
+                    .as(bad).isInstanceOfSatisfying(HeraldException.InvalidInput.class,
+                            e -> assertThat(e.field()).startsWith("circuitBreaker"));
+        }
     }
 
     // --- an attempt always ends in a record -------------------------------------------------------

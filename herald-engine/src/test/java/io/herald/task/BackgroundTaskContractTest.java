@@ -11,6 +11,7 @@ import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
+import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
@@ -118,7 +119,7 @@ abstract class BackgroundTaskContractTest {
         assertThat(first.task().messagesQueued()).isEqualTo(2);
 
         node.store().inTransaction(h -> {
-            Endpoints.disable(h, ep.id(), clock.millis());
+            Endpoints.disable(h, ep.id(), clock.millis(), "test");
             return null;
         });
         TaskRows.Row end = small.runBatch(small.claim().orElseThrow()).orElseThrow();
@@ -347,10 +348,14 @@ abstract class BackgroundTaskContractTest {
         return failingEndpoint(null);
     }
 
-    /** The same with a payload filter; null for none. */
+    /**
+     * The same with a payload filter; null for none. Its circuit never opens, so that every one of
+     * many deliveries fails at its attempt instead of being held.
+     */
     Endpoint failingEndpoint(String filter) {
         return node.endpoints().create(app, new EndpointIn(receiver.url("/hook"), null, null, null, null, null, null,
-                null, null, null, null, new DeliveryPolicy.In(null, filter, null, Json.read("{\"retryCount\": 0}"), null)));
+                null, null, null, null, new DeliveryPolicy.In(null, filter, null, Json.read("{\"retryCount\": 0}"), null,
+                Json.read("{\"failures\": " + CircuitBreaker.MAX_FAILURES + "}"))));
     }
 
     /** The created_at of the endpoint's deliveries queued at {@code from} or later, in order. */
