@@ -4,6 +4,7 @@ import io.herald.HeraldException;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoints;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
 import java.time.Instant;
 import java.util.Optional;
@@ -45,13 +46,16 @@ final class OutcomeRecorder implements AutoCloseable {
     record Entry(Deliveries.Claim claim, Attempt attempt, Outcome outcome, RetryPolicy policy, Instant finishedAt) {}
 
     private final Store store;
+    private final OperationalEvents events;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
     private volatile long batches;
 
-    OutcomeRecorder(Store store) {
+    /** {@code events}: where the endpoint disables and attempt notices that records cause are told. */
+    OutcomeRecorder(Store store, OperationalEvents events) {
         this.store = store;
+        this.events = events;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -115,7 +119,7 @@ final class OutcomeRecorder implements AutoCloseable {
     private void write(List<Pending> batch) {
         batches++;
         try {
-            boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
+            boolean[] kept = store.inTransaction(h -> writeAll(h, events, batch.stream().map(Pending::entry).toList()));
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done.complete(kept[i]);
             }
@@ -129,7 +133,7 @@ final class OutcomeRecorder implements AutoCloseable {
         }
         for (Pending p : batch) {
             try {
-                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry())))[0]);
+                p.done.complete(store.inTransaction(h -> writeAll(h, events, List.of(p.entry())))[0]);
             } catch (RuntimeException | Error e) {
                 standIn(p, e);
             }
@@ -147,7 +151,7 @@ final class OutcomeRecorder implements AutoCloseable {
                 Attempt.FAIL, a.triggerType(), a.url(), a.responseStatusCode(), "", a.responseDurationMs(), reason,
                 failed.next(), a.timestamp());
         try {
-            boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
+            boolean kept = store.inTransaction(h -> writeAll(h, events, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
             log.warn("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
                     e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber(), cause);
             p.done.complete(kept);
@@ -177,8 +181,11 @@ final class OutcomeRecorder implements AutoCloseable {
         return m.length() > 300 ? m.substring(0, 300) : m;
     }
 
-    /** Writes the records of {@code entries}; per entry, whether its lease still held. */
-    private static boolean[] writeAll(Handle h, List<Entry> entries) {
+    /**
+     * Writes the records of {@code entries} and the operational events they cause
+     * ({@link AttemptNotices}); per entry, whether its lease still held.
+     */
+    private static boolean[] writeAll(Handle h, OperationalEvents events, List<Entry> entries) {
         List<Attempt> attempts = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             attempts.add(e.attempt());
@@ -186,10 +193,12 @@ final class OutcomeRecorder implements AutoCloseable {
         Attempts.insertAll(h, attempts);
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
-                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli());
+                Endpoints.disable(h, events, e.attempt().endpointId(), e.finishedAt().toEpochMilli(), null);
             }
         }
-        return Deliveries.finish(h, entries);
+        boolean[] kept = Deliveries.finish(h, entries);
+        AttemptNotices.tell(h, events, entries, kept);
+        return kept;
     }
 
     /** Writes what is waiting, then stops the writer; records asked for later fail. */
