@@ -230,6 +230,28 @@ abstract class OperationalWebhooksEndToEndTest {
     }
 
     @Test
+    void automaticDisable_carriesFailSince_isToldOnce_andAFilterSelectsEvents() {
+        JsonNode ops = opsEndpoint("/ops", "\"filterTypes\": [\"endpoint.disabled\"]");
+        opsEndpoint("/other", "\"filter\": \"data.data.appUid == 'someone-else'\"");
+        String epId = appEndpoint("/app", "").get("id").asString();
+        java.time.Instant failSince = java.time.Instant.parse("2026-01-02T03:04:05Z");
+        var engine = herald.server.herald();
+        List<Boolean> disabled = engine.store().inTransaction(h -> List.of(
+                io.herald.endpoint.Endpoints.disable(h, engine.dispatcher().operationalEvents(), epId, herald.clock.millis(), failSince),
+                io.herald.endpoint.Endpoints.disable(h, engine.dispatcher().operationalEvents(), epId, herald.clock.millis(), failSince)));
+        assertThat(disabled).as("only the first disables").containsExactly(true, false);
+
+        List<JsonNode> got = events("/ops", opsSecret(ops), 1);
+        assertThat(got).hasSize(1);
+        JsonNode data = got.getFirst().get("data");
+        assertThat(data.propertyNames()).containsExactly("appId", "appUid", "endpointId", "endpointUid", "failSince", "trigger");
+        assertThat(data.get("failSince").asString()).isEqualTo("2026-01-02T03:04:05Z");
+        assertThat(data.get("trigger").asString()).isEqualTo("automatic");
+        assertThat(receiver.received("/other")).as("its filter selects nothing of acme's").isEmpty();
+        assertThat(herald.runDue()).isZero();
+    }
+
+    @Test
     void attempts_failingOnTheFourthFailure_thenRecovered_andExhausted() {
         JsonNode ops = opsEndpoint("/ops", "\"filterTypes\": [\"message.attempt.*\"]");
         receiver.script("/flaky", Reply.status(500), Reply.status(500), Reply.status(500), Reply.status(503), Reply.status(200));
