@@ -4,6 +4,7 @@ import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.Health;
+import io.herald.operational.OperationalEvents;
 import io.herald.attempt.Attempt;
 import io.herald.store.Dialect;
 import java.time.Duration;
@@ -164,7 +165,8 @@ final class Breaker {
      * closes circuits, and disables endpoints that have failed for too long. Endpoint rows are
      * locked in id order. Returns the endpoints it disabled, with the reason.
      */
-    Map<String, String> record(Handle h, Dialect dialect, List<OutcomeRecorder.Entry> entries, Instant now) {
+    Map<String, String> record(Handle h, Dialect dialect, OperationalEvents events, List<OutcomeRecorder.Entry> entries,
+                               Instant now) {
         Map<String, List<Result>> byEndpoint = new TreeMap<>();
         for (OutcomeRecorder.Entry e : entries) {
             byEndpoint.computeIfAbsent(e.claim().endpointId(), k -> new ArrayList<>()).add(Result.of(e));
@@ -175,7 +177,7 @@ final class Breaker {
                 .map(Endpoints.rows())
                 .forEach(ep -> current.put(ep.id(), ep));
         PreparedBatch update = null;
-        Map<String, String> disabled = new LinkedHashMap<>();
+        Map<String, Change> disabling = new LinkedHashMap<>();
         for (Map.Entry<String, List<Result>> e : byEndpoint.entrySet()) {
             Endpoint ep = current.get(e.getKey());
             if (ep == null) {
@@ -198,14 +200,18 @@ final class Breaker {
                         .bind("probes", a.probes()).bind("id", ep.id()).add();
             }
             if (change.disable() != null) {
-                disabled.put(ep.id(), change.disable());
+                disabling.put(ep.id(), change);
             }
         }
         if (update != null) {
             update.execute();
         }
-        disabled.replaceAll((id, reason) -> Endpoints.disable(h, id, now.toEpochMilli(), reason) ? reason : null);
-        disabled.values().removeIf(Objects::isNull);
+        Map<String, String> disabled = new LinkedHashMap<>();
+        disabling.forEach((id, change) -> {
+            if (Endpoints.disable(h, events, id, now.toEpochMilli(), change.after().failingSince(), change.disable())) {
+                disabled.put(id, change.disable());
+            }
+        });
         return disabled;
     }
 

@@ -2,6 +2,7 @@ package io.herald.delivery;
 
 import io.herald.endpoint.Endpoints;
 import io.herald.message.Message;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import java.time.Clock;
@@ -50,6 +51,7 @@ public final class Dispatcher implements AutoCloseable {
     private final Pacer pacer;
     private final Breaker breaker;
     private final OutcomeRecorder recorder;
+    private final OperationalEvents events;
     private final AttemptRunner attempts;
     private final Lanes lanes;
     private volatile boolean accepting = true;
@@ -58,7 +60,7 @@ public final class Dispatcher implements AutoCloseable {
     private volatile Thread poller;
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
-                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent) {
+                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent, OperationalEvents events) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -66,8 +68,9 @@ public final class Dispatcher implements AutoCloseable {
         this.node = node;
         this.admission = new Admission(settings.maxInMemory());
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, settings.lease());
+        this.events = events;
         this.breaker = new Breaker(settings.circuitBreaker());
-        this.recorder = new OutcomeRecorder(store, breaker);
+        this.recorder = new OutcomeRecorder(store, breaker, events);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), attempts::run);
@@ -75,6 +78,11 @@ public final class Dispatcher implements AutoCloseable {
 
     public String node() {
         return node;
+    }
+
+    /** Where operational events are told; background tasks tell theirs through it too. */
+    public OperationalEvents operationalEvents() {
+        return events;
     }
 
     Duration lease() {

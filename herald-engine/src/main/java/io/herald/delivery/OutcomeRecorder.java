@@ -4,6 +4,7 @@ import io.herald.HeraldException;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoints;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
 import java.time.Instant;
 import java.util.Optional;
@@ -46,14 +47,20 @@ final class OutcomeRecorder implements AutoCloseable {
 
     private final Store store;
     private final Breaker breaker;
+    private final OperationalEvents events;
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
     private volatile long batches;
 
-    OutcomeRecorder(Store store, Breaker breaker) {
+    /**
+     * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
+     * attempt notices that records cause are told.
+     */
+    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events) {
         this.store = store;
         this.breaker = breaker;
+        this.events = events;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -181,8 +188,9 @@ final class OutcomeRecorder implements AutoCloseable {
     }
 
     /**
-     * Writes the records of {@code entries}: the attempts, their deliveries' next states, then
-     * their endpoints' health (see {@link Breaker}); per entry, whether its lease still held.
+     * Writes the records of {@code entries}: the attempts, their deliveries' next states, their
+     * endpoints' health (see {@link Breaker}), and the operational events they cause
+     * ({@link AttemptNotices}); per entry, whether its lease still held.
      */
     private boolean[] writeAll(Handle h, List<Entry> entries) {
         List<Attempt> attempts = new ArrayList<>(entries.size());
@@ -193,13 +201,14 @@ final class OutcomeRecorder implements AutoCloseable {
         boolean[] kept = Deliveries.finish(h, entries);
         // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
         Instant now = entries.getLast().finishedAt();
-        breaker.record(h, store.dialect(), entries, now);
+        breaker.record(h, store.dialect(), events, entries, now);
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
-                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli(),
+                Endpoints.disable(h, events, e.attempt().endpointId(), e.finishedAt().toEpochMilli(), null,
                         "the receiver answered 410 Gone");
             }
         }
+        AttemptNotices.tell(h, events, entries, kept);
         return kept;
     }
 

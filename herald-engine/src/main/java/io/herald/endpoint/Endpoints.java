@@ -6,6 +6,7 @@ import io.herald.Validate;
 import io.herald.app.Application;
 import io.herald.app.Applications;
 import io.herald.format.Format;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -76,14 +77,34 @@ public final class Endpoints {
     private final Clock clock;
     private final boolean httpsOnly;
     private final DeliveryPolicy.Timeouts timeouts;
+    private final OperationalEvents events;
 
-    /** {@code timeouts}: the endpoint timeouts the dispatcher's lease covers. */
-    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts) {
+    /**
+     * {@code timeouts}: the endpoint timeouts the dispatcher's lease covers; {@code events}: where
+     * creations, updates, deletions, enables and disables are told, in their transactions.
+     */
+    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts,
+                     OperationalEvents events) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
         this.httpsOnly = httpsOnly;
         this.timeouts = timeouts;
+        this.events = events;
+    }
+
+    /**
+     * The application a call addresses, resolved inside its transaction; throws NotFound. The
+     * public methods address applications by id or uid; {@link OperationalEndpoints} addresses the
+     * reserved application, which those never find.
+     */
+    @FunctionalInterface
+    interface Scope {
+        Application resolve(Handle h);
+    }
+
+    private static Scope app(String appIdOrUid) {
+        return h -> Applications.get(h, appIdOrUid);
     }
 
     static Set<String> readSet(String json) {
@@ -190,10 +211,14 @@ public final class Endpoints {
     }
 
     public Endpoint create(String appIdOrUid, EndpointIn in) {
+        return create(app(appIdOrUid), in);
+    }
+
+    Endpoint create(Scope scope, EndpointIn in) {
         DeliveryPolicy policy = validate(in, null);
         String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
         return store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             checkUidFree(h, app.id(), in.uid(), null);
             long now = clock.millis();
             String id = ids.next("ep");
@@ -212,6 +237,7 @@ public final class Endpoints {
                 // A concurrent request took the uid after checkUidFree looked (PostgreSQL).
                 throw uidTaken(in.uid());
             }
+            events.emit(h, OperationalEvents.ENDPOINT_CREATED, OperationalEvents.endpointData(app.id(), app.uid(), id, in.uid()), now);
             return find(h, app.id(), id);
         });
     }
@@ -254,19 +280,31 @@ public final class Endpoints {
     }
 
     public Page<Endpoint> list(String appIdOrUid, PageRequest page) {
+        return list(app(appIdOrUid), page);
+    }
+
+    Page<Endpoint> list(Scope scope, PageRequest page) {
         return store.read(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             return Pager.page(h, "SELECT * FROM endpoint WHERE app_id = :app", page, q -> q.bind("app", app.id()), ROW, Endpoint::id);
         });
     }
 
     public Endpoint get(String appIdOrUid, String idOrUid) {
-        return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), idOrUid));
+        return get(app(appIdOrUid), idOrUid);
+    }
+
+    Endpoint get(Scope scope, String idOrUid) {
+        return store.read(h -> find(h, scope.resolve(h).id(), idOrUid));
     }
 
     /** The endpoint, if the application has one with this id or uid; a missing application is NotFound. */
     public java.util.Optional<Endpoint> find(String appIdOrUid, String idOrUid) {
-        return store.read(h -> findOne(h, ENDPOINT_SELECT, Applications.get(h, appIdOrUid).id(), idOrUid, ROW));
+        return find(app(appIdOrUid), idOrUid);
+    }
+
+    java.util.Optional<Endpoint> find(Scope scope, String idOrUid) {
+        return store.read(h -> findOne(h, ENDPOINT_SELECT, scope.resolve(h).id(), idOrUid, ROW));
     }
 
     /**
@@ -274,10 +312,14 @@ public final class Endpoints {
      * value as its uid. A different uid in {@code in} is refused.
      */
     public Endpoint createAlongside(String appIdOrUid, String pathIdOrUid, EndpointIn in) {
+        return createAlongside(app(appIdOrUid), pathIdOrUid, in);
+    }
+
+    Endpoint createAlongside(Scope scope, String pathIdOrUid, EndpointIn in) {
         if (in.uid() != null && !in.uid().equals(pathIdOrUid)) {
             throw new HeraldException.InvalidInput("uid", "must be the endpoint_id of the path ('" + pathIdOrUid + "'), or left out");
         }
-        return create(appIdOrUid, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
+        return create(scope, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
                 in.filterTypes(), in.channels(), in.disabled(), in.headers(), in.metadata(), in.secret(), in.policy()));
     }
 
@@ -332,8 +374,16 @@ public final class Endpoints {
      * released, see the dispatcher's breaker).
      */
     public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
+        return update(app(appIdOrUid), idOrUid, in);
+    }
+
+    /**
+     * Tells {@code endpoint.updated}, and {@code endpoint.disabled} (manual) or
+     * {@code endpoint.enabled} when {@code disabled} changes.
+     */
+    Endpoint update(Scope scope, String idOrUid, EndpointIn in) {
         return store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             Endpoint current = find(h, app.id(), idOrUid);
             DeliveryPolicy policy = validate(in, current.policy().timeoutMs());
             checkUidFree(h, app.id(), in.uid(), current.id());
@@ -352,7 +402,16 @@ public final class Endpoints {
             if (afresh) {
                 resetHealth(h, current.id());
             }
-            return find(h, app.id(), current.id());
+            Endpoint updated = find(h, app.id(), current.id());
+            long now = clock.millis();
+            Map<String, Object> data = OperationalEvents.endpointData(app.id(), app.uid(), updated.id(), updated.uid());
+            events.emit(h, OperationalEvents.ENDPOINT_UPDATED, data, now);
+            if (current.disabled() && !updated.disabled()) {
+                events.emit(h, OperationalEvents.ENDPOINT_ENABLED, data, now);
+            } else if (!current.disabled() && updated.disabled()) {
+                events.emit(h, OperationalEvents.ENDPOINT_DISABLED, disabledData(data, "manual", null), now);
+            }
+            return updated;
         });
     }
 
@@ -364,20 +423,30 @@ public final class Endpoints {
     }
 
     public void delete(String appIdOrUid, String idOrUid) {
+        delete(app(appIdOrUid), idOrUid);
+    }
+
+    void delete(Scope scope, String idOrUid) {
         store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             Endpoint ep = find(h, app.id(), idOrUid);
             // Queued deliveries go with the endpoint; the attempt log is kept for the messages' history.
             h.createUpdate("DELETE FROM delivery WHERE endpoint_id = :ep").bind("ep", ep.id()).execute();
             h.createUpdate("DELETE FROM endpoint WHERE id = :ep").bind("ep", ep.id()).execute();
+            events.emit(h, OperationalEvents.ENDPOINT_DELETED, OperationalEvents.endpointData(app.id(), app.uid(), ep.id(), ep.uid()),
+                    clock.millis());
             return null;
         });
     }
 
     /** The current secret of an endpoint, as the API shows it. */
     public String secret(String appIdOrUid, String idOrUid) {
+        return secret(app(appIdOrUid), idOrUid);
+    }
+
+    String secret(Scope scope, String idOrUid) {
         return store.read(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             return secrets(h, ep.id()).current();
         });
     }
@@ -392,9 +461,13 @@ public final class Endpoints {
      * beside the new one, for {@code overlap}; keys whose overlap has ended are dropped.
      */
     public void rotateSecret(String appIdOrUid, String idOrUid, String newKey, Duration overlap) {
+        rotateSecret(app(appIdOrUid), idOrUid, newKey, overlap);
+    }
+
+    void rotateSecret(Scope scope, String idOrUid, String newKey, Duration overlap) {
         String key = newKey == null ? Secrets.generate() : Secrets.parse("key", newKey);
         store.inTransaction(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             Secrets old = secrets(h, ep.id());
             Instant now = clock.instant();
             List<Secrets.Previous> keep = new ArrayList<>();
@@ -415,8 +488,12 @@ public final class Endpoints {
 
     /** Replaces the custom headers ({@code merge=false}) or merges into them, a null value removing one. */
     public void setHeaders(String appIdOrUid, String idOrUid, Map<String, String> headers, boolean merge) {
+        setHeaders(app(appIdOrUid), idOrUid, headers, merge);
+    }
+
+    void setHeaders(Scope scope, String idOrUid, Map<String, String> headers, boolean merge) {
         store.inTransaction(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             Map<String, String> result = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             if (merge) {
                 result.putAll(ep.headers());
@@ -440,16 +517,39 @@ public final class Endpoints {
     }
 
     /**
-     * Disables an endpoint on Herald's own decision, saying why: its receiver answered 410 Gone, or
-     * it has failed for too long. Nothing more is queued for it; what it holds is given up by the
-     * dispatcher. Returns false when it was disabled already (or is gone).
+     * Disables an endpoint on Herald's own decision, saying why ({@code reason}): its receiver
+     * answered 410 Gone, or it kept failing. Nothing more is queued for it; what it holds is given
+     * up by the dispatcher. The one place that does so; it tells {@code endpoint.disabled} with
+     * trigger {@code automatic} and {@code failSince} (the start of the failures that led here; null
+     * when unknown) in {@code h}'s transaction. Returns false, telling nothing, when the endpoint
+     * was disabled already or is gone.
      */
-    public static boolean disable(Handle h, String endpointId, long now, String reason) {
-        return h.createUpdate("""
+    public static boolean disable(Handle h, OperationalEvents events, String endpointId, long now, Instant failSince,
+                                  String reason) {
+        boolean changed = h.createUpdate("""
                 UPDATE endpoint SET disabled = :yes, disabled_reason = :reason, updated_at = :now
                 WHERE id = :id AND disabled = :no""")
                 .bind("yes", true).bind("no", false).bind("reason", reason).bind("now", now).bind("id", endpointId)
                 .execute() == 1;
+        if (changed) {
+            events.emit(h, OperationalEvents.ENDPOINT_DISABLED, null, () -> disabledData(h.createQuery("""
+                    SELECT e.app_id, a.uid AS app_uid, e.uid FROM endpoint e JOIN application a ON a.id = e.app_id WHERE e.id = :id""")
+                    .bind("id", endpointId)
+                    .map((rs, ctx) -> OperationalEvents.endpointData(rs.getString("app_id"), rs.getString("app_uid"), endpointId,
+                            rs.getString("uid")))
+                    .one(), "automatic", failSince), now);
+        }
+        return changed;
+    }
+
+    /** Svix's {@code endpoint.disabled} data: the endpoint's, with {@code trigger} and, when known, {@code failSince}. */
+    private static Map<String, Object> disabledData(Map<String, Object> endpoint, String trigger, Instant failSince) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(endpoint);
+        if (failSince != null) {
+            m.put("failSince", failSince.toString());
+        }
+        m.put("trigger", trigger);
+        return m;
     }
 
     static Set<String> orderedCopy(Set<String> s) {

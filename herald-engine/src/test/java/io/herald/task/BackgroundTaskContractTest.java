@@ -119,7 +119,7 @@ abstract class BackgroundTaskContractTest {
         assertThat(first.task().messagesQueued()).isEqualTo(2);
 
         node.store().inTransaction(h -> {
-            Endpoints.disable(h, ep.id(), clock.millis(), "test");
+            Endpoints.disable(h, node.dispatcher().operationalEvents(), ep.id(), clock.millis(), null, "test");
             return null;
         });
         TaskRows.Row end = small.runBatch(small.claim().orElseThrow()).orElseThrow();
@@ -223,7 +223,8 @@ abstract class BackgroundTaskContractTest {
             }
         };
         TaskRunner runner = new TaskRunner(node.store(), new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(),
-                node.store().dialect(), 2), ticking, "node-rr", BackgroundTasks.LEASE, Duration.ZERO);
+                node.store().dialect(), 2), ticking, "node-rr", BackgroundTasks.LEASE, Duration.ZERO,
+                node.dispatcher().operationalEvents());
         assertThat(runner.runDueOnce()).as("3 full batches and an empty one; one batch").isEqualTo(5);
 
         assertThat(node.tasks().get(long6.id()).messagesQueued()).isEqualTo(6);
@@ -340,7 +341,8 @@ abstract class BackgroundTaskContractTest {
 
     TaskRunner runner(String name, int batchSize) {
         return new TaskRunner(node.store(), new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(),
-                node.store().dialect(), batchSize), clock, name, BackgroundTasks.LEASE, Duration.ZERO);
+                node.store().dialect(), batchSize), clock, name, BackgroundTasks.LEASE, Duration.ZERO,
+                node.dispatcher().operationalEvents());
     }
 
     /** An endpoint whose deliveries fail for good at their first attempt (while the receiver answers 500). */
