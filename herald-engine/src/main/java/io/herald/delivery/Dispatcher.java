@@ -73,7 +73,7 @@ public final class Dispatcher implements AutoCloseable {
         this.recorder = new OutcomeRecorder(store, breaker, events);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
-        this.lanes = new Lanes(settings.perEndpoint(), attempts::run);
+        this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
     }
 
     public String node() {
