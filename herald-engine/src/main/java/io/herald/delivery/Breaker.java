@@ -14,6 +14,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.TreeMap;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
@@ -163,9 +166,9 @@ final class Breaker {
     /**
      * In the transaction that records {@code entries}: updates their endpoints' health, opens and
      * closes circuits, and disables endpoints that have failed for too long. Endpoint rows are
-     * locked in id order. Returns the endpoints it disabled, with the reason.
+     * locked in id order. Returns those of the endpoints that keep FIFO order (see {@link Fifo}).
      */
-    Map<String, String> record(Handle h, Dialect dialect, OperationalEvents events, List<OutcomeRecorder.Entry> entries,
+    Set<String> record(Handle h, Dialect dialect, OperationalEvents events, List<OutcomeRecorder.Entry> entries,
                                Instant now) {
         Map<String, List<Result>> byEndpoint = new TreeMap<>();
         for (OutcomeRecorder.Entry e : entries) {
@@ -206,13 +209,11 @@ final class Breaker {
         if (update != null) {
             update.execute();
         }
-        Map<String, String> disabled = new LinkedHashMap<>();
-        disabling.forEach((id, change) -> {
-            if (Endpoints.disable(h, events, id, now.toEpochMilli(), change.after().failingSince(), change.disable())) {
-                disabled.put(id, change.disable());
-            }
-        });
-        return disabled;
+        disabling.forEach((id, change) ->
+                Endpoints.disable(h, events, id, now.toEpochMilli(), change.after().failingSince(), change.disable()));
+        Set<String> fifo = new TreeSet<>();
+        current.values().stream().filter(ep -> ep.policy().fifo()).forEach(ep -> fifo.add(ep.id()));
+        return fifo;
     }
 
     private static Long millis(Instant t) {
@@ -273,27 +274,36 @@ final class Breaker {
      * moves on, and a delivery that arrives is held by its claim and probed then.
      */
     static List<Deliveries.Claim> probes(Handle h, Dialect dialect, String node, long now, long leaseUntil) {
-        record Due(String id, int probes) {}
+        record Due(String id, int probes, boolean fifo, String active) {}
         List<Due> due = h.createQuery("""
-                SELECT id, probes FROM endpoint
+                SELECT id, probes, ordering, fifo_active FROM endpoint
                 WHERE circuit_until IS NOT NULL AND circuit_until <= :now AND disabled = :no
                 ORDER BY circuit_until LIMIT :limit""" + " " + dialect.lockClause())
                 .bind("now", now).bind("no", false).bind("limit", ENDPOINTS_PER_TICK)
-                .map((rs, ctx) -> new Due(rs.getString("id"), rs.getInt("probes"))).list();
+                .map((rs, ctx) -> new Due(rs.getString("id"), rs.getInt("probes"), "fifo".equals(rs.getString("ordering")),
+                        rs.getString("fifo_active"))).list();
         List<Deliveries.Claim> probes = new ArrayList<>();
         for (Due d : due) {
             h.createUpdate("UPDATE endpoint SET circuit_until = :next WHERE id = :id")
                     .bind("next", now + probeInterval(d.probes()).toMillis()).bind("id", d.id()).execute();
-            h.createQuery("""
-                    UPDATE delivery SET status = 'pending', locked_by = :node, locked_until = :until,
-                           version = version + 1, updated_at = :now
-                    WHERE id = (SELECT id FROM delivery WHERE endpoint_id = :ep AND status = 'held'
-                                ORDER BY next_attempt_at, id LIMIT 1)
-                    RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type,
-                              retry_delays, timeout_ms""")
+            // A FIFO endpoint's probe is its turn: the active delivery, or else the first written.
+            String pick = d.fifo()
+                    ? "SELECT id FROM delivery WHERE endpoint_id = :ep AND status = 'held' ORDER BY CASE WHEN id = :active"
+                      + " THEN 0 ELSE 1 END, " + dialect.writeOrder() + " LIMIT 1"
+                    : "SELECT id FROM delivery WHERE endpoint_id = :ep AND status = 'held' ORDER BY next_attempt_at, id LIMIT 1";
+            Optional<Deliveries.Claim> probe = h.createQuery(
+                    "UPDATE delivery SET status = 'pending', locked_by = :node, locked_until = :until,"
+                    + " version = version + 1, updated_at = :now WHERE id = (" + pick + ")"
+                    + " RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type,"
+                    + " retry_delays, timeout_ms")
                     .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("ep", d.id())
-                    .map(Deliveries.CLAIM).findOne()
-                    .ifPresent(c -> probes.add(c.asProbe()));
+                    .bindMap(d.fifo() ? Map.of("active", d.active() == null ? "" : d.active()) : Map.of())
+                    .map(Deliveries.CLAIM).findOne();
+            probe.ifPresent(c -> probes.add(c.asProbe()));
+            if (d.fifo() && probe.isPresent()) {
+                h.createUpdate("UPDATE endpoint SET fifo_active = :active WHERE id = :id")
+                        .bind("active", probe.get().id()).bind("id", d.id()).execute();
+            }
         }
         return probes;
     }
@@ -305,15 +315,25 @@ final class Breaker {
      * Returns how many it released or failed.
      */
     static int release(Handle h, Dialect dialect, long now) {
-        record Holding(String id, boolean disabled) {}
+        record Holding(String id, boolean disabled, boolean fifo, String active) {}
         List<Holding> holding = h.createQuery("""
-                SELECT id, disabled FROM endpoint
+                SELECT id, disabled, ordering, fifo_active FROM endpoint
                 WHERE holding = TRUE AND (circuit_until IS NULL OR disabled = :yes)
                 ORDER BY id LIMIT :limit""" + " " + dialect.lockClause())
                 .bind("yes", true).bind("limit", ENDPOINTS_PER_TICK)
-                .map((rs, ctx) -> new Holding(rs.getString("id"), rs.getBoolean("disabled"))).list();
+                .map((rs, ctx) -> new Holding(rs.getString("id"), rs.getBoolean("disabled"),
+                        "fifo".equals(rs.getString("ordering")), rs.getString("fifo_active"))).list();
         int moved = 0;
         for (Holding e : holding) {
+            if (e.fifo() && !e.disabled()) {
+                // A FIFO endpoint's other held deliveries wait their turn (see Fifo): only the active one goes back.
+                moved += h.createUpdate("""
+                        UPDATE delivery SET status = 'pending', version = version + 1, updated_at = :now
+                        WHERE id = :active AND status = 'held'""")
+                        .bind("now", now).bind("active", e.active() == null ? "" : e.active()).execute();
+                h.createUpdate("UPDATE endpoint SET holding = :no WHERE id = :id").bind("no", false).bind("id", e.id()).execute();
+                continue;
+            }
             int n = h.createUpdate("""
                     UPDATE delivery SET status = :status, next_attempt_at = CASE WHEN :fail THEN NULL ELSE next_attempt_at END,
                            version = version + 1, updated_at = :now

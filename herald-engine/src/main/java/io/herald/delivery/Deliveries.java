@@ -62,16 +62,22 @@ public final class Deliveries {
      * {@code startable} is false when its circuit was open as read, so the delivery is not started
      * by the writer but left to a claim (which holds it).
      */
-    public record Target(String endpointId, String retryDelays, Integer timeoutMs, boolean startable) {
+    public record Target(String endpointId, String retryDelays, Integer timeoutMs, boolean startable, boolean fifo) {
         public Target(String endpointId, String retryDelays, Integer timeoutMs) {
-            this(endpointId, retryDelays, timeoutMs, true);
+            this(endpointId, retryDelays, timeoutMs, true, false);
         }
 
         public static Target of(Endpoint ep, List<Duration> serverDelays) {
             RetrySchedule retry = ep.policy().retry();
+            boolean fifo = ep.policy().fifo();
             return new Target(ep.id(), retry == null ? null
                     : Json.write(retry.delays(serverDelays).stream().map(Duration::toMillis).toList()), ep.policy().timeoutMs(),
-                    !ep.health().open());
+                    !ep.health().open() && !fifo, fifo);
+        }
+
+        /** A FIFO endpoint's deliveries are written held and let out in turn (see {@link Fifo}). */
+        String status() {
+            return fifo ? HELD : PENDING;
         }
     }
 
@@ -92,7 +98,7 @@ public final class Deliveries {
             INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                   next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                   retry_delays, timeout_ms)
-            SELECT ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
+            SELECT ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
             WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ? AND disabled = ?)""";
 
     /**
@@ -117,7 +123,7 @@ public final class Deliveries {
             String lockedBy = isLeased ? node : null;
             Long lockedUntil = isLeased ? leaseUntil : null;
             String id = ids.next("dlv");
-            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
+            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(t.status()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
                     .set(now).set(now).set(t.retryDelays()).set(t.timeoutMs()).set(t.endpointId()).set(false).add();
             candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));
@@ -161,7 +167,7 @@ public final class Deliveries {
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                       retry_delays, timeout_ms)
-                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, NULL, NULL, 0, :now, :now,
+                SELECT :id, :app, :msg, :ep, :status, :trigger, 0, :due, NULL, NULL, 0, :now, :now,
                        :delays, :timeoutMs
                 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)
                   AND EXISTS (SELECT 1 FROM message WHERE id = :msg AND expunged_at IS NULL)
@@ -169,6 +175,7 @@ public final class Deliveries {
         for (Again m : messages) {
             // Every delivery id sorts after '': "none seen" means "none at all".
             batch.bind("id", ids.next("dlv")).bind("app", appId).bind("msg", m.messageId()).bind("ep", target.endpointId())
+                    .bind("status", target.status())
                     .bind("trigger", trigger).bind("due", m.dueAt()).bind("now", now)
                     .bind("delays", target.retryDelays()).bind("timeoutMs", target.timeoutMs()).bind("no", false)
                     .bind("seen", m.latestSeen() == null ? "" : m.latestSeen()).add();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -58,6 +59,8 @@ public final class Dispatcher implements AutoCloseable {
     /** Opened, and replaced, when the clock may have moved ({@link #clockMoved()}) or at close: wakes pacing waits. */
     private final AtomicReference<CountDownLatch> clockMoved = new AtomicReference<>(new CountDownLatch(1));
     private volatile Thread poller;
+    /** Released to end the poller's wait early: a FIFO endpoint's next delivery was let out, or written. */
+    private final Semaphore wakeups = new Semaphore(0);
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
                       DispatcherSettings settings, String node, boolean httpsOnly, String userAgent, OperationalEvents events) {
@@ -70,7 +73,7 @@ public final class Dispatcher implements AutoCloseable {
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, settings.lease());
         this.events = events;
         this.breaker = new Breaker(settings.circuitBreaker());
-        this.recorder = new OutcomeRecorder(store, breaker, events);
+        this.recorder = new OutcomeRecorder(store, breaker, events, this::wake);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
@@ -155,6 +158,10 @@ public final class Dispatcher implements AutoCloseable {
         } finally {
             giveBack(refused);
         }
+        if (endpoints.stream().anyMatch(e -> e.endpoint().policy().fifo())) {
+            // Written held: the next tick lets the first out.
+            wake();
+        }
     }
 
     static Pacer.Limits limitsOf(Endpoints.Sendable e) {
@@ -171,6 +178,7 @@ public final class Dispatcher implements AutoCloseable {
         int total = 0;
         while (true) {
             release();
+            advanceFifo();
             List<Task> claimed = new ArrayList<>(probe());
             claimed.addAll(claim());
             if (claimed.isEmpty()) {
@@ -193,6 +201,20 @@ public final class Dispatcher implements AutoCloseable {
         } catch (RuntimeException e) {
             log.warn("releasing held deliveries failed; retrying on the next tick", e);
         }
+    }
+
+    /** Lets out the next delivery of FIFO endpoints whose turn has come (see {@link Fifo}); never throws. */
+    private void advanceFifo() {
+        try {
+            store.inTransaction(h -> Fifo.advance(h, store.dialect(), null, clock.millis()));
+        } catch (RuntimeException e) {
+            log.warn("letting out FIFO deliveries failed; retrying on the next tick", e);
+        }
+    }
+
+    /** Ends the poller's wait: there is work that should not wait for the poll interval. */
+    void wake() {
+        wakeups.release();
     }
 
     /** Leases the probes that are due (see {@link Breaker#probes}), as far as this node has room. */
@@ -265,11 +287,13 @@ public final class Dispatcher implements AutoCloseable {
         while (accepting) {
             try {
                 release();
+                advanceFifo();
                 enqueueAll(probe());
                 List<Task> claimed = claim();
                 enqueueAll(claimed);
                 if (claimed.size() < CLAIM_BATCH) {
-                    Thread.sleep(settings.pollInterval().toMillis());
+                    wakeups.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeups.drainPermits();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

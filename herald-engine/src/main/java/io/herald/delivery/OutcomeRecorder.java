@@ -10,9 +10,11 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -48,6 +50,9 @@ final class OutcomeRecorder implements AutoCloseable {
     private final Store store;
     private final Breaker breaker;
     private final OperationalEvents events;
+    /** Called after a commit that let a FIFO endpoint's next delivery out, so that a claim takes it soon. */
+    private final Runnable letOutNext;
+    private final AtomicBoolean letOut = new AtomicBoolean();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
@@ -57,10 +62,11 @@ final class OutcomeRecorder implements AutoCloseable {
      * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
      * attempt notices that records cause are told.
      */
-    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events) {
+    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events, Runnable letOutNext) {
         this.store = store;
         this.breaker = breaker;
         this.events = events;
+        this.letOutNext = letOutNext;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -109,6 +115,9 @@ final class OutcomeRecorder implements AutoCloseable {
             boolean stop = batch.remove(STOP);
             try {
                 write(batch);
+                if (letOut.getAndSet(false)) {
+                    letOutNext.run();
+                }
             } catch (Throwable t) {
                 // Not expected: write() answers every record itself. No caller may wait forever.
                 log.error("recording {} attempts failed", batch.size(), t);
@@ -201,7 +210,7 @@ final class OutcomeRecorder implements AutoCloseable {
         boolean[] kept = Deliveries.finish(h, entries);
         // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
         Instant now = entries.getLast().finishedAt();
-        breaker.record(h, store.dialect(), events, entries, now);
+        Set<String> fifo = breaker.record(h, store.dialect(), events, entries, now);
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
                 Endpoints.disable(h, events, e.attempt().endpointId(), e.finishedAt().toEpochMilli(), null,
@@ -209,6 +218,9 @@ final class OutcomeRecorder implements AutoCloseable {
             }
         }
         AttemptNotices.tell(h, events, entries, kept);
+        if (!fifo.isEmpty() && Fifo.advance(h, store.dialect(), fifo, now.toEpochMilli()) > 0) {
+            letOut.set(true);
+        }
         return kept;
     }
 

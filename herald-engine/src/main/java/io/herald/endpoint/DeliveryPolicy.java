@@ -8,13 +8,17 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * How one endpoint is delivered to, beyond where: body format, payload filter (a CEL expression),
- * signature profile, retry schedule, timeout and circuit breaker.
+ * signature profile, retry schedule, timeout, circuit breaker, and whether deliveries keep their order
+ * ({@code fifo}: one at a time, in the order written).
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
  * when it is queued, so a change applies to deliveries queued after it.
  */
 public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs,
-                             CircuitBreaker circuitBreaker) {
-    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null, null);
+                             CircuitBreaker circuitBreaker, boolean fifo) {
+    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null, null,
+            false);
+    /** The one ordering an endpoint may ask for besides the default (best effort, in parallel). */
+    public static final String FIFO = "fifo";
     /** The shortest timeout an endpoint (or the server) may set. */
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     /** The longest timeout an endpoint may set, when the server's lease covers it. */
@@ -28,10 +32,16 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
 
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
     public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
-                     JsonNode circuitBreaker) {
-        /** Without circuit breaker settings of its own. */
+                     JsonNode circuitBreaker, String ordering) {
+        /** Without circuit breaker settings of its own, in the default order. */
         public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
-            this(format, filter, signature, retry, timeoutMs, null);
+            this(format, filter, signature, retry, timeoutMs, null, null);
+        }
+
+        /** In the default order. */
+        public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
+                  JsonNode circuitBreaker) {
+            this(format, filter, signature, retry, timeoutMs, circuitBreaker, null);
         }
     }
 
@@ -57,7 +67,11 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
         if (in.filter() != null) {
             PayloadFilter.compile("filter", in.filter());
         }
+        if (in.ordering() != null && !in.ordering().equals(FIFO)) {
+            throw new HeraldException.InvalidInput("ordering", "must be \"fifo\", or null for the default (no order kept)");
+        }
         return new DeliveryPolicy(Format.parse("format", in.format()), in.filter(), SignatureProfile.parse("signature", in.signature()),
-                RetrySchedule.parse("retry", in.retry()), in.timeoutMs(), CircuitBreaker.parse("circuitBreaker", in.circuitBreaker()));
+                RetrySchedule.parse("retry", in.retry()), in.timeoutMs(), CircuitBreaker.parse("circuitBreaker", in.circuitBreaker()),
+                FIFO.equals(in.ordering()));
     }
 }

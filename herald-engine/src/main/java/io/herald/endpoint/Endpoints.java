@@ -49,7 +49,8 @@ public final class Endpoints {
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
-                    Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit"))),
+                    Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit")),
+                    DeliveryPolicy.FIFO.equals(rs.getString("ordering"))),
             new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
                     Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
                     rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
@@ -225,10 +226,10 @@ public final class Endpoints {
             int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, filter, signature, retry, timeout_ms, circuit)
+                                          format, filter, signature, retry, timeout_ms, circuit, ordering)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs, :circuit)
+                            :format, :filter, :signature, :retry, :timeoutMs, :circuit, :ordering)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
@@ -260,6 +261,7 @@ public final class Endpoints {
         m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
         m.put("timeoutMs", policy.timeoutMs());
         m.put("circuit", policy.circuitBreaker() == null ? null : Json.write(policy.circuitBreaker().spec()));
+        m.put("ordering", policy.fifo() ? DeliveryPolicy.FIFO : null);
         return m;
     }
 
@@ -394,13 +396,19 @@ public final class Endpoints {
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
                            format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs,
-                           circuit = :circuit, disabled_reason = CASE WHEN :disabled THEN disabled_reason END
+                           circuit = :circuit, ordering = :ordering,
+                           disabled_reason = CASE WHEN :disabled THEN disabled_reason END
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
                     .bindMap(fields(in, policy))
                     .execute();
             if (afresh) {
                 resetHealth(h, current.id());
+            }
+            if (current.policy().fifo() && !policy.fifo()) {
+                // Its deliveries waiting their turn go out as any others now: the dispatcher releases them.
+                h.createUpdate("UPDATE endpoint SET holding = :yes, fifo_active = NULL WHERE id = :id")
+                        .bind("yes", true).bind("id", current.id()).execute();
             }
             Endpoint updated = find(h, app.id(), current.id());
             long now = clock.millis();

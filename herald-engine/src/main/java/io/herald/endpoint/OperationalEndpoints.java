@@ -82,6 +82,9 @@ public final class OperationalEndpoints {
         if (in.channels() != null) {
             throw new HeraldException.InvalidInput("channels", "is not supported on an operational endpoint: operational events carry no channels");
         }
+        if (in.policy() != null && in.policy().ordering() != null) {
+            throw new HeraldException.InvalidInput("ordering", "is not supported on an operational endpoint: its events go out as they come");
+        }
         if (in.filterTypes() != null) {
             int i = 0;
             for (String t : in.filterTypes()) {

@@ -786,6 +786,89 @@ abstract class StoreContractTest {
         }
     }
 
+    // --- FIFO ordering ---------------------------------------------------------------------------------
+
+    @Test
+    void fifoEndpoint_receivesMessageKPlusOneOnlyAfterKEnded_throughRandomFailures_twoNodes_andANodeDyingMidStream() {
+        // A receiver failing about a third of requests, the same way on every run; then healthy.
+        Random replies = new Random(42);
+        List<Reply> script = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            script.add(Reply.status(replies.nextInt(3) == 0 ? 503 : 200));
+        }
+        receiver.script("/ordered", script.toArray(Reply[]::new));
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/ordered"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, Json.read("{\"schedule\": [1, 1, 1]}"),
+                null, null, "fifo")));
+        assertThat(ep.policy().fifo()).isTrue();
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            published.add(publish(message("invoice.paid", null)).message().id());
+        }
+        awaitIdle(node);
+        assertThat(receiver.received("/ordered")).as("written held: nothing starts at publish").isEmpty();
+
+        boolean died = false;
+        for (int round = 0; round < 200 && count("SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'held')") > 0; round++) {
+            if (!died && receiver.received("/ordered").size() >= 10) {
+                // A node takes the active delivery (once it is due) and dies holding it: nothing else
+                // goes out until its lease ends.
+                clock.advance(Duration.ofSeconds(2));
+                died = !leaseTo("node-dead").isEmpty();
+                if (died) {
+                    int before = receiver.received("/ordered").size();
+                    clock.advance(Duration.ofSeconds(2));
+                    assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isZero();
+                    assertThat(receiver.received("/ordered")).hasSize(before);
+                    clock.advance(LEASE);
+                }
+            }
+            clock.advance(Duration.ofSeconds(2)); // past a 1 s retry + 20 %
+            (round % 2 == 0 ? node : other).dispatcher().runDueOnce();
+        }
+        assertThat(died).isTrue();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'held')")).isZero();
+
+        // In order: a message's retries come before the next message, never after it.
+        List<Integer> order = webhookIds("/ordered").stream().map(published::indexOf).toList();
+        for (int i = 1; i < order.size(); i++) {
+            assertThat(order.get(i)).as("request %d of %s", i, order).isBetween(order.get(i - 1), order.get(i - 1) + 1);
+        }
+        assertThat(order.getFirst()).isZero();
+        assertThat(order.getLast()).isEqualTo(published.size() - 1);
+        List<Attempt> attempts = new ArrayList<>();
+        for (String id : published) {
+            attempts.addAll(node.attempts().byMessage(app, id, AttemptQuery.ALL, new PageRequest(250, null, false)).data());
+        }
+        assertThat(attempts.stream().filter(a -> a.status() == Attempt.FAIL).count()).as("the receiver failed some").isPositive();
+    }
+
+    @Test
+    void fifoEndpoint_turnedBackToTheDefault_releasesWhatWaitedItsTurn() {
+        receiver.fallback(Reply.status(503));
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/fifo"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, null, "fifo")));
+        for (int i = 0; i < 5; i++) {
+            publish(message("invoice.paid", null));
+        }
+        awaitIdle(node);
+        node.dispatcher().runDueOnce();
+        assertThat(receiver.received("/fifo")).hasSize(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(4);
+
+        receiver.fallback(Reply.status(200));
+        node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/fifo"), null, null, null, null, null, null,
+                null, null, null, null));
+        clock.advance(Duration.ofSeconds(7));
+        node.dispatcher().runDueOnce();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(5);
+        assertThat(receiver.received("/fifo")).hasSize(6);
+        assertThatThrownBy(() -> node.endpoints().create(app, new EndpointIn(receiver.url("/x"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, null, "lifo"))))
+                .isInstanceOfSatisfying(HeraldException.InvalidInput.class, e -> assertThat(e.field()).isEqualTo("ordering"));
+    }
+
     // --- an attempt always ends in a record -------------------------------------------------------
 
     @Test

@@ -4,6 +4,7 @@ import io.herald.Json;
 import io.herald.app.Application;
 import io.herald.attempt.Attempt;
 import io.herald.delivery.LatestDeliveries;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Health;
 import io.herald.eventtype.EventType;
@@ -88,6 +89,7 @@ final class Out {
         m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
         m.put("timeoutMs", e.policy().timeoutMs());
         m.put("circuitBreaker", e.policy().circuitBreaker() == null ? null : e.policy().circuitBreaker().spec());
+        m.put("ordering", e.policy().fifo() ? DeliveryPolicy.FIFO : null);
         // Read-only: how the receiver has been answering, and why Herald disabled it, if it did.
         m.put("health", health(e.health(), e.disabled()));
         m.put("disabledReason", e.disabled() ? e.health().disabledReason() : null);
@@ -108,7 +110,7 @@ final class Out {
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs",
-            "circuitBreaker");
+            "circuitBreaker", "ordering");
     /** The event type members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 

@@ -138,6 +138,7 @@ abstract class OperationalWebhooksEndToEndTest {
     void routes_badInput_is422NamingTheField_andWritesNothing() {
         String url = receiver.url("/ops");
         assert422(herald.api.post(OPS, "{\"url\": \"" + url + "\", \"channels\": [\"c\"]}"), "channels");
+        assert422(herald.api.post(OPS, "{\"url\": \"" + url + "\", \"ordering\": \"fifo\"}"), "ordering");
         assert422(herald.api.post(OPS, "{\"url\": \"" + url + "\", \"filterTypes\": [\"scan.finished\"]}"), "eventTypes[0]");
         assert422(herald.api.post(OPS, "{\"url\": \"" + url + "\", \"eventTypes\": [\"endpoint.created\", \"nope.*\"]}"), "eventTypes[1]");
         assert422(herald.api.post(OPS, "{\"url\": \"ftp://example.com\"}"), "url");
