@@ -174,20 +174,24 @@ final class Breaker {
         for (OutcomeRecorder.Entry e : entries) {
             byEndpoint.computeIfAbsent(e.claim().endpointId(), k -> new ArrayList<>()).add(Result.of(e));
         }
-        Map<String, Endpoint> current = new LinkedHashMap<>();
-        h.createQuery("SELECT * FROM endpoint WHERE id IN (<ids>) ORDER BY id " + dialect.rowLockClause())
-                .bindList("ids", List.copyOf(byEndpoint.keySet()))
-                .map(Endpoints.rows())
-                .forEach(ep -> current.put(ep.id(), ep));
+        // Most batches change nothing worth a write (successes within a second of the last one
+        // recorded): read without locking, and lock (and read again) only the rows to be written.
+        Map<String, Endpoint> current = read(h, byEndpoint.keySet(), "");
+        List<String> changing = new ArrayList<>();
+        current.forEach((id, ep) -> {
+            Change change = next(ep.health(), ep.disabled(), byEndpoint.get(id), settingsOf(ep), now);
+            if (change.disable() != null || worthWriting(ep.health(), change.after())) {
+                changing.add(id);
+            }
+        });
+        if (!changing.isEmpty() && !dialect.rowLockClause().isEmpty()) {
+            current.putAll(read(h, changing, dialect.rowLockClause()));
+        }
         PreparedBatch update = null;
         Map<String, Change> disabling = new LinkedHashMap<>();
-        for (Map.Entry<String, List<Result>> e : byEndpoint.entrySet()) {
-            Endpoint ep = current.get(e.getKey());
-            if (ep == null) {
-                continue;
-            }
-            CircuitBreaker settings = ep.policy().circuitBreaker() == null ? server : ep.policy().circuitBreaker().over(server);
-            Change change = next(ep.health(), ep.disabled(), e.getValue(), settings, now);
+        for (String id : changing) {
+            Endpoint ep = current.get(id);
+            Change change = next(ep.health(), ep.disabled(), byEndpoint.get(id), settingsOf(ep), now);
             if (worthWriting(ep.health(), change.after())) {
                 if (update == null) {
                     update = h.prepareBatch("""
@@ -214,6 +218,20 @@ final class Breaker {
         Set<String> fifo = new TreeSet<>();
         current.values().stream().filter(ep -> ep.policy().fifo()).forEach(ep -> fifo.add(ep.id()));
         return fifo;
+    }
+
+    private CircuitBreaker settingsOf(Endpoint ep) {
+        return ep.policy().circuitBreaker() == null ? server : ep.policy().circuitBreaker().over(server);
+    }
+
+    /** The rows of {@code ids} that still exist, in id order, with {@code lock} appended. */
+    private static Map<String, Endpoint> read(Handle h, java.util.Collection<String> ids, String lock) {
+        Map<String, Endpoint> rows = new LinkedHashMap<>();
+        h.createQuery("SELECT * FROM endpoint WHERE id IN (<ids>) ORDER BY id " + lock)
+                .bindList("ids", List.copyOf(ids))
+                .map(Endpoints.rows())
+                .forEach(ep -> rows.put(ep.id(), ep));
+        return rows;
     }
 
     private static Long millis(Instant t) {
