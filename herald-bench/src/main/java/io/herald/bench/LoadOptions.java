@@ -27,7 +27,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                    boolean perf, Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
                    Map<String, String> env, Integer costRate, boolean help) {
     static final List<String> SCENARIOS =
-            List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", "backlog");
+            List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", FailingScenario.NAME,
+                    HangingBacklogScenario.NAME, "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
     static final Path DEFAULT_OUT = Path.of("bench-results");
     static final long MAX_BACKLOG = 100_000_000L;
@@ -35,7 +36,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
     static final String USAGE = """
             usage: herald-bench.jar load [options]
               --scenarios LIST      comma-separated, any of %s (default: all)
-              --quick               small sizes and short steps: a smoke run of under two minutes
+              --quick               small sizes and short steps: a smoke run of a few minutes
               --store sqlite|postgres
                                     postgres creates a fresh database per scenario on 127.0.0.1:5432
                                     (user postgres) and drops it afterwards (default: sqlite)
