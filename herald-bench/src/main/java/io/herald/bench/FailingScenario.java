@@ -24,6 +24,7 @@ final class FailingScenario {
     static final String NAME = "isolation-failing";
     static final int FAILING = 3;
     static final List<String> VARIANTS = List.of("alone", "failing");
+    static final double BUCKET_SECONDS = 1;
 
     private FailingScenario() {}
 
@@ -72,9 +73,14 @@ final class FailingScenario {
         out.row(label, "beside failing: delivered/s (drop), p50 / p99 / max ms",
                 Report.count(failing.deliveredRate) + " (" + Report.percent(verdict.drop()) + "), " + failing.latency.brief(), "");
         out.row(label, "verdict", verdict.word(), check.target());
+        out.row(label, "worst second p99 ms (at s): alone / failing",
+                HangingBacklogScenario.worst(alone.timeline) + " / " + HangingBacklogScenario.worst(failing.timeline), "");
         out.row(label, "requests to failing: all / in window (published to them)",
                 Report.count(failing.failAttempts) + " / " + Report.count(failing.failAttemptsInWindow)
                         + " (" + Report.count(failing.failPublished) + ")", "a handful of probes");
+        out.row(label, "requests to failing per second from the load's start (warm-up " + Report.fixed(
+                warmupSeconds(ctx.options.quick()), 0) + " s)", failing.failPerSecond.stream().map(String::valueOf)
+                .collect(java.util.stream.Collectors.joining(" ")), "");
         out.row(label, "failing endpoints' state at the end", String.join(",", failing.states), "open");
         out.row(label, "Herald CPU ms per healthy delivery: alone / failing (ratio)",
                 Report.fixed(alone.cpuMsPerDelivery, 3) + " / " + Report.fixed(failing.cpuMsPerDelivery, 3)
@@ -87,9 +93,10 @@ final class FailingScenario {
      * @param failAttemptsInWindow of those, the ones during the tracked window
      * @param cpuMsPerDelivery     Herald CPU in the window per healthy delivery received in the window
      */
-    private record Variant(double deliveredRate, Latency latency, long failed, long skipped, long failAttempts,
+    private record Variant(double deliveredRate, Latency latency, List<Timeline.Bucket> timeline, long failed,
+                           long skipped, long failAttempts,
                            long failAttemptsInWindow, long failPublished, List<String> states, double cpuSeconds,
-                           long deliveredInWindow, double cpuMsPerDelivery) {
+                           long deliveredInWindow, double cpuMsPerDelivery, List<Integer> failPerSecond) {
         Map<String, Object> toMap() {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("healthyDeliveredRate", Report.round(deliveredRate, 1));
@@ -103,6 +110,8 @@ final class FailingScenario {
             m.put("heraldCpuSecondsInWindow", Report.round(cpuSeconds, 2));
             m.put("healthyDeliveredInWindow", deliveredInWindow);
             m.put("heraldCpuMsPerHealthyDelivery", Report.round(cpuMsPerDelivery, 4));
+            m.put("timeline", timeline.stream().map(Timeline.Bucket::toMap).toList());
+            m.put("failingRequestsPerSecondFromLoadStart", failPerSecond);
             return m;
         }
     }
@@ -127,6 +136,7 @@ final class FailingScenario {
             Publisher fail = withFailing ? new Publisher(ctx.client, h.api, failApps) : null;
             double warmup = warmupSeconds(quick);
             double window = windowSeconds(quick);
+            long loadStart = System.nanoTime();
             Thread failLoad = fail == null ? null : Thread.ofPlatform().name("bench-fail-load").start(() ->
                     OpenLoop.run(failRate, warmup + window, fail::inFlight, ThroughputScenario.maxInFlight(failRate), fail));
             int max = ThroughputScenario.maxInFlight(rate);
@@ -153,9 +163,24 @@ final class FailingScenario {
             long delivered = d1 - d0;
             double cpu = cpu1 - cpu0;
             return new Variant(IsolationScenario.deliveredRate(tracked, rx, windowStart), Latency.ofReceipts(tracked, rx),
-                    pub.failed() - f0, st.skipped(), rx.failedHard(), a1 - a0, fail == null ? 0 : fail.published(),
-                    states, cpu, delivered, delivered == 0 ? Double.NaN : cpu * 1000 / delivered);
+                    Timeline.of(tracked, rx, windowStart, BUCKET_SECONDS), pub.failed() - f0, st.skipped(),
+                    rx.failedHard(), a1 - a0, fail == null ? 0 : fail.published(),
+                    states, cpu, delivered, delivered == 0 ? Double.NaN : cpu * 1000 / delivered,
+                    perSecond(rx.failTimes(), loadStart));
         }
+    }
+
+    /** How many of {@code times} fall in each second from {@code start} to the last of them (earlier ones in the first). */
+    static List<Integer> perSecond(List<Long> times, long start) {
+        List<Integer> counts = new ArrayList<>();
+        for (long t : times) {
+            int s = (int) Math.max(0, (t - start) / 1_000_000_000L);
+            while (counts.size() <= s) {
+                counts.add(0);
+            }
+            counts.set(s, counts.get(s) + 1);
+        }
+        return counts;
     }
 
     static void join(Thread t) {

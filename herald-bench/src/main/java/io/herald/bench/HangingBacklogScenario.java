@@ -6,18 +6,26 @@ import java.util.Map;
 
 /**
  * Isolation from endpoints hanging with large backlogs (issue 12's fault probe: 5 of 6 endpoints
- * hanging, one healthy): one healthy app published to at {@value #HEALTHY_RATE}/s, first alone (the
- * baseline), then beside {@value #HANGING} apps whose endpoint never answers (on the second
- * receiver, {@code /hang/…}; Herald's per-endpoint {@code timeoutMs} of {@value #TIMEOUT_MS} ends
- * each attempt). When the healthy app's tracked window starts, each hanging app gets a backlog
- * burst (1,000 messages with {@code --quick}, 5,000 without), published as fast as eight callers
- * can, and then {@value #HANG_RATE_PER_ENDPOINT} messages/s each until the window ends. Each variant
- * gets a fresh Herald, and a warm-up of the healthy traffic alone before its window.
+ * hanging, one healthy): one healthy app published to at {@value #HEALTHY_RATE}/s, in three
+ * variants, each on a fresh Herald after a warm-up of the healthy traffic alone:
+ * <ul>
+ *   <li><em>alone</em>: the baseline;</li>
+ *   <li><em>hanging</em>: beside {@value #HANGING} apps whose endpoint never answers (on the second
+ *       receiver, {@code /hang/…}; Herald's per-endpoint {@code timeoutMs} of {@value #TIMEOUT_MS}
+ *       ends each attempt). When the healthy app's tracked window starts, each hanging app gets a
+ *       backlog burst (1,000 messages with {@code --quick}, 5,000 without), published as fast as
+ *       eight callers can, and then {@value #HANG_RATE_PER_ENDPOINT} messages/s each until the
+ *       window ends;</li>
+ *   <li><em>publishes</em>: the same publishes to {@value #HANGING} apps without endpoints, so that
+ *       no delivery follows: what the burst's publishing alone costs the healthy endpoint on this
+ *       machine, to tell it apart from what the hanging endpoints cost.</li>
+ * </ul>
  *
  * <p>Reported: the healthy endpoint's delivered/s and p50/p99 against the baseline with
- * {@link IsolationCheck}'s verdict; its latency per second of the window ({@link Timeline}) and
- * from when it stayed within the verdict's p99 limit; requests the hanging receiver got against
- * the messages published to it; Herald's CPU per healthy delivery against the baseline's (the
+ * {@link IsolationCheck}'s verdict (issue 12's criterion), and against <em>publishes</em> (same
+ * load, no hanging endpoint); its latency per second of the window ({@link Timeline}) and from
+ * when it stayed within the verdict's p99 limit; requests the hanging receiver got against the
+ * messages published to it; Herald's CPU per healthy delivery against the baseline's (the
  * backlog's publishes count in it).
  *
  * <p>The timeout is set per endpoint rather than with {@code HERALD_ATTEMPT_TIMEOUT_SECONDS}, so
@@ -33,7 +41,7 @@ final class HangingBacklogScenario {
     static final double BUCKET_SECONDS = 1;
     /** How long to wait for healthy messages after the window: long enough to see a stall of a minute. */
     static final double SETTLE_SECONDS = 75;
-    static final List<String> VARIANTS = List.of("alone", "hanging");
+    static final List<String> VARIANTS = List.of("alone", "publishes", "hanging");
 
     private HangingBacklogScenario() {}
 
@@ -58,7 +66,7 @@ final class HangingBacklogScenario {
         for (String v : VARIANTS) {
             ctx.receiver.reset();
             ctx.otherReceiver.reset();
-            Variant r = variant(ctx, jar, v.equals("hanging"));
+            Variant r = variant(ctx, jar, v);
             results.put(v, r);
             out.put(v, r.toMap());
             System.err.printf("bench: %s %s %s: delivered %,.0f/s, %s ms (p50/p99/max), %d hanging requests%n", NAME,
@@ -66,13 +74,19 @@ final class HangingBacklogScenario {
         }
         Variant alone = results.get("alone");
         Variant hanging = results.get("hanging");
+        Variant publishes = results.get("publishes");
         IsolationCheck check = IsolationCheck.ISSUE_12;
         IsolationCheck.Verdict verdict = check.judge(HEALTHY_RATE, alone.deliveredRate, hanging.deliveredRate, alone.latency.p99Ms(),
                 hanging.latency.p99Ms(), hanging.latency.missing() + alone.latency.missing(), hanging.failed + alone.failed);
+        IsolationCheck.Verdict sameLoad = check.judge(HEALTHY_RATE, publishes.deliveredRate, hanging.deliveredRate,
+                publishes.latency.p99Ms(), hanging.latency.p99Ms(), hanging.latency.missing() + publishes.latency.missing(),
+                hanging.failed + publishes.failed);
         double normalFrom = Timeline.normalFrom(hanging.timeline, verdict.p99LimitMs());
+        double publishesNormalFrom = Timeline.normalFrom(publishes.timeline, verdict.p99LimitMs());
         double cpuRatio = hanging.cpuMsPerDelivery / alone.cpuMsPerDelivery;
         out.put("verdict", verdict.word()).put("drop", verdict.drop())
                 .put("p99LimitMs", verdict.p99LimitMs()).put("normalFromSeconds", normalFrom)
+                .put("verdictAgainstPublishes", sameLoad.word()).put("publishesNormalFromSeconds", publishesNormalFrom)
                 .put("cpuPerHealthyDeliveryRatio", cpuRatio);
 
         String label = NAME;
@@ -84,15 +98,34 @@ final class HangingBacklogScenario {
         out.row(label, "beside hanging: delivered/s (drop), p50 / p99 / max ms",
                 Report.count(hanging.deliveredRate) + " (" + Report.percent(verdict.drop()) + "), " + hanging.latency.brief(), "");
         out.row(label, "verdict", verdict.word(), check.target());
-        out.row(label, "healthy p99 within " + Report.ms(verdict.p99LimitMs()) + " ms from (s after the burst)",
-                Double.isNaN(normalFrom) ? "never" : Report.fixed(normalFrom, 0), "0");
-        out.row(label, "worst second: p99 ms (at s)", worst(hanging.timeline), "");
+        out.row(label, "same publishes, no endpoints: delivered/s, p50 / p99 / max ms",
+                Report.count(publishes.deliveredRate) + ", " + publishes.latency.brief(), "");
+        out.row(label, "verdict against the same publishes without endpoints", sameLoad.word(), "");
+        out.row(label, "healthy p99 within " + Report.ms(verdict.p99LimitMs()) + " ms from (s after the burst): hanging / publishes",
+                since(normalFrom) + " / " + since(publishesNormalFrom), "0");
+        out.row(label, "worst second p99 ms (at s): hanging / publishes", worst(hanging.timeline) + " / "
+                + worst(publishes.timeline), "");
+        out.row(label, "p99 ms per second, first 10 s: hanging", firstSeconds(hanging.timeline, 10), "");
+        out.row(label, "p99 ms per second, first 10 s: publishes", firstSeconds(publishes.timeline, 10), "");
         out.row(label, "hanging requests received (published to them; burst s)",
                 Report.count(hanging.hung) + " (" + Report.count(hanging.hangPublished) + "; "
                         + Report.fixed(hanging.burstSeconds, 1) + ")", "");
         out.row(label, "Herald CPU ms per healthy delivery: alone / hanging (ratio)",
                 Report.fixed(alone.cpuMsPerDelivery, 3) + " / " + Report.fixed(hanging.cpuMsPerDelivery, 3)
                         + " (" + Report.fixed(cpuRatio, 2) + "x)", "");
+    }
+
+    private static String since(double seconds) {
+        return Double.isNaN(seconds) ? "never" : Report.fixed(seconds, 0);
+    }
+
+    /** The p99 of the first {@code n} buckets, space-separated ("-" for an empty one). */
+    static String firstSeconds(List<Timeline.Bucket> timeline, int n) {
+        StringBuilder sb = new StringBuilder();
+        for (Timeline.Bucket b : timeline.subList(0, Math.min(n, timeline.size()))) {
+            sb.append(sb.isEmpty() ? "" : " ").append(b.count() == 0 ? "-" : Report.count(b.p99Ms()));
+        }
+        return sb.toString();
     }
 
     /** "p99 (at s)" of the bucket with the highest p99, or of one with a message missing. */
@@ -130,15 +163,21 @@ final class HangingBacklogScenario {
         }
     }
 
-    private static Variant variant(RunContext ctx, RunContext.Jar jar, boolean withHanging) {
+    private static Variant variant(RunContext ctx, RunContext.Jar jar, String variant) {
         Receiver rx = ctx.receiver;
         Receiver hangAt = ctx.otherReceiver;
         boolean quick = ctx.options.quick();
-        try (RunContext.Session h = ctx.start(NAME + "-" + (withHanging ? "hanging" : "alone"), jar)) {
+        try (RunContext.Session h = ctx.start(NAME + "-" + variant, jar)) {
             List<String> healthy = h.api.appsWithOneEndpoint("solo", 1, i -> rx.url("/solo"), null);
-            List<String> hanging = withHanging
-                    ? h.api.appsWithOneEndpoint("hang", HANGING, i -> hangAt.url("/hang/" + i), "\"timeoutMs\":" + TIMEOUT_MS)
-                    : List.of();
+            List<String> hanging = switch (variant) {
+                case "hanging" ->
+                        h.api.appsWithOneEndpoint("hang", HANGING, i -> hangAt.url("/hang/" + i), "\"timeoutMs\":" + TIMEOUT_MS);
+                case "publishes" -> ctx.client.parallel(HANGING, i -> {
+                    h.api.createApp("quiet-" + i);
+                    return "quiet-" + i;
+                });
+                default -> List.of();
+            };
             Publisher pub = new Publisher(ctx.client, h.api, healthy);
             Publisher hang = hanging.isEmpty() ? null : new Publisher(ctx.client, h.api, hanging);
             double window = windowSeconds(quick);

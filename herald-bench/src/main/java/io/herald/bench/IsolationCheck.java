@@ -9,13 +9,14 @@ package io.herald.bench;
  * <p>The slack is there because a baseline p99 of a few milliseconds on a shared machine moves by
  * more than half of itself from run to run; it does not hide a stall of seconds.
  */
-record IsolationCheck(double maxDrop, double p99Factor, double p99SlackMs) {
-    static final IsolationCheck ISSUE_12 = new IsolationCheck(0.10, 1.5, 50);
+record IsolationCheck(double maxDrop, double p99Factor, double p99SlackMs, double maxBaselineP99Ms) {
+    static final IsolationCheck ISSUE_12 = new IsolationCheck(0.10, 1.5, 50, 1_000);
 
     /**
      * What was judged and why it failed (empty when it passed). Not {@code conclusive} when the
-     * baseline itself fell behind the offered rate: Herald (or the machine) was overloaded before
-     * any endpoint failed, and a comparison with it says nothing about isolation.
+     * baseline itself fell behind the offered rate, or its p99 was over {@code maxBaselineP99Ms}:
+     * Herald (or the machine) was overloaded or stalled before any endpoint failed, and a
+     * comparison with it says nothing about isolation.
      */
     record Verdict(boolean pass, boolean conclusive, double drop, double p99LimitMs, String reason) {
         String word() {
@@ -46,6 +47,10 @@ record IsolationCheck(double maxDrop, double p99Factor, double p99SlackMs) {
         if (!(baselineRate >= offered * (1 - maxDrop)) || Double.isNaN(baselineP99Ms)) {
             return new Verdict(false, false, drop, limit, "the baseline delivered " + Report.count(baselineRate)
                     + "/s of " + Report.count(offered) + "/s offered (overloaded before any endpoint failed)");
+        }
+        if (baselineP99Ms > maxBaselineP99Ms) {
+            return new Verdict(false, false, drop, limit, "the baseline's p99 was " + Report.ms(baselineP99Ms)
+                    + " ms (> " + Report.count(maxBaselineP99Ms) + " ms: stalled before any endpoint failed)");
         }
         StringBuilder why = new StringBuilder();
         if (drop > maxDrop) {

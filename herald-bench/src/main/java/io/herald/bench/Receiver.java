@@ -36,6 +36,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class Receiver implements AutoCloseable {
     /** How long a hanging request is held before it is answered 503; senders give up long before. */
     static final Duration HANG_RELEASE = Duration.ofSeconds(40);
+    /** At most this many {@code /fail} request times are kept. */
+    static final int MAX_FAIL_TIMES = 100_000;
 
     /** What one message id got. */
     static final class Tally {
@@ -70,6 +72,8 @@ final class Receiver implements AutoCloseable {
     private final LongAdder refused = new LongAdder();
     private final LongAdder hung = new LongAdder();
     private final LongAdder failedHard = new LongAdder();
+    /** When each {@code /fail} request came ({@link System#nanoTime()}), the first {@link #MAX_FAIL_TIMES}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> failTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean recording;
     private volatile boolean down;
     private volatile String retryAfter;
@@ -115,6 +119,9 @@ final class Receiver implements AutoCloseable {
         }
         if (path.startsWith("/fail")) {
             failedHard.increment();
+            if (failedHard.sum() <= MAX_FAIL_TIMES) {
+                failTimes.add(now);
+            }
             response.setStatus(500);
         } else if (down) {
             refused.increment();
@@ -178,6 +185,11 @@ final class Receiver implements AutoCloseable {
         return failedHard.sum();
     }
 
+    /** When the {@code /fail} requests came ({@link System#nanoTime()}), the first {@link #MAX_FAIL_TIMES}, unordered. */
+    java.util.List<Long> failTimes() {
+        return java.util.List.copyOf(failTimes);
+    }
+
     /** How many of {@code webhookIds} have been received at least once (while recording). */
     long received(java.util.Collection<String> webhookIds) {
         return webhookIds.stream().filter(id -> tally(id) != null).count();
@@ -233,6 +245,7 @@ final class Receiver implements AutoCloseable {
         refused.reset();
         hung.reset();
         failedHard.reset();
+        failTimes.clear();
     }
 
     @Override

@@ -43,6 +43,23 @@ class IsolationCheckTest {
     }
 
     @Test
+    void judge_baselineP99OverOneSecond_isInconclusive() {
+        IsolationCheck.Verdict v = CHECK.judge(100, 100, 100, 4_159, 620, 0, 0);
+        assertThat(v.conclusive()).isFalse();
+        assertThat(v.word()).isEqualTo("inconclusive: the baseline's p99 was 4,159 ms (> 1,000 ms: stalled before any"
+                + " endpoint failed)");
+        assertThat(CHECK.judge(100, 100, 100, 1_000, 620, 0, 0).pass()).isTrue();
+    }
+
+    @Test
+    void perSecond_countsTimesBySecondFromTheStart_earlierOnesInTheFirst() {
+        long s = 5_000_000_000L;
+        assertThat(FailingScenario.perSecond(List.of(s - 1, s + 10, s + 999_999_999L, s + 3_200_000_000L), s))
+                .containsExactly(3, 0, 0, 1);
+        assertThat(FailingScenario.perSecond(List.of(), s)).isEmpty();
+    }
+
+    @Test
     void judge_noLatencyBesideTheFailing_fails() {
         IsolationCheck.Verdict v = CHECK.judge(1_000, 1_000, 1_000, 10, Double.NaN, 0, 0);
         assertThat(v.pass()).isFalse();
@@ -90,6 +107,14 @@ class IsolationCheckTest {
                 .isEqualTo("900 (at 1)");
         assertThat(HangingBacklogScenario.worst(List.of(bucket(0, 5, 0), bucket(1, 5, 2)))).isEqualTo("2 missing (at 1)");
         assertThat(HangingBacklogScenario.worst(List.of())).isEqualTo("n/a");
+    }
+
+    @Test
+    void firstSeconds_listsTheP99OfTheFirstBuckets_dashForEmpty() {
+        Timeline.Bucket empty = new Timeline.Bucket(1, 0, 0, Double.NaN, Double.NaN, Double.NaN);
+        List<Timeline.Bucket> t = List.of(bucket(0, 1_241, 0), empty, bucket(2, 72, 0), bucket(3, 5, 0));
+        assertThat(HangingBacklogScenario.firstSeconds(t, 3)).isEqualTo("1,241 - 72");
+        assertThat(HangingBacklogScenario.firstSeconds(t, 10)).isEqualTo("1,241 - 72 5");
     }
 
     private static Timeline.Bucket bucket(double from, double p99, long missing) {

@@ -114,10 +114,12 @@ class ReceiverTest {
         receiver.down(null);
         assertThat(post("/fail/2", "msg_f").getStatus()).isEqualTo(500);
         assertThat(receiver.failedHard()).isEqualTo(2);
+        assertThat(receiver.failTimes()).hasSize(2);
         assertThat(receiver.refused()).isZero();
         assertThat(receiver.ok()).isZero();
         receiver.reset();
         assertThat(receiver.failedHard()).isZero();
+        assertThat(receiver.failTimes()).isEmpty();
     }
 
     @Test
