@@ -45,6 +45,11 @@ final class HangingBacklogScenario {
 
     private HangingBacklogScenario() {}
 
+    /** The hanging endpoints' timeoutMs: {@code --hang-timeout-ms}, else {@link #TIMEOUT_MS}. */
+    static int timeoutMs(LoadOptions o) {
+        return o.hangTimeoutMs() != null ? o.hangTimeoutMs() : TIMEOUT_MS;
+    }
+
     static int backlogPerEndpoint(boolean quick) {
         return quick ? 1_000 : 5_000;
     }
@@ -59,7 +64,7 @@ final class HangingBacklogScenario {
 
     static void run(RunContext ctx, RunContext.Jar jar, Outcome out) {
         boolean quick = ctx.options.quick();
-        out.put("healthyRate", HEALTHY_RATE).put("hangingEndpoints", HANGING).put("hangTimeoutMs", TIMEOUT_MS)
+        out.put("healthyRate", HEALTHY_RATE).put("hangingEndpoints", HANGING).put("hangTimeoutMs", timeoutMs(ctx.options))
                 .put("backlogPerEndpoint", backlogPerEndpoint(quick)).put("hangRatePerEndpoint", HANG_RATE_PER_ENDPOINT)
                 .put("warmupSeconds", warmupSeconds(quick)).put("windowSeconds", windowSeconds(quick));
         Map<String, Variant> results = new LinkedHashMap<>();
@@ -92,7 +97,7 @@ final class HangingBacklogScenario {
         String label = NAME;
         out.row(label, "healthy offered/s; hanging endpoints × backlog (then /s), timeout",
                 HEALTHY_RATE + "; " + HANGING + " × " + Report.count(backlogPerEndpoint(quick)) + " (then "
-                        + Report.fixed(HANG_RATE_PER_ENDPOINT, 0) + "/s), " + TIMEOUT_MS + " ms", "");
+                        + Report.fixed(HANG_RATE_PER_ENDPOINT, 0) + "/s), " + timeoutMs(ctx.options) + " ms", "");
         out.row(label, "baseline (alone): delivered/s, p50 / p99 / max ms",
                 Report.count(alone.deliveredRate) + ", " + alone.latency.brief(), "");
         out.row(label, "beside hanging: delivered/s (drop), p50 / p99 / max ms",
@@ -171,7 +176,7 @@ final class HangingBacklogScenario {
             List<String> healthy = h.api.appsWithOneEndpoint("solo", 1, i -> rx.url("/solo"), null);
             List<String> hanging = switch (variant) {
                 case "hanging" ->
-                        h.api.appsWithOneEndpoint("hang", HANGING, i -> hangAt.url("/hang/" + i), "\"timeoutMs\":" + TIMEOUT_MS);
+                        h.api.appsWithOneEndpoint("hang", HANGING, i -> hangAt.url("/hang/" + i), "\"timeoutMs\":" + timeoutMs(ctx.options));
                 case "publishes" -> ctx.client.parallel(HANGING, i -> {
                     h.api.createApp("quiet-" + i);
                     return "quiet-" + i;
