@@ -153,7 +153,7 @@ final class FailingScenario {
             long d1 = rx.ok();
             long a1 = rx.failedHard();
             pub.tracking(false);
-            join(failLoad);
+            Pause.join(failLoad);
             Map<String, Long> tracked = pub.awaitTracked(rx, LatencyScenario.SETTLE_SECONDS);
             rx.recording(false);
             List<String> states = new ArrayList<>();
@@ -181,17 +181,5 @@ final class FailingScenario {
             counts.set(s, counts.get(s) + 1);
         }
         return counts;
-    }
-
-    static void join(Thread t) {
-        if (t == null) {
-            return;
-        }
-        try {
-            t.join();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 }

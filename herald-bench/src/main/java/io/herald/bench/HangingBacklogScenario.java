@@ -214,7 +214,7 @@ final class HangingBacklogScenario {
             double cpu1 = h.herald.cpuSeconds();
             long d1 = rx.ok();
             pub.tracking(false);
-            FailingScenario.join(hangLoad);
+            Pause.join(hangLoad);
             Map<String, Long> tracked = pub.awaitTracked(rx, SETTLE_SECONDS);
             rx.recording(false);
             long delivered = d1 - d0;
