@@ -48,6 +48,12 @@ final class HeraldApi {
         client.call(HttpMethod.PATCH, base.resolve("/api/v1/app/" + app + "/endpoint/" + endpointId), json, token);
     }
 
+    /** The endpoint's {@code health.state} (healthy, failing, open, disabled…) as Herald shows it. */
+    String endpointState(String app, String endpointId) {
+        String json = client.call(HttpMethod.GET, base.resolve("/api/v1/app/" + app + "/endpoint/" + endpointId), null, token);
+        return member(json, "state");
+    }
+
     /** Publishes one message and waits for the answer; returns the message id. */
     String publish(String app) {
         return idOf(client.call(HttpMethod.POST, msgUri(app), new String(PUBLISH_BODY, StandardCharsets.UTF_8), token));
@@ -71,11 +77,17 @@ final class HeraldApi {
      * and neither our payload nor any other member is named {@code id}. Null when there is none.
      */
     static String idOf(String json) {
-        int at = json.indexOf("\"id\":\"");
+        return member(json, "id");
+    }
+
+    /** The first string member named {@code name} anywhere in {@code json}, without a parser; null when none. */
+    static String member(String json, String name) {
+        String key = "\"" + name + "\":\"";
+        int at = json.indexOf(key);
         if (at < 0) {
             return null;
         }
-        int start = at + 6;
+        int start = at + key.length();
         int end = json.indexOf('"', start);
         return end < 0 ? null : json.substring(start, end);
     }

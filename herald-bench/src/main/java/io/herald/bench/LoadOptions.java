@@ -22,12 +22,15 @@ import java.util.Set;
  * @param backlog       deliveries pending in the backlog scenario; null for the default
  * @param publishers    concurrent publishers of the closed-loop scenario; null for the default
  * @param costRate      publishes/s of the cost scenario; null for the default of {@link Sizes}
+ * @param hangTimeoutMs the hanging endpoints' {@code timeoutMs} in the isolation-backlog scenario;
+ *                      null for its default
  */
 record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
                    boolean perf, Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
-                   Map<String, String> env, Integer costRate, boolean help) {
+                   Map<String, String> env, Integer costRate, Integer hangTimeoutMs, boolean help) {
     static final List<String> SCENARIOS =
-            List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", "backlog");
+            List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", FailingScenario.NAME,
+                    HangingBacklogScenario.NAME, "backlog");
     static final Path DEFAULT_JAR = Path.of("herald-server", "target", "herald.jar");
     static final Path DEFAULT_OUT = Path.of("bench-results");
     static final long MAX_BACKLOG = 100_000_000L;
@@ -35,7 +38,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
     static final String USAGE = """
             usage: herald-bench.jar load [options]
               --scenarios LIST      comma-separated, any of %s (default: all)
-              --quick               small sizes and short steps: a smoke run of under two minutes
+              --quick               small sizes and short steps: a smoke run of a few minutes
               --store sqlite|postgres
                                     postgres creates a fresh database per scenario on 127.0.0.1:5432
                                     (user postgres) and drops it afterwards (default: sqlite)
@@ -56,10 +59,12 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
               --publishers N        concurrent publishers in the closed-loop scenario, each sending
                                     its next publish when the last is answered (default 64, at most %d)
               --cost-rate R         publishes/s of the cost scenario (default 500; 200 with --quick)
+              --hang-timeout-ms MS  the hanging endpoints' timeoutMs in isolation-backlog (default %d)
               --env KEY=VALUE       an extra environment variable for Herald, e.g.
                                     --env HERALD_RETRY_DELAYS=2,2,2 (repeatable)
               --help                this text
-            """.formatted(String.join(",", SCENARIOS), LoadClient.MAX_CONNECTIONS);
+            """.formatted(String.join(",", SCENARIOS), LoadClient.MAX_CONNECTIONS,
+                    HangingBacklogScenario.TIMEOUT_MS);
 
     /** An option that cannot be used; the message names it. */
     static final class Invalid extends RuntimeException {
@@ -83,6 +88,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         Integer isolationRate = null;
         Integer publishers = null;
         Integer costRate = null;
+        Integer hangTimeoutMs = null;
         Map<String, String> env = new LinkedHashMap<>();
         for (int i = 0; i < args.length; i++) {
             String arg = args[i];
@@ -123,6 +129,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                         (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, LoadClient.MAX_CONNECTIONS);
                 case "--cost-rate" ->
                         costRate = (int) longIn(name, inline != null ? inline : value(args, ++i, name), 1, 1_000_000);
+                case "--hang-timeout-ms" -> hangTimeoutMs = (int) longIn(name, inline != null ? inline : value(args, ++i, name),
+                        1_000, 300_000);
                 case "--env" -> {
                     String kv = inline != null ? inline : value(args, ++i, name);
                     int at = kv.indexOf('=');
@@ -147,7 +155,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
             jars.add(DEFAULT_JAR);
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, perf, out, backlog, rates, isolationRate, publishers, env, costRate, help);
+                List.copyOf(jars), jfr, perf, out, backlog, rates, isolationRate, publishers, env, costRate, hangTimeoutMs, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -236,6 +244,7 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("isolationRate", isolationRate);
         m.put("publishers", publishers);
         m.put("costRate", costRate);
+        m.put("hangTimeoutMs", hangTimeoutMs);
         m.put("env", env);
         return m;
     }

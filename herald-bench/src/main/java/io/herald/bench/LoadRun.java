@@ -90,6 +90,8 @@ final class LoadRun {
                                 case "latency" -> LatencyScenario.run(ctx, jar, out);
                                 case "fanout" -> FanoutScenario.run(ctx, jar, out);
                                 case "isolation" -> IsolationScenario.run(ctx, jar, out);
+                                case FailingScenario.NAME -> FailingScenario.run(ctx, jar, out);
+                                case HangingBacklogScenario.NAME -> HangingBacklogScenario.run(ctx, jar, out);
                                 case "backlog" -> BacklogScenario.run(ctx, jar, out);
                                 default -> throw new IllegalArgumentException(scenario);
                             }

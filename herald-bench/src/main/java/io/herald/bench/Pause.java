@@ -28,4 +28,17 @@ final class Pause {
         }
         return true;
     }
+
+    /** Waits for {@code t} to end; nothing when it is null. */
+    static void join(Thread t) {
+        if (t == null) {
+            return;
+        }
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+    }
 }

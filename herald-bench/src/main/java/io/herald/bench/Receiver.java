@@ -24,7 +24,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 /**
  * The webhook receiver on 127.0.0.1: answers 200 with an empty body as fast as it can and counts
  * what it got. Paths under {@code /hang} are never answered until the sender gives up (they are
- * released with a 503 after {@link #HANG_RELEASE}). When {@linkplain #down down} it answers 503,
+ * released with a 503 after {@link #HANG_RELEASE}). Paths under {@code /fail} are answered 500 at
+ * once, always, and counted apart: an endpoint failing hard. When {@linkplain #down down} it answers 503,
  * optionally with a Retry-After date; when {@linkplain #stop stopped} its port refuses connections.
  *
  * <p>With {@linkplain #recording(boolean) recording} on, it also keeps, per {@code webhook-id} (the
@@ -35,6 +36,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 final class Receiver implements AutoCloseable {
     /** How long a hanging request is held before it is answered 503; senders give up long before. */
     static final Duration HANG_RELEASE = Duration.ofSeconds(40);
+    /** At most this many {@code /fail} request times are kept. */
+    static final int MAX_FAIL_TIMES = 100_000;
 
     /** What one message id got. */
     static final class Tally {
@@ -68,6 +71,9 @@ final class Receiver implements AutoCloseable {
     private final LongAdder ok = new LongAdder();
     private final LongAdder refused = new LongAdder();
     private final LongAdder hung = new LongAdder();
+    private final LongAdder failedHard = new LongAdder();
+    /** When each {@code /fail} request came ({@link System#nanoTime()}), the first {@link #MAX_FAIL_TIMES}. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Long> failTimes = new java.util.concurrent.ConcurrentLinkedQueue<>();
     private volatile boolean recording;
     private volatile boolean down;
     private volatile String retryAfter;
@@ -111,7 +117,13 @@ final class Receiver implements AutoCloseable {
             }, HANG_RELEASE.toMillis(), TimeUnit.MILLISECONDS);
             return true;
         }
-        if (down) {
+        if (path.startsWith("/fail")) {
+            failedHard.increment();
+            if (failedHard.sum() <= MAX_FAIL_TIMES) {
+                failTimes.add(now);
+            }
+            response.setStatus(500);
+        } else if (down) {
             refused.increment();
             response.setStatus(503);
             String ra = retryAfter;
@@ -168,6 +180,16 @@ final class Receiver implements AutoCloseable {
         return hung.sum();
     }
 
+    /** Requests to {@code /fail} paths (all answered 500). */
+    long failedHard() {
+        return failedHard.sum();
+    }
+
+    /** When the {@code /fail} requests came ({@link System#nanoTime()}), the first {@link #MAX_FAIL_TIMES}, unordered. */
+    java.util.List<Long> failTimes() {
+        return java.util.List.copyOf(failTimes);
+    }
+
     /** How many of {@code webhookIds} have been received at least once (while recording). */
     long received(java.util.Collection<String> webhookIds) {
         return webhookIds.stream().filter(id -> tally(id) != null).count();
@@ -222,6 +244,8 @@ final class Receiver implements AutoCloseable {
         ok.reset();
         refused.reset();
         hung.reset();
+        failedHard.reset();
+        failTimes.clear();
     }
 
     @Override

@@ -26,6 +26,13 @@ class HeraldBitsTest {
     }
 
     @Test
+    void member_readsANestedStringMember_likeTheEndpointsHealthState() {
+        String endpoint = "{\"id\":\"ep_1\",\"url\":\"http://x\",\"health\":{\"state\":\"open\",\"consecutiveFailures\":12}}";
+        assertThat(HeraldApi.member(endpoint, "state")).isEqualTo("open");
+        assertThat(HeraldApi.member(endpoint, "lastError")).isNull();
+    }
+
+    @Test
     void parseHeapInfo_readsZgcAndG1() {
         HeraldProcess.Heap z = HeraldProcess.parseHeapInfo("""
                 123:

@@ -53,7 +53,8 @@ class LoadOptionsTest {
     void parse_everyOption_isRead() {
         LoadOptions o = LoadOptions.parse("--scenarios", "latency,throughput", "--quick", "--store", "postgres",
                 "--jar", "a.jar", "--jar=b.jar", "--jfr", "--perf", "--out", "/tmp/r", "--backlog", "2_000", "--rates", "10,20",
-                "--isolation-rate", "300", "--cost-rate", "700", "--env", "HERALD_RETRY_DELAYS=2,2,2");
+                "--isolation-rate", "300", "--cost-rate", "700", "--env", "HERALD_RETRY_DELAYS=2,2,2",
+                "--hang-timeout-ms", "15000");
         // Scenarios run in the documented order, whatever order they were named in.
         assertThat(o.scenarios()).containsExactly("throughput", "latency");
         assertThat(o.quick()).isTrue();
@@ -65,6 +66,9 @@ class LoadOptionsTest {
         assertThat(o.backlog()).isEqualTo(2_000);
         assertThat(o.rates()).containsExactly(10, 20);
         assertThat(o.isolationRate()).isEqualTo(300);
+        assertThat(o.hangTimeoutMs()).isEqualTo(15_000);
+        assertThat(HangingBacklogScenario.timeoutMs(o)).isEqualTo(15_000);
+        assertThat(HangingBacklogScenario.timeoutMs(LoadOptions.parse())).isEqualTo(HangingBacklogScenario.TIMEOUT_MS);
         assertThat(o.env()).isEqualTo(Map.of("HERALD_RETRY_DELAYS", "2,2,2"));
         Sizes s = Sizes.of(o);
         assertThat(s.backlog()).isEqualTo(2_000);
@@ -99,6 +103,8 @@ class LoadOptionsTest {
         assertThatThrownBy(() -> LoadOptions.parse("--database-url", "jdbc:sqlite:x.db")).hasMessageContaining("jdbc:postgresql:");
         assertThatThrownBy(() -> LoadOptions.parse("--env", "NOVALUE")).hasMessageContaining("KEY=VALUE");
         assertThatThrownBy(() -> LoadOptions.parse("--quick=yes")).hasMessageContaining("--quick takes no value");
+        assertThatThrownBy(() -> LoadOptions.parse("--hang-timeout-ms", "500"))
+                .hasMessageContaining("--hang-timeout-ms must be between 1000 and 300000");
     }
 
     @Test

@@ -109,6 +109,20 @@ class ReceiverTest {
     }
 
     @Test
+    void fail_answers500AtOnce_countedApartFromOkAndDown() throws Exception {
+        assertThat(post("/fail/1", "msg_f").getStatus()).isEqualTo(500);
+        receiver.down(null);
+        assertThat(post("/fail/2", "msg_f").getStatus()).isEqualTo(500);
+        assertThat(receiver.failedHard()).isEqualTo(2);
+        assertThat(receiver.failTimes()).hasSize(2);
+        assertThat(receiver.refused()).isZero();
+        assertThat(receiver.ok()).isZero();
+        receiver.reset();
+        assertThat(receiver.failedHard()).isZero();
+        assertThat(receiver.failTimes()).isEmpty();
+    }
+
+    @Test
     void hang_neverAnswers_theClientGivesUp() {
         long start = System.nanoTime();
         assertThatThrownBy(() -> client.newRequest(receiver.url("/hang/1")).method(HttpMethod.POST)
