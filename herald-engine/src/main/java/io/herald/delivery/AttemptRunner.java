@@ -122,16 +122,13 @@ final class AttemptRunner {
     }
 
     /**
-     * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
-     * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
+     * Waits for the attempt's slot under its endpoint's and application's rate limits and after its
+     * endpoint's pause, if any (see {@link Pacer}); returns how long it waited. Empty when it gave the delivery back instead: the wait would eat into the
      * lease the attempt needs (it is then due at its projected slot, see {@link Pacer#project}),
      * or the dispatcher is closing.
      */
     private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
         Pacer.Limits limits = Dispatcher.limitsOf(target);
-        if (!limits.limited()) {
-            return Optional.of(Duration.ZERO);
-        }
         long now = clock.millis();
         // The same room run() demands before an attempt: its timeout plus the margin, left on the lease.
         Duration room = Duration.ofMillis(c.lockedUntil() - now).minus(timeoutOf(c)).minus(DispatcherSettings.LEASE_MARGIN);
@@ -190,6 +187,7 @@ final class AttemptRunner {
         int n = c.attempts() + 1;
         RetryPolicy own = policy.withDelays(Deliveries.delays(c, policy.delays()));
         Outcome outcome = Outcome.decide(r.statusCode(), r.retryAfter(), n, finishedAt, own);
+        ReceiverPause.until(r.statusCode(), r.retryAfter(), n, finishedAt, own).ifPresent(u -> pacer.pause(c.endpointId(), u));
         Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
                 r.body(), r.durationMs(), r.error(), outcome.next(), sentAt);

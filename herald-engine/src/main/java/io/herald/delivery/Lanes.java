@@ -27,6 +27,12 @@ final class Lanes {
         this.attempt = attempt;
     }
 
+    /** Deliveries the lane of {@code endpointId} holds now, running or waiting; 0 without a lane. */
+    int held(String endpointId) {
+        Lane lane = lanes.get(endpointId);
+        return lane == null ? 0 : lane.held();
+    }
+
     /**
      * Admits {@code t} to its endpoint's lane: {@link #ADMITTED}, or when the lane is full, how many
      * deliveries it holds; {@code paced} is the most it may hold for this delivery, as its rate
@@ -52,6 +58,10 @@ final class Lanes {
 
         Lane(String endpointId) {
             this.endpointId = endpointId;
+        }
+
+        synchronized int held() {
+            return running + waiting.size();
         }
 
         synchronized int offer(Task t, int paced) {

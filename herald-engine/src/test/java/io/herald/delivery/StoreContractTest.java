@@ -928,6 +928,92 @@ abstract class StoreContractTest {
         assertThat(deliveriesOf(p)).extracting(Row::status).containsExactly("succeeded");
     }
 
+    // --- pacing across nodes ----------------------------------------------------------------------
+
+    @Test
+    void twoNodes_pacingOneEndpointAtTwoPerSecond_neverStartMoreThanTheRateBetweenThem_andDeliverAll() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/paced"), null, null, null, 2, null, null,
+                false, null, null, null));
+        long t0 = clock.millis();
+        // Five born leased to each node: both nodes' lanes ask for the endpoint's slots at once.
+        for (int i = 0; i < 5; i++) {
+            node.messages().create(app, message("invoice.paid", null));
+            other.messages().create(app, message("invoice.paid", null));
+        }
+
+        // Slots are 500 ms apart: by k half-seconds on, at most k + 1 attempts can have started, on
+        // both nodes together. A slow machine only makes the count lower; a limit kept per node doubles it.
+        int step = 0;
+        while (receiver.received("/paced").size() < 10) {
+            int allowed = step + 1;
+            // Up to a second of real time for the slots now due; a slot a block left unused never comes.
+            waitUpTo(Duration.ofSeconds(1), () -> receiver.received("/paced").size() >= Math.min(10, allowed));
+            assertThat(receiver.received("/paced").size()).as("started by %d ms on", clock.millis() - t0)
+                    .isLessThanOrEqualTo(allowed);
+            assertThat(step).as("half-seconds to deliver 10 at 2/s (slots left unused by a node's block cost some)")
+                    .isLessThan(40);
+            clock.advance(Duration.ofMillis(500));
+            node.dispatcher().clockMoved();
+            other.dispatcher().clockMoved();
+            step++;
+        }
+
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(node.dispatcher().attemptsMade()).as("this node sent its own").isEqualTo(5);
+        assertThat(other.dispatcher().attemptsMade()).as("the other node sent its own").isEqualTo(5);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded' AND endpoint_id = '" + ep.id() + "'"))
+                .isEqualTo(10);
+        assertThat(receiver.received("/paced")).hasSize(10);
+    }
+
+    /** Returns once {@code done} holds or {@code max} of real time has passed, whichever comes first. */
+    static void waitUpTo(Duration max, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aReceiversRetryAfter_pausesItsEndpointOnEveryNode_andItsOtherDeliveriesWaitForIt() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        receiver.script("/busy", Reply.status(429, Map.of("Retry-After", "3"), ""));
+        endpoint("/busy");
+        Published told = publish(message("invoice.paid", null));
+        receiver.await("/busy", 1, Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.dispatcher().held() == 0);
+
+        // Another delivery to the endpoint, on this node and on the other: both wait for the pause.
+        Published here = publish(message("invoice.paid", null));
+        Published there = other.messages().create(app, message("invoice.paid", null));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> node.dispatcher().held() == 1 && other.dispatcher().held() == 1);
+        clock.advance(Duration.ofMillis(2_900));
+        node.dispatcher().clockMoved();
+        other.dispatcher().clockMoved();
+        waitUpTo(Duration.ofMillis(300), () -> receiver.received("/busy").size() > 1);
+        assertThat(receiver.received("/busy")).as("nothing before the pause ends").hasSize(1);
+
+        clock.advance(Duration.ofMillis(100));
+        node.dispatcher().clockMoved();
+        other.dispatcher().clockMoved();
+        receiver.await("/busy", 3, Duration.ofSeconds(5));
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(only(deliveriesOf(here)).status()).isEqualTo("succeeded");
+        assertThat(only(deliveriesOf(there)).status()).isEqualTo("succeeded");
+        // The told delivery itself keeps its own schedule: the Retry-After clamped to its 5 s step.
+        assertThat(only(deliveriesOf(told))).extracting(Row::status, Row::nextAttemptAt)
+                .containsExactly("pending", only(attemptsOf(told)).timestamp().toEpochMilli() + 5_000);
+    }
+
     // --- ordering --------------------------------------------------------------------------------
 
     @Test

@@ -3,6 +3,7 @@ package io.herald.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.testing.LoopbackReceiver;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
@@ -107,6 +108,45 @@ abstract class ThrottleEndToEndTest {
                     .allSatisfy(a -> assertThat(a.get("status").asInt()).isZero());
         }
         assertThat(handedBackOrUnfinished()).as("each sent once from its lane, none handed back").isEmpty();
+    }
+
+    @Test
+    void endpointRate5_hundredMessagesThroughEveryNode_arriveAtFivePerSecondAcrossNodes_oneAtATime() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        // A generous timeout: on a loaded machine a request that times out is sent again, which is
+        // not what this test is about.
+        endpoint("acme", "/paced", "\"throttleRate\": 5, \"timeoutMs\": 20000");
+        // On PostgreSQL a second node on the same database; on SQLite one process owns the file.
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            long startedAt = System.nanoTime();
+            List<String> ids;
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Callable<String>> calls = IntStream.range(0, 100).<Callable<String>>mapToObj(i -> () ->
+                        nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                                "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201)
+                                .get("id").asString()).toList();
+                ids = pool.invokeAll(calls).stream().map(ThrottleEndToEndTest::get).toList();
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/paced", 100, Duration.ofSeconds(120));
+            List<Long> at = arrivalsNanos(got);
+            assertThat(got).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(ids);
+            // 100 slots 200 ms apart, whichever node takes them, the first after publishing began: the
+            // k-th request to arrive comes k intervals after that at the earliest (each arrives after
+            // its slot, so the k-th arrival after the k-th slot). One interval of slack for clock
+            // reading; a loaded machine only makes requests later, and may bunch them, which this
+            // allows. Five together at each second's start, or two nodes at 5/s each, would fail it.
+            for (int k = 0; k < at.size(); k++) {
+                assertThat(at.get(k) - startedAt).as("arrival %d after publishing began", k)
+                        .isGreaterThanOrEqualTo((k - 1) * 200 * MS);
+            }
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
     }
 
     @Test
