@@ -10,3 +10,7 @@ CREATE TABLE pace (
 );
 CREATE INDEX pace_paused ON pace (paused_until);
 
+
+-- An endpoint's own cap on its attempts in flight at once on each node (maxInFlight, 1 to 64);
+-- NULL is the server's (HERALD_MAX_IN_FLIGHT_PER_ENDPOINT).
+ALTER TABLE endpoint ADD COLUMN max_in_flight INTEGER;

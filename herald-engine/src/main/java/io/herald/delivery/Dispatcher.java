@@ -154,7 +154,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     static Pacer.Limits limitsOf(Endpoints.Sendable e) {
-        return new Pacer.Limits(e.endpoint().rateLimit(), e.app().id(), e.app().rateLimit());
+        return new Pacer.Limits(e.endpoint().rateLimit(), e.app().id(), e.app().rateLimit(),
+                e.endpoint().policy().maxInFlight());
     }
 
     /**

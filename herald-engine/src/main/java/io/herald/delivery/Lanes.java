@@ -7,9 +7,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per endpoint, turn-taking: at most {@code perEndpoint} attempts in flight, each on its own
- * virtual thread, and the rest waiting in order, so that a slow endpoint delays only itself. A lane
- * exists while it has work and retires when its last attempt ends.
+ * Per endpoint, turn-taking: at most its cap of attempts in flight (the endpoint's own
+ * {@code maxInFlight}, else the server's {@code perEndpoint}), each on its own virtual thread, and
+ * the rest waiting in order, so that a slow endpoint delays only itself. A lane exists while it has
+ * work and retires when its last attempt ends.
+ *
+ * <p>The cap is this node's: N nodes on one database may each have that many attempts in flight to
+ * one endpoint. A lane takes the cap that comes with each delivery offered to it; a lowered cap
+ * is reached as attempts end (none is cut short), a raised one as deliveries arrive.
  */
 final class Lanes {
     private static final Logger log = LoggerFactory.getLogger(Lanes.class);
@@ -54,10 +59,13 @@ final class Lanes {
         private final String endpointId;
         private final ArrayDeque<Task> waiting = new ArrayDeque<>();
         private int running;
+        /** Attempts this lane runs at once at most: the cap that came with the latest delivery offered. */
+        private int cap;
         private boolean retired;
 
         Lane(String endpointId) {
             this.endpointId = endpointId;
+            this.cap = perEndpoint;
         }
 
         synchronized int held() {
@@ -68,11 +76,16 @@ final class Lanes {
             if (retired) {
                 return RETIRED;
             }
+            // Limits.NONE: a delivery whose endpoint was not read (a resend's hand-over) says nothing of the cap.
+            if (t.limits() != Pacer.Limits.NONE) {
+                Integer own = t.limits().maxInFlight();
+                cap = own == null ? perEndpoint : own;
+            }
             int holds = running + waiting.size();
             if (holds >= paced) {
                 return holds;
             }
-            if (running < perEndpoint) {
+            if (running < cap) {
                 Thread.ofVirtual().name("herald-attempt").start(() -> runThenNext(t));
                 running++;
                 return ADMITTED;
@@ -98,7 +111,8 @@ final class Lanes {
                     t.finished();
                 }
                 synchronized (this) {
-                    t = waiting.poll();
+                    // Over a cap lowered meanwhile: this runner stops; the others take the waiting ones.
+                    t = running > cap ? null : waiting.poll();
                     if (t == null) {
                         running--;
                         if (running == 0) {

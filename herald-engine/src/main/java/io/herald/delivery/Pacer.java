@@ -80,9 +80,17 @@ final class Pacer {
     /** A block {@code [startMs, endMs)} of a key's slots; or, not granted, the key's next free slot in {@code startMs}. */
     record Reserved(boolean granted, long startMs, long endMs) {}
 
-    /** The rate limits one attempt keeps to: its endpoint's and its application's; null is no limit. */
-    record Limits(Integer endpointRate, String appId, Integer appRate) {
-        static final Limits NONE = new Limits(null, null, null);
+    /**
+     * The limits one attempt keeps to: its endpoint's and its application's rates (null is no
+     * limit), and its endpoint's own cap on attempts in flight on a node (null: the server's; kept by
+     * {@link Lanes}, not here).
+     */
+    record Limits(Integer endpointRate, String appId, Integer appRate, Integer maxInFlight) {
+        static final Limits NONE = new Limits(null, null, null, null);
+
+        Limits(Integer endpointRate, String appId, Integer appRate) {
+            this(endpointRate, appId, appRate, null);
+        }
 
         boolean limited() {
             return endpointRate != null || appRate != null;

@@ -8,12 +8,17 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * How one endpoint is delivered to, beyond where: body format, payload filter (a CEL expression),
- * signature profile, retry schedule and timeout.
+ * signature profile, retry schedule, timeout, and the cap on attempts in flight at once.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
- * when it is queued, so a change applies to deliveries queued after it.
+ * when it is queued, so a change applies to deliveries queued after it; the cap applies to attempts
+ * that start after it (on each node, see {@code Lanes}).
  */
-public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
-    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null);
+public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs,
+                             Integer maxInFlight) {
+    public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null, null);
+    /** Bounds of {@code maxInFlight}, an endpoint's and the server's. */
+    public static final int MIN_IN_FLIGHT = 1;
+    public static final int MAX_IN_FLIGHT = 64;
     /** The shortest timeout an endpoint (or the server) may set. */
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     /** The longest timeout an endpoint may set, when the server's lease covers it. */
@@ -25,8 +30,16 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
      */
     public record Timeouts(Duration max, Duration leaseForLongest) {}
 
+    public DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
+        this(format, filter, signature, retry, timeoutMs, null);
+    }
+
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
-    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {}
+    public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs, Integer maxInFlight) {
+        public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
+            this(format, filter, signature, retry, timeoutMs, null);
+        }
+    }
 
     /**
      * Checks {@code in}. {@code timeouts.max()} bounds a timeout being set, not {@code keptTimeoutMs},
@@ -47,10 +60,14 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
                         + timeouts.leaseForLongest().toSeconds() + ")" : ""));
             }
         }
+        Integer cap = in.maxInFlight();
+        if (cap != null && (cap < MIN_IN_FLIGHT || cap > MAX_IN_FLIGHT)) {
+            throw new HeraldException.InvalidInput("maxInFlight", "must be between " + MIN_IN_FLIGHT + " and " + MAX_IN_FLIGHT);
+        }
         if (in.filter() != null) {
             PayloadFilter.compile("filter", in.filter());
         }
         return new DeliveryPolicy(Format.parse("format", in.format()), in.filter(), SignatureProfile.parse("signature", in.signature()),
-                RetrySchedule.parse("retry", in.retry()), in.timeoutMs());
+                RetrySchedule.parse("retry", in.retry()), in.timeoutMs(), cap);
     }
 }

@@ -48,7 +48,7 @@ public final class Endpoints {
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
-                    Rows.intOrNull(rs, "timeout_ms")));
+                    Rows.intOrNull(rs, "timeout_ms"), Rows.intOrNull(rs, "max_in_flight")));
 
     private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
             rs.getString("secret"), readPrevious(rs.getString("old_secrets")));
@@ -197,10 +197,10 @@ public final class Endpoints {
             int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, filter, signature, retry, timeout_ms)
+                                          format, filter, signature, retry, timeout_ms, max_in_flight)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs)
+                            :format, :filter, :signature, :retry, :timeoutMs, :maxInFlight)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
@@ -230,6 +230,7 @@ public final class Endpoints {
         m.put("signature", policy.signature().equals(SignatureProfile.DEFAULT) ? null : Json.write(policy.signature().spec()));
         m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
         m.put("timeoutMs", policy.timeoutMs());
+        m.put("maxInFlight", policy.maxInFlight());
         return m;
     }
 
@@ -332,7 +333,8 @@ public final class Endpoints {
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
-                           format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs
+                           format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs,
+                           max_in_flight = :maxInFlight
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
                     .bindMap(fields(in, policy))

@@ -968,6 +968,28 @@ abstract class StoreContractTest {
         assertThat(receiver.received("/paced")).hasSize(10);
     }
 
+    @Test
+    void maxInFlight_ofAnEndpoint_capsItsAttemptsAtOnceOnANode_whileAnotherKeepsTheServersCap() {
+        Endpoint capped = node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, 2)));
+        endpoint("/free");
+        receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
+
+        // Twelve messages, each to both endpoints: twelve attempts ready at once for each.
+        for (int i = 0; i < 12; i++) {
+            publish(message("invoice.paid", null));
+        }
+
+        receiver.await("/capped", 12, Duration.ofSeconds(20));
+        receiver.await("/free", 12, Duration.ofSeconds(20));
+        awaitIdle(node);
+        assertThat(capped.policy().maxInFlight()).isEqualTo(2);
+        assertThat(receiver.mostAtOnce("/capped")).as("the endpoint's own cap").isEqualTo(2);
+        assertThat(receiver.mostAtOnce("/free")).as("the server's cap of %d", DispatcherSettings.DEFAULT_PER_ENDPOINT)
+                .isGreaterThan(2);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(24);
+    }
+
     /** Returns once {@code done} holds or {@code max} of real time has passed, whichever comes first. */
     static void waitUpTo(Duration max, java.util.function.BooleanSupplier done) {
         long deadline = System.nanoTime() + max.toNanos();

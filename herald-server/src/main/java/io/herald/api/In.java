@@ -72,7 +72,8 @@ final class In {
                 aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer), aliased(n, EVENT_TYPES, FILTER_TYPES, In::stringSet),
                 stringSet(n, "channels"), bool(n, "disabled"),
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
-                new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs")));
+                new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs"),
+                        integer(n, "maxInFlight")));
     }
 
     /** A member left for the engine to check (its shape has alternatives); null when absent or null. */

@@ -86,11 +86,13 @@ final class Out {
         m.put("signature", e.policy().signature().spec());
         m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
         m.put("timeoutMs", e.policy().timeoutMs());
+        m.put("maxInFlight", e.policy().maxInFlight());
         return m;
     }
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
-    static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs");
+    static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs",
+            "maxInFlight");
     /** The event type members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 

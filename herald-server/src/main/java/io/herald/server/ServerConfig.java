@@ -4,6 +4,7 @@ import io.herald.EngineConfig;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
@@ -20,7 +21,8 @@ import java.util.Map;
  */
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
-                           List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store) {
+                           List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
+                           int maxInFlightPerEndpoint) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -76,8 +78,10 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             throw new Invalid("HERALD_DATABASE_WRITERS (" + writers + ") may be at most half of HERALD_DATABASE_POOL_SIZE ("
                     + poolSize + "): reads need connections too");
         }
+        int maxInFlight = intSetting(env, "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", DispatcherSettings.DEFAULT_PER_ENDPOINT,
+                DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
-                new StoreSettings(poolSize, writers));
+                new StoreSettings(poolSize, writers), maxInFlight);
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -148,8 +152,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
 
     public EngineConfig engineConfig() {
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
-                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT,
-                attemptTimeout, shutdownGrace);
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint, attemptTimeout, shutdownGrace);
         return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store);
     }
 }

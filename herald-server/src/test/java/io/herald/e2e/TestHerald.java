@@ -65,7 +65,7 @@ public final class TestHerald implements AutoCloseable {
         // timeout + margin must fit). Nothing here waits for a lease to expire.
         DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70),
                 time == Time.TEST_CLOCK ? Duration.ZERO : SYSTEM_CLOCK_POLL,
-                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, config.maxInFlightPerEndpoint(), TIMEOUT,
                 Duration.ofSeconds(2));
         EngineConfig engine = config.engineConfig().withDispatcher(d);
         this.server = HeraldServer.start(config, engine, time == Time.TEST_CLOCK ? clock : Clock.systemUTC());

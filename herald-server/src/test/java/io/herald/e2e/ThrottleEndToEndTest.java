@@ -150,6 +150,37 @@ abstract class ThrottleEndToEndTest {
     }
 
     @Test
+    void maxInFlight2_twentyMessagesThroughEveryNode_atMostTwoAtOnceFromEachNode() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        receiver.fallback(LoopbackReceiver.Reply.delayed(Duration.ofMillis(300), LoopbackReceiver.Reply.status(200)));
+        String ep = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/capped")
+                + "\", \"maxInFlight\": 2, \"timeoutMs\": 20000}", 201).get("id").asString();
+        assertThat(herald.get("/api/v1/app/acme/endpoint/" + ep).get("maxInFlight").asInt()).isEqualTo(2);
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            List<String> ids;
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Callable<String>> calls = IntStream.range(0, 20).<Callable<String>>mapToObj(i -> () ->
+                        nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                                "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201)
+                                .get("id").asString()).toList();
+                ids = pool.invokeAll(calls).stream().map(ThrottleEndToEndTest::get).toList();
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/capped", 20, Duration.ofSeconds(60));
+            assertThat(got).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(ids);
+            // The cap is each node's (docs/architecture.md): two nodes may have two each in flight.
+            assertThat(receiver.mostAtOnce("/capped")).as("requests the receiver was answering at once, %d node(s)",
+                    nodes.size()).isBetween(2, 2 * nodes.size());
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
     void applicationRate5_acrossTwoEndpoints_tenDeliveriesArriveSpread_eachEndpointGetsAll() throws Exception {
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\", \"rateLimit\": 5}", 201);
         endpoint("acme", "/a", "");
