@@ -10,7 +10,16 @@ CREATE TABLE pace (
 );
 CREATE INDEX pace_paused ON pace (paused_until);
 
-
--- An endpoint's own cap on its attempts in flight at once on each node (maxInFlight, 1 to 64);
--- NULL is the server's (HERALD_MAX_IN_FLIGHT_PER_ENDPOINT).
+-- An endpoint's own cap on its attempts in flight at once, across all nodes (maxInFlight, 1 to 64);
+-- NULL is the server's, per node (HERALD_MAX_IN_FLIGHT_PER_ENDPOINT).
 ALTER TABLE endpoint ADD COLUMN max_in_flight INTEGER;
+
+-- The attempts in flight to endpoints that set maxInFlight, across all nodes (Flight): one row per
+-- attempt from just before its request until its answer; held_until (epoch ms) ends the row of an
+-- attempt whose node died (the attempt's timeout plus a margin after it started).
+CREATE TABLE flight (
+    endpoint_id  TEXT NOT NULL,
+    holder       TEXT NOT NULL,
+    held_until   BIGINT NOT NULL,
+    PRIMARY KEY (endpoint_id, holder)
+);

@@ -46,6 +46,7 @@ final class AttemptRunner {
     private final Pacer pacer;
     private final OutcomeRecorder recorder;
     private final BooleanSupplier accepting;
+    private final Flight flight;
     private final AtomicLong attemptsMade = new AtomicLong();
 
     AttemptRunner(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids, DispatcherSettings settings,
@@ -60,6 +61,7 @@ final class AttemptRunner {
         this.pacer = pacer;
         this.recorder = recorder;
         this.accepting = accepting;
+        this.flight = new Flight(store, clock, pacer);
     }
 
     long attemptsMade() {
@@ -152,6 +154,26 @@ final class AttemptRunner {
         return Optional.of(slot.delay());
     }
 
+    /**
+     * A place among its endpoint's own cap of attempts in flight across the nodes, waited for while
+     * the lease allows (see {@link Flight}); empty when it gave the delivery back instead.
+     */
+    private Optional<Flight.Permit> inFlight(Deliveries.Claim c, Endpoint ep) {
+        Duration room = Duration.ofMillis(c.lockedUntil() - clock.millis()).minus(timeoutOf(c))
+                .minus(DispatcherSettings.LEASE_MARGIN);
+        Optional<Flight.Permit> place;
+        try {
+            place = flight.take(c, ep.policy().maxInFlight(), timeoutOf(c), room.isNegative() ? Duration.ZERO : room, accepting);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            place = Optional.empty();
+        }
+        if (place.isEmpty()) {
+            giveBack(c, clock.millis() + (accepting.getAsBoolean() ? Flight.FULL_BACKOFF.toMillis() : 0));
+        }
+        return place;
+    }
+
     /** Finishes {@code c} unsent when its endpoint or message is gone or the endpoint disabled; true then. */
     private boolean unsendable(Deliveries.Claim c, Optional<Task.Loaded> target) {
         // Deleted since the claim: nothing to send, nothing to keep. Disabled after this delivery
@@ -181,8 +203,15 @@ final class AttemptRunner {
             }
         }
         Endpoint ep = target.get().endpoint().endpoint();
+        Optional<Flight.Permit> place = inFlight(c, ep);
+        if (place.isEmpty()) {
+            return;
+        }
         Instant sentAt = clock.instant();
-        HttpSender.Result r = send(c, target.get(), sentAt);
+        HttpSender.Result r;
+        try (Flight.Permit held = place.get()) {
+            r = send(c, target.get(), sentAt);
+        }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
         RetryPolicy own = policy.withDelays(Deliveries.delays(c, policy.delays()));

@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
  * the rest waiting in order, so that a slow endpoint delays only itself. A lane exists while it has
  * work and retires when its last attempt ends.
  *
- * <p>The cap is this node's: N nodes on one database may each have that many attempts in flight to
- * one endpoint. A lane takes the cap that comes with each delivery offered to it; a lowered cap
+ * <p>The lane keeps the cap on this node; an endpoint's own {@code maxInFlight} holds across nodes
+ * too, by {@link Flight}, which the attempts in the lane ask before they send (the server's cap is
+ * per node only). A lane takes the cap that comes with each delivery offered to it; a lowered cap
  * is reached as attempts end (none is cut short), a raised one as deliveries arrive.
  */
 final class Lanes {

@@ -359,6 +359,11 @@ final class Pacer {
         return Duration.ofNanos(at - now);
     }
 
+    /** Waits {@code d} of the pacer's time, or less when the dispatcher is closing. */
+    void sleep(Duration d) throws InterruptedException {
+        waiting.waitUntil(nanoTime.getAsLong() + d.toNanos(), d.toNanos());
+    }
+
     /**
      * The receiver of {@code endpointId} asked for a pause until {@code until}: no attempt to it
      * starts before, on this node at once, on the others once they read it. Never throws: when the

@@ -11,7 +11,7 @@ import tools.jackson.databind.JsonNode;
  * signature profile, retry schedule, timeout, and the cap on attempts in flight at once.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
  * when it is queued, so a change applies to deliveries queued after it; the cap applies to attempts
- * that start after it (on each node, see {@code Lanes}).
+ * that start after it, across all nodes (see {@code Flight} in the delivery package).
  */
 public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs,
                              Integer maxInFlight) {

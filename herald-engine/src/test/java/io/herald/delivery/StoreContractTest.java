@@ -990,6 +990,36 @@ abstract class StoreContractTest {
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(24);
     }
 
+    @Test
+    void twoNodes_sendingToAnEndpointWithMaxInFlight2_neverHaveMoreThanTwoAtOnceBetweenThem_andDeliverAll() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, 2)));
+        receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
+
+        // Five born leased to each node: each node's lane runs two, so four ask for the two places.
+        for (int i = 0; i < 5; i++) {
+            node.messages().create(app, message("invoice.paid", null));
+            other.messages().create(app, message("invoice.paid", null));
+        }
+        // Those that found the cap full ask again as the clock moves.
+        long realDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (receiver.received("/capped").size() < 10 && System.nanoTime() < realDeadline) {
+            waitUpTo(Duration.ofMillis(50), () -> false);
+            clock.advance(Flight.FULL_RETRY);
+            node.dispatcher().clockMoved();
+            other.dispatcher().clockMoved();
+        }
+
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(receiver.received("/capped")).hasSize(10);
+        assertThat(webhookIds("/capped")).doesNotHaveDuplicates();
+        assertThat(receiver.mostAtOnce("/capped")).as("requests answered at once, both nodes together").isEqualTo(2);
+        assertThat(node.dispatcher().attemptsMade() + other.dispatcher().attemptsMade()).isEqualTo(10);
+        assertThat(count("SELECT COUNT(*) FROM flight")).as("every place given back").isZero();
+    }
+
     /** Returns once {@code done} holds or {@code max} of real time has passed, whichever comes first. */
     static void waitUpTo(Duration max, java.util.function.BooleanSupplier done) {
         long deadline = System.nanoTime() + max.toNanos();
