@@ -207,6 +207,22 @@ final class AttemptRunner {
         if (place.isEmpty()) {
             return;
         }
+        if (place.get().waited()) {
+            // As after a rate-limit wait: a disable, delete, rotation or new URL made meanwhile counts.
+            boolean gone;
+            try {
+                target = load(c, null);
+                gone = unsendable(c, target);
+            } catch (RuntimeException | Error e) {
+                place.get().close();
+                throw e;
+            }
+            if (gone) {
+                place.get().close();
+                return;
+            }
+            ep = target.get().endpoint().endpoint();
+        }
         Instant sentAt = clock.instant();
         HttpSender.Result r;
         try (Flight.Permit held = place.get()) {

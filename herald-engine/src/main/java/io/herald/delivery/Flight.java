@@ -36,12 +36,25 @@ final class Flight {
 
     /** A row of {@code flight} held by one attempt; closing it gives it back and never throws. */
     interface Permit extends AutoCloseable {
+        /** True when the attempt waited for its place: what it read before may be stale. */
+        boolean waited();
+
         @Override
         void close();
     }
 
+    /** A place held by {@code holder}, or none ({@code endpointId} null) for an endpoint without its own cap. */
+    private record Place(String endpointId, String holder, boolean waited, Flight flight) implements Permit {
+        @Override
+        public void close() {
+            if (endpointId != null) {
+                flight.release(endpointId, holder);
+            }
+        }
+    }
+
     /** For an endpoint without its own cap: nothing held, nothing to give back. */
-    static final Permit UNCAPPED = () -> { };
+    static final Permit UNCAPPED = new Place(null, null, false, null);
 
     private final Store store;
     private final Clock clock;
@@ -66,8 +79,8 @@ final class Flight {
             return Optional.of(UNCAPPED);
         }
         long deadline = clock.millis() + maxWait.toMillis();
-        while (true) {
-            Optional<Permit> p = once(c, cap, timeout);
+        for (boolean waited = false; ; waited = true) {
+            Optional<Permit> p = once(c, cap, timeout, waited);
             if (p.isPresent() || !going.getAsBoolean() || clock.millis() + FULL_RETRY.toMillis() > deadline) {
                 return p;
             }
@@ -75,7 +88,7 @@ final class Flight {
         }
     }
 
-    private Optional<Permit> once(Deliveries.Claim c, Integer cap, Duration timeout) {
+    private Optional<Permit> once(Deliveries.Claim c, Integer cap, Duration timeout, boolean waited) {
         long now = clock.millis();
         // One per claim of the delivery: a later claim (another node's, after a lost lease) holds its own.
         String holder = c.id() + "/" + c.version();
@@ -97,7 +110,7 @@ final class Flight {
         if (!taken) {
             return Optional.empty();
         }
-        return Optional.of(() -> release(c.endpointId(), holder));
+        return Optional.of(new Place(c.endpointId(), holder, waited, this));
     }
 
     private void release(String endpointId, String holder) {

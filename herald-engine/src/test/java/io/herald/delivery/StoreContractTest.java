@@ -933,8 +933,9 @@ abstract class StoreContractTest {
     @Test
     void twoNodes_pacingOneEndpointAtTwoPerSecond_neverStartMoreThanTheRateBetweenThem_andDeliverAll() {
         Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        // A 10 s timeout: on a loaded machine an answer may take longer than the tests' 1 s, and a retry is not the point.
         Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/paced"), null, null, null, 2, null, null,
-                false, null, null, null));
+                false, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000)));
         long t0 = clock.millis();
         // Five born leased to each node: both nodes' lanes ask for the endpoint's slots at once.
         for (int i = 0; i < 5; i++) {
@@ -970,8 +971,9 @@ abstract class StoreContractTest {
 
     @Test
     void maxInFlight_ofAnEndpoint_capsItsAttemptsAtOnceOnANode_whileAnotherKeepsTheServersCap() {
+        // Timeouts of 10 s: on a loaded machine a 200 ms answer may take longer than the tests' 1 s.
         Endpoint capped = node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
-                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, 2)));
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 2)));
         endpoint("/free");
         receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
 
@@ -994,7 +996,7 @@ abstract class StoreContractTest {
     void twoNodes_sendingToAnEndpointWithMaxInFlight2_neverHaveMoreThanTwoAtOnceBetweenThem_andDeliverAll() {
         Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
         node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
-                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, 2)));
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 2)));
         receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
 
         // Five born leased to each node: each node's lane runs two, so four ask for the two places.
@@ -1018,6 +1020,33 @@ abstract class StoreContractTest {
         assertThat(receiver.mostAtOnce("/capped")).as("requests answered at once, both nodes together").isEqualTo(2);
         assertThat(node.dispatcher().attemptsMade() + other.dispatcher().attemptsMade()).isEqualTo(10);
         assertThat(count("SELECT COUNT(*) FROM flight")).as("every place given back").isZero();
+    }
+
+    @Test
+    void anAttemptWaitingForAPlaceInFlight_whenItsEndpointIsDisabledMeanwhile_isNotSent() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        EndpointIn capped = new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null, null, null, null,
+                null, new DeliveryPolicy.In(null, null, null, null, 10_000, 1));
+        Endpoint ep = node.endpoints().create(app, capped);
+        receiver.fallback(Reply.delayed(Duration.ofMillis(700), Reply.status(200)));
+        Published first = publish(message("invoice.paid", null));
+        receiver.await("/capped", 1, Duration.ofSeconds(10));
+
+        // The other node's attempt finds the one place taken and waits for it.
+        Published second = other.messages().create(app, message("invoice.paid", null));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> other.dispatcher().held() == 1 && count("SELECT COUNT(*) FROM flight") == 1);
+        node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null,
+                true, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 1)));
+        awaitIdle(node);
+        clock.advance(Flight.FULL_RETRY);
+        other.dispatcher().clockMoved();
+
+        awaitIdle(other);
+        assertThat(receiver.received("/capped")).as("only the first").hasSize(1);
+        assertThat(only(deliveriesOf(first)).status()).isEqualTo("succeeded");
+        assertThat(only(deliveriesOf(second))).extracting(Row::status, Row::attempts).containsExactly("failed", 0);
+        assertThat(count("SELECT COUNT(*) FROM flight")).as("its place given back").isZero();
     }
 
     /** Returns once {@code done} holds or {@code max} of real time has passed, whichever comes first. */

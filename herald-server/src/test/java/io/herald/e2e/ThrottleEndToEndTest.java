@@ -6,6 +6,7 @@ import io.herald.testing.LoopbackReceiver;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -172,6 +173,42 @@ abstract class ThrottleEndToEndTest {
             assertThat(got).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(ids);
             assertThat(receiver.mostAtOnce("/capped")).as("requests the receiver was answering at once, %d node(s)",
                     nodes.size()).isEqualTo(2);
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void retryAfter2_onA429_holdsTheEndpointsOtherDeliveriesOnEveryNode_forTwoSeconds() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        receiver.script("/busy", LoopbackReceiver.Reply.status(429, Map.of("Retry-After", "2"), ""));
+        endpoint("acme", "/busy", "\"timeoutMs\": 20000");
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            String told = herald.post("/api/v1/app/acme/msg", "{\"eventType\": \"finding.created\", \"payload\": {}}", 201)
+                    .get("id").asString();
+            long answered = receiver.await("/busy", 1, WAIT).getFirst().atNanos();
+            herald.awaitAttempts("acme", told, 1); // recorded: the pause was shared before
+
+            List<String> others = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                others.add(nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                        "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201).get("id").asString());
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/busy", 5, Duration.ofSeconds(20));
+            assertThat(got.subList(1, 5)).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(others);
+            // The pause runs from when the node had the answer, after the receiver sent it; 100 ms of
+            // slack for reading two clocks.
+            assertThat(got.subList(1, 5)).allSatisfy(r -> assertThat(r.atNanos() - answered)
+                    .as("after the 429 was answered").isGreaterThanOrEqualTo(1_900 * MS));
+            // The told delivery keeps its own schedule: Retry-After clamped to its 5 s step.
+            List<LoopbackReceiver.Received> all = receiver.await("/busy", 6, Duration.ofSeconds(20));
+            assertThat(all.getLast().header("webhook-id")).isEqualTo(told);
+            assertThat(all.getLast().atNanos() - answered).isGreaterThanOrEqualTo(4_900 * MS);
         } finally {
             if (second != null) {
                 second.close();
