@@ -11,14 +11,18 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.delivery.SsrfGuard;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoints;
+import io.herald.endpoint.OperationalEndpoints;
+import io.herald.endpoint.RetrySchedule;
 import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import io.herald.task.BackgroundTasks;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.UUID;
 import java.util.random.RandomGenerator;
 
@@ -35,6 +39,7 @@ public final class Herald implements AutoCloseable {
     private final Applications applications;
     private final EventTypes eventTypes;
     private final Endpoints endpoints;
+    private final OperationalEndpoints operationalEndpoints;
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
@@ -47,12 +52,15 @@ public final class Herald implements AutoCloseable {
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
         this.sender = new HttpSender(new SsrfGuard(config.allowedTargets()), userAgent);
+        OperationalEvents events = new OperationalEvents(ids, retry -> Json.write(RetrySchedule.stored(retry)
+                .delays(config.retryDelays()).stream().map(Duration::toMillis).toList()));
         this.dispatcher = new Dispatcher(store, sender, new RetryPolicy(config.retryDelays(), RetryPolicy.DEFAULT_JITTER, random),
-                clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent);
+                clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent, events);
         this.applications = new Applications(store, ids, clock);
         this.eventTypes = new EventTypes(store, clock);
         this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), new DeliveryPolicy.Timeouts(
-                config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)));
+                config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)), events);
+        this.operationalEndpoints = new OperationalEndpoints(endpoints);
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, clock);
@@ -97,6 +105,11 @@ public final class Herald implements AutoCloseable {
 
     public Endpoints endpoints() {
         return endpoints;
+    }
+
+    /** The operational webhook endpoints, which receive Herald's operational events. */
+    public OperationalEndpoints operationalEndpoints() {
+        return operationalEndpoints;
     }
 
     public Messages messages() {

@@ -3,6 +3,7 @@ package io.herald.app;
 import io.herald.HeraldException;
 import io.herald.Json;
 import io.herald.Validate;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -120,13 +121,17 @@ public final class Applications {
         return store.read(h -> find(h, idOrUid));
     }
 
-    /** By id, else by uid: an id beats a uid that happens to be spelt like it. */
+    /**
+     * By id, else by uid: an id beats a uid that happens to be spelt like it. The reserved
+     * application of operational webhooks is never found.
+     */
     private static final String FIND = """
-            SELECT * FROM application WHERE id = ? OR uid = ? ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1""";
+            SELECT * FROM application WHERE (id = ? OR uid = ?) AND id <> ?
+            ORDER BY CASE WHEN id = ? THEN 0 ELSE 1 END LIMIT 1""";
 
     /** {@link #get(Handle, String)} without the exception. Runs on every publish and API call: a kept statement. */
     public static Optional<Application> find(Handle h, String idOrUid) {
-        return Prepared.on(h, FIND).set(idOrUid).set(idOrUid).set(idOrUid).first(ROW);
+        return Prepared.on(h, FIND).set(idOrUid).set(idOrUid).set(OperationalEvents.APP_ID).set(idOrUid).first(ROW);
     }
 
     /**
@@ -153,8 +158,10 @@ public final class Applications {
                 ? new ApplicationIn(in.name(), current.uid(), in.rateLimit(), in.metadata()) : in;
     }
 
+    /** Every application but the reserved one of operational webhooks. */
     public Page<Application> list(PageRequest page) {
-        return store.read(h -> Pager.page(h, "SELECT * FROM application WHERE 1 = 1", page, q -> {}, ROW, Application::id));
+        return store.read(h -> Pager.page(h, "SELECT * FROM application WHERE id <> :reserved", page,
+                q -> q.bind("reserved", OperationalEvents.APP_ID), ROW, Application::id));
     }
 
     public Application get(String idOrUid) {

@@ -14,6 +14,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
@@ -174,13 +175,24 @@ final class AttemptRunner {
         return place;
     }
 
-    /** Finishes {@code c} unsent when its endpoint or message is gone or the endpoint disabled; true then. */
+    /**
+     * Finishes {@code c} unsent when its endpoint or message is gone or the endpoint disabled, or
+     * holds it when the endpoint's circuit is open and it is not the probe; true then.
+     */
     private boolean unsendable(Deliveries.Claim c, Optional<Task.Loaded> target) {
         // Deleted since the claim: nothing to send, nothing to keep. Disabled after this delivery
         // was queued: it is not sent; recover replays it later.
         if (target.isEmpty() || target.get().endpoint().endpoint().disabled()) {
             store.inTransaction(h -> Deliveries.finish(h, c, Deliveries.FAILED, c.attempts(), null, clock.millis()));
             return true;
+        }
+        if (!c.probe() && target.get().endpoint().endpoint().health().open()) {
+            // The circuit opened while this one waited: it joins the held ones, unattempted.
+            List<Deliveries.Claim> held = store.inTransaction(h -> Breaker.hold(h, store.dialect(), List.of(c), clock.millis()));
+            if (!held.isEmpty()) {
+                return true;
+            }
+            // Closed again in between: it goes out.
         }
         return false;
     }
@@ -231,11 +243,12 @@ final class AttemptRunner {
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
         RetryPolicy own = policy.withDelays(Deliveries.delays(c, policy.delays()));
-        Outcome outcome = Outcome.decide(r.statusCode(), r.retryAfter(), n, finishedAt, own);
+        Outcome decided = Outcome.decide(r.statusCode(), r.retryAfter(), n, finishedAt, own);
+        Outcome outcome = c.probe() ? decided.ofProbe(finishedAt) : decided;
         ReceiverPause.until(r.statusCode(), r.retryAfter(), n, finishedAt, own).ifPresent(u -> pacer.pause(c.endpointId(), u));
         Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
-                r.body(), r.durationMs(), r.error(), outcome.next(), sentAt);
+                r.body(), r.durationMs(), r.error(), outcome.kind() == Outcome.Kind.HELD ? null : outcome.next(), sentAt);
         boolean kept = recorder.record(new OutcomeRecorder.Entry(c, a, outcome, own, finishedAt));
         attemptsMade.incrementAndGet();
         if (!kept) {

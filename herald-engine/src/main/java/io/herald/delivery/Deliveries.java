@@ -25,6 +25,8 @@ public final class Deliveries {
     public static final String PENDING = "pending";
     public static final String SUCCEEDED = "succeeded";
     public static final String FAILED = "failed";
+    /** Pending, but held while its endpoint's circuit is open; not due until released (see {@link Breaker}). */
+    public static final String HELD = "held";
     public static final int TRIGGER_SCHEDULED = 0;
     public static final int TRIGGER_MANUAL = 1;
 
@@ -37,19 +39,45 @@ public final class Deliveries {
      * and {@code timeoutMs} are the endpoint's when it was queued; null means the server's.
      */
     record Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
-                        long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {
+                        long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs, boolean probe) {
+        Claim(String id, String appId, String messageId, String endpointId, int attempts, int version,
+              long lockedUntil, int triggerType, String retryDelays, Integer timeoutMs) {
+            this(id, appId, messageId, endpointId, attempts, version, lockedUntil, triggerType, retryDelays, timeoutMs, false);
+        }
+
         /** False for a row written unleased, which only a claim starts. */
         boolean leased() {
             return lockedUntil != 0;
         }
+
+        /** The same claim as the probe of its endpoint's open circuit (see {@link Breaker}). */
+        Claim asProbe() {
+            return new Claim(id, appId, messageId, endpointId, attempts, version, lockedUntil, triggerType, retryDelays,
+                    timeoutMs, true);
+        }
     }
 
-    /** One delivery to queue: the endpoint, and its retry delays and timeout at this moment. */
-    public record Target(String endpointId, String retryDelays, Integer timeoutMs) {
+    /**
+     * One delivery to queue: the endpoint, and its retry delays and timeout at this moment;
+     * {@code startable} is false when its circuit was open as read, so the delivery is not started
+     * by the writer but left to a claim (which holds it).
+     */
+    public record Target(String endpointId, String retryDelays, Integer timeoutMs, boolean startable, boolean fifo) {
+        public Target(String endpointId, String retryDelays, Integer timeoutMs) {
+            this(endpointId, retryDelays, timeoutMs, true, false);
+        }
+
         public static Target of(Endpoint ep, List<Duration> serverDelays) {
             RetrySchedule retry = ep.policy().retry();
+            boolean fifo = ep.policy().fifo();
             return new Target(ep.id(), retry == null ? null
-                    : Json.write(retry.delays(serverDelays).stream().map(Duration::toMillis).toList()), ep.policy().timeoutMs());
+                    : Json.write(retry.delays(serverDelays).stream().map(Duration::toMillis).toList()), ep.policy().timeoutMs(),
+                    !ep.health().open() && !fifo, fifo);
+        }
+
+        /** A FIFO endpoint's deliveries are written held and let out in turn (see {@link Fifo}). */
+        String status() {
+            return fifo ? HELD : PENDING;
         }
     }
 
@@ -70,7 +98,7 @@ public final class Deliveries {
             INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                   next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                   retry_delays, timeout_ms)
-            SELECT ?, ?, ?, ?, 'pending', ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
+            SELECT ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, 0, ?, ?, ?, ?
             WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = ? AND disabled = ?)""";
 
     /**
@@ -88,12 +116,14 @@ public final class Deliveries {
         // Every publish runs this: a kept statement, one round trip for all rows.
         Prepared batch = Prepared.on(h, INSERT);
         List<Claim> candidates = new ArrayList<>(targets.size());
+        int leasing = 0;
         for (Target t : targets) {
-            boolean isLeased = candidates.size() < leased;
+            boolean isLeased = t.startable() && leasing < leased;
+            leasing += isLeased ? 1 : 0;
             String lockedBy = isLeased ? node : null;
             Long lockedUntil = isLeased ? leaseUntil : null;
             String id = ids.next("dlv");
-            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
+            batch.set(id).set(appId).set(messageId).set(t.endpointId()).set(t.status()).set(trigger).set(dueAt).set(lockedBy).set(lockedUntil)
                     .set(now).set(now).set(t.retryDelays()).set(t.timeoutMs()).set(t.endpointId()).set(false).add();
             candidates.add(new Claim(id, appId, messageId, t.endpointId(), 0, 0, lockedUntil == null ? 0 : lockedUntil, trigger,
                     t.retryDelays(), t.timeoutMs()));
@@ -137,7 +167,7 @@ public final class Deliveries {
                 INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                       next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
                                       retry_delays, timeout_ms)
-                SELECT :id, :app, :msg, :ep, 'pending', :trigger, 0, :due, NULL, NULL, 0, :now, :now,
+                SELECT :id, :app, :msg, :ep, :status, :trigger, 0, :due, NULL, NULL, 0, :now, :now,
                        :delays, :timeoutMs
                 WHERE EXISTS (SELECT 1 FROM endpoint WHERE id = :ep AND disabled = :no)
                   AND EXISTS (SELECT 1 FROM message WHERE id = :msg AND expunged_at IS NULL)
@@ -145,6 +175,7 @@ public final class Deliveries {
         for (Again m : messages) {
             // Every delivery id sorts after '': "none seen" means "none at all".
             batch.bind("id", ids.next("dlv")).bind("app", appId).bind("msg", m.messageId()).bind("ep", target.endpointId())
+                    .bind("status", target.status())
                     .bind("trigger", trigger).bind("due", m.dueAt()).bind("now", now)
                     .bind("delays", target.retryDelays()).bind("timeoutMs", target.timeoutMs()).bind("no", false)
                     .bind("seen", m.latestSeen() == null ? "" : m.latestSeen()).add();
@@ -199,7 +230,9 @@ public final class Deliveries {
     static boolean[] finish(Handle h, List<OutcomeRecorder.Entry> entries) {
         Prepared batch = Prepared.on(h, FINISH);
         for (OutcomeRecorder.Entry e : entries) {
-            batch.set(e.outcome().deliveryStatus()).set(e.attempt().attemptNumber()).set(e.outcome().nextMillis())
+            // A failed probe is recorded but not counted: the delivery keeps its attempts (see Breaker).
+            int attempts = e.outcome().kind() == Outcome.Kind.HELD ? e.claim().attempts() : e.attempt().attemptNumber();
+            batch.set(e.outcome().deliveryStatus()).set(attempts).set(e.outcome().nextMillis())
                     .set(e.finishedAt().toEpochMilli()).set(e.claim().id()).set(e.claim().version()).add();
         }
         int[] counts = batch.batch();

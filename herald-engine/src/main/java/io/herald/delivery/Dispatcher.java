@@ -2,6 +2,7 @@ package io.herald.delivery;
 
 import io.herald.endpoint.Endpoints;
 import io.herald.message.Message;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import java.time.Clock;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -49,16 +51,20 @@ public final class Dispatcher implements AutoCloseable {
     private final String node;
     private final Admission admission;
     private final Pacer pacer;
+    private final Breaker breaker;
     private final OutcomeRecorder recorder;
+    private final OperationalEvents events;
     private final AttemptRunner attempts;
     private final Lanes lanes;
     private volatile boolean accepting = true;
     /** Opened, and replaced, when the clock may have moved ({@link #clockMoved()}) or at close: wakes pacing waits. */
     private final AtomicReference<CountDownLatch> clockMoved = new AtomicReference<>(new CountDownLatch(1));
     private volatile Thread poller;
+    /** Released to end the poller's wait early: a FIFO endpoint's next delivery was let out, or written. */
+    private final Semaphore wakeups = new Semaphore(0);
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
-                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent) {
+                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent, OperationalEvents events) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -66,10 +72,12 @@ public final class Dispatcher implements AutoCloseable {
         this.node = node;
         this.admission = new Admission(settings.maxInMemory());
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, new PaceSlots(store), this::heldInLane);
-        this.recorder = new OutcomeRecorder(store);
+        this.events = events;
+        this.breaker = new Breaker(settings.circuitBreaker());
+        this.recorder = new OutcomeRecorder(store, breaker, events, this::wake);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
-        this.lanes = new Lanes(settings.perEndpoint(), attempts::run);
+        this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
     }
 
     /** Deliveries this node holds for {@code endpointId}'s lane: how many slots of its rate are worth a block. */
@@ -79,6 +87,11 @@ public final class Dispatcher implements AutoCloseable {
 
     public String node() {
         return node;
+    }
+
+    /** Where operational events are told; background tasks tell theirs through it too. */
+    public OperationalEvents operationalEvents() {
+        return events;
     }
 
     Duration lease() {
@@ -151,6 +164,10 @@ public final class Dispatcher implements AutoCloseable {
         } finally {
             giveBack(refused);
         }
+        if (endpoints.stream().anyMatch(e -> e.endpoint().policy().fifo())) {
+            // Written held: the next tick lets the first out.
+            wake();
+        }
     }
 
     static Pacer.Limits limitsOf(Endpoints.Sendable e) {
@@ -167,7 +184,10 @@ public final class Dispatcher implements AutoCloseable {
     public int runDueOnce() {
         int total = 0;
         while (true) {
-            List<Task> claimed = claim();
+            release();
+            advanceFifo();
+            List<Task> claimed = new ArrayList<>(probe());
+            claimed.addAll(claim());
             if (claimed.isEmpty()) {
                 break;
             }
@@ -178,7 +198,56 @@ public final class Dispatcher implements AutoCloseable {
         return total;
     }
 
-    /** Leases due deliveries to this node, as many as it has room for; each holds its room from here on. */
+    /**
+     * Releases the held deliveries of endpoints whose circuit closed, a chunk per endpoint (see
+     * {@link Breaker#release}); never throws: what is left is released on the next tick.
+     */
+    private void release() {
+        try {
+            store.inTransaction(h -> Breaker.release(h, store.dialect(), clock.millis()));
+        } catch (RuntimeException e) {
+            log.warn("releasing held deliveries failed; retrying on the next tick", e);
+        }
+    }
+
+    /** Lets out the next delivery of FIFO endpoints whose turn has come (see {@link Fifo}); never throws. */
+    private void advanceFifo() {
+        try {
+            store.inTransaction(h -> Fifo.advance(h, store.dialect(), null, clock.millis()));
+        } catch (RuntimeException e) {
+            log.warn("letting out FIFO deliveries failed; retrying on the next tick", e);
+        }
+    }
+
+    /** Ends the poller's wait: there is work that should not wait for the poll interval. */
+    void wake() {
+        wakeups.release();
+    }
+
+    /** Leases the probes that are due (see {@link Breaker#probes}), as far as this node has room. */
+    private List<Task> probe() {
+        if (admission.room() <= 0 || !accepting) {
+            return List.of();
+        }
+        long now = clock.millis();
+        List<Deliveries.Claim> probes = store.inTransaction(h -> Breaker.probes(h, store.dialect(), node, now,
+                now + settings.lease().toMillis()));
+        List<Task> tasks = new ArrayList<>(probes.size());
+        if (probes.isEmpty()) {
+            return tasks;
+        }
+        Map<String, Pacer.Limits> limits = store.read(h ->
+                Deliveries.limits(h, probes.stream().map(Deliveries.Claim::endpointId).distinct().toList()));
+        for (Deliveries.Claim c : probes) {
+            tasks.add(new Task(c, null, limits.getOrDefault(c.endpointId(), Pacer.Limits.NONE), admission.admit()));
+        }
+        return tasks;
+    }
+
+    /**
+     * Leases due deliveries to this node, as many as it has room for; each holds its room from here
+     * on. Those whose endpoint's circuit is open are held instead, in the same transaction.
+     */
     private List<Task> claim() {
         int room = admission.room();
         if (room <= 0 || !accepting) {
@@ -188,8 +257,11 @@ public final class Dispatcher implements AutoCloseable {
         long now = clock.millis();
         record Claimed(List<Deliveries.Claim> claims, Map<String, Pacer.Limits> limits) {}
         Claimed claimed = store.inTransaction(h -> {
-            List<Deliveries.Claim> claims = Deliveries.claimDue(h, store.dialect(), node, now,
+            List<Deliveries.Claim> claimedDue = Deliveries.claimDue(h, store.dialect(), node, now,
                     now + settings.lease().toMillis(), limit);
+            List<Deliveries.Claim> held = Breaker.hold(h, store.dialect(), claimedDue, now);
+            List<Deliveries.Claim> claims = held.isEmpty() ? claimedDue
+                    : claimedDue.stream().filter(c -> !held.contains(c)).toList();
             return new Claimed(claims, claims.isEmpty() ? Map.of()
                     : Deliveries.limits(h, claims.stream().map(Deliveries.Claim::endpointId).distinct().toList()));
         });
@@ -221,10 +293,14 @@ public final class Dispatcher implements AutoCloseable {
     private void pollLoop() {
         while (accepting) {
             try {
+                release();
+                advanceFifo();
+                enqueueAll(probe());
                 List<Task> claimed = claim();
                 enqueueAll(claimed);
                 if (claimed.size() < CLAIM_BATCH) {
-                    Thread.sleep(settings.pollInterval().toMillis());
+                    wakeups.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
+                    wakeups.drainPermits();
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import java.time.Duration;
 
@@ -16,9 +17,11 @@ import java.time.Duration;
  *                          endpoint sets its own {@code maxInFlight}; 1 to 64
  * @param timeout           how long a receiver has to answer
  * @param shutdownGrace     how long shutdown waits for attempts in flight
+ * @param circuitBreaker    when an endpoint's circuit opens and when it is disabled, for endpoints
+ *                          that do not say (complete: both members set)
  */
 public record DispatcherSettings(Duration lease, Duration pollInterval, int maxInMemory, int perEndpoint,
-                                 Duration timeout, Duration shutdownGrace) {
+                                 Duration timeout, Duration shutdownGrace, CircuitBreaker circuitBreaker) {
     public static final Duration DEFAULT_LEASE = Duration.ofSeconds(90);
     public static final Duration DEFAULT_POLL_INTERVAL = Duration.ofMillis(500);
     public static final int DEFAULT_MAX_IN_MEMORY = 4_096;
@@ -32,6 +35,12 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
 
     public static final DispatcherSettings DEFAULTS = new DispatcherSettings(DEFAULT_LEASE, DEFAULT_POLL_INTERVAL,
             DEFAULT_MAX_IN_MEMORY, DEFAULT_PER_ENDPOINT, DEFAULT_TIMEOUT, DEFAULT_SHUTDOWN_GRACE);
+
+    /** With the default circuit breaker. */
+    public DispatcherSettings(Duration lease, Duration pollInterval, int maxInMemory, int perEndpoint,
+                              Duration timeout, Duration shutdownGrace) {
+        this(lease, pollInterval, maxInMemory, perEndpoint, timeout, shutdownGrace, CircuitBreaker.DEFAULT);
+    }
 
     public DispatcherSettings {
         if (timeout.compareTo(MIN_TIMEOUT) < 0 || timeout.compareTo(MAX_ENDPOINT_TIMEOUT) > 0) {
@@ -52,6 +61,9 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
             throw new IllegalArgumentException("perEndpoint must be between " + DeliveryPolicy.MIN_IN_FLIGHT + " and "
                     + DeliveryPolicy.MAX_IN_FLIGHT + ", got " + perEndpoint);
         }
+        if (circuitBreaker == null || circuitBreaker.failures() == null || circuitBreaker.disableAfter() == null) {
+            throw new IllegalArgumentException("circuitBreaker must set both failures and disableAfter");
+        }
     }
 
     /**
@@ -69,14 +81,18 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
     }
 
     public DispatcherSettings withPollInterval(Duration d) {
-        return new DispatcherSettings(lease, d, maxInMemory, perEndpoint, timeout, shutdownGrace);
+        return new DispatcherSettings(lease, d, maxInMemory, perEndpoint, timeout, shutdownGrace, circuitBreaker);
     }
 
     public DispatcherSettings withLease(Duration d) {
-        return new DispatcherSettings(d, pollInterval, maxInMemory, perEndpoint, timeout, shutdownGrace);
+        return new DispatcherSettings(d, pollInterval, maxInMemory, perEndpoint, timeout, shutdownGrace, circuitBreaker);
     }
 
     public DispatcherSettings withTimeout(Duration d) {
-        return new DispatcherSettings(lease, pollInterval, maxInMemory, perEndpoint, d, shutdownGrace);
+        return new DispatcherSettings(lease, pollInterval, maxInMemory, perEndpoint, d, shutdownGrace, circuitBreaker);
+    }
+
+    public DispatcherSettings withCircuitBreaker(CircuitBreaker b) {
+        return new DispatcherSettings(lease, pollInterval, maxInMemory, perEndpoint, timeout, shutdownGrace, b);
     }
 }

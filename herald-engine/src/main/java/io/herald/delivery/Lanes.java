@@ -16,6 +16,13 @@ import org.slf4j.LoggerFactory;
  * too, by {@link Flight}, which the attempts in the lane ask before they send (the server's cap is
  * per node only). A lane takes the cap that comes with each delivery offered to it; a lowered cap
  * is reached as attempts end (none is cut short), a raised one as deliveries arrive.
+ *
+ * <p>Fair share: a lane takes a delivery only while it holds less than an even share of the node's
+ * room among the lanes with work, counting one more for an endpoint yet to come
+ * ({@code capacity / (lanes + 1)}, never less than {@code perEndpoint}), so endpoints that hang
+ * with large backlogs leave room for the others. Not guaranteed: that a lane gives back what it
+ * took while it was one of fewer (a share only stops further offers); the circuit breaker then
+ * empties a failing endpoint's lane within about one attempt timeout (see {@link Breaker}).
  */
 final class Lanes {
     private static final Logger log = LoggerFactory.getLogger(Lanes.class);
@@ -25,11 +32,14 @@ final class Lanes {
 
     private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
     private final int perEndpoint;
+    private final int capacity;
     /** Runs one task's attempt; whatever it throws, the task is {@link Task#finished} after it. */
     private final Consumer<Task> attempt;
 
-    Lanes(int perEndpoint, Consumer<Task> attempt) {
+    /** {@code capacity}: the node's room, shared among the lanes. */
+    Lanes(int perEndpoint, int capacity, Consumer<Task> attempt) {
         this.perEndpoint = perEndpoint;
+        this.capacity = capacity;
         this.attempt = attempt;
     }
 
@@ -39,15 +49,20 @@ final class Lanes {
         return lane == null ? 0 : lane.held();
     }
 
+    /** The most one lane may hold now: an even share of the room among the lanes, one more counted. */
+    int share() {
+        return (int) Math.max(perEndpoint, capacity / (lanes.mappingCount() + 1));
+    }
+
     /**
      * Admits {@code t} to its endpoint's lane: {@link #ADMITTED}, or when the lane is full, how many
      * deliveries it holds; {@code paced} is the most it may hold for this delivery, as its rate
-     * limits allow. A refused task is still the caller's to finish.
+     * limits allow, and its {@link #share} bounds it too. A refused task is still the caller's to finish.
      */
     int offer(Task t, int paced) {
         while (true) {
             Lane lane = lanes.computeIfAbsent(t.claim().endpointId(), Lane::new);
-            int answer = lane.offer(t, paced);
+            int answer = lane.offer(t, Math.min(paced, share()));
             if (answer != Lane.RETIRED) {
                 return answer;
             }

@@ -6,6 +6,7 @@ import io.herald.app.Applications;
 import io.herald.attempt.Attempt;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
+import io.herald.endpoint.Health;
 import io.herald.message.Message;
 import io.herald.message.MessageQuery;
 import io.herald.message.Messages;
@@ -52,7 +53,8 @@ public final class LatestDeliveries {
      * Counts of an endpoint's deliveries. Herald cancels nothing (a delivery whose endpoint was
      * disabled before its attempt fails, and recover can queue it again), so {@code canceled} is 0.
      */
-    public record Stats(long success, long fail, long pending, long sending, long canceled) {}
+    /** Counts of an endpoint's deliveries, and its {@code health} ({@code disabled} says how to read it). */
+    public record Stats(long success, long fail, long pending, long sending, long canceled, Health health, boolean disabled) {}
 
     /** Svix's MessageStatus for a canceled delivery: valid in a filter, never Herald's state (see {@link Stats}). */
     public static final int CANCELED = 4;
@@ -74,7 +76,8 @@ public final class LatestDeliveries {
             StringBuilder sql = new StringBuilder("""
                     SELECT COALESCE(SUM(CASE WHEN status = 'succeeded' THEN 1 ELSE 0 END), 0) AS success,
                            COALESCE(SUM(CASE WHEN status = 'failed' THEN 1 ELSE 0 END), 0) AS fail,
-                           COALESCE(SUM(CASE WHEN status = 'pending' AND (locked_until IS NULL OR locked_until < :now)
+                           COALESCE(SUM(CASE WHEN status = 'held' OR (status = 'pending'
+                                                 AND (locked_until IS NULL OR locked_until < :now))
                                         THEN 1 ELSE 0 END), 0) AS pending,
                            COALESCE(SUM(CASE WHEN status = 'pending' AND locked_until >= :now THEN 1 ELSE 0 END), 0) AS sending
                     FROM delivery WHERE endpoint_id = :ep""");
@@ -93,7 +96,7 @@ public final class LatestDeliveries {
                 q.bind("until", until.toEpochMilli());
             }
             return q.map((rs, ctx) -> new Stats(rs.getLong("success"), rs.getLong("fail"), rs.getLong("pending"),
-                    rs.getLong("sending"), 0)).one();
+                    rs.getLong("sending"), 0, ep.health(), ep.disabled())).one();
         });
     }
 
@@ -143,7 +146,7 @@ public final class LatestDeliveries {
         return switch (status) {
             case Attempt.SUCCESS -> " AND d.status = 'succeeded'";
             case Attempt.FAIL -> " AND d.status = 'failed'";
-            case Attempt.PENDING -> " AND d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < :now)";
+            case Attempt.PENDING -> " AND (d.status = 'held' OR (d.status = 'pending' AND (d.locked_until IS NULL OR d.locked_until < :now)))";
             case CANCELED -> " AND 1 = 0";
             default -> " AND d.status = 'pending' AND d.locked_until >= :now";
         };

@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /**
  * What one attempt's result means for its delivery: the pure decision, with no database and no
- * clock of its own. {@code next} is set only for {@link Kind#RETRY}.
+ * clock of its own. {@code next} is set only for {@link Kind#RETRY} and {@link Kind#HELD}.
  */
 record Outcome(Kind kind, Instant next) {
     enum Kind {
@@ -17,7 +17,12 @@ record Outcome(Kind kind, Instant next) {
         /** Any other failure with attempts left: due again at {@code next}. */
         RETRY,
         /** Any other failure on the schedule's last attempt. */
-        EXHAUSTED
+        EXHAUSTED,
+        /**
+         * A probe of an open circuit failed: the delivery goes back to the held ones, uncounted,
+         * due at {@code next} (the failure), behind those held before it.
+         */
+        HELD
     }
 
     /**
@@ -38,12 +43,21 @@ record Outcome(Kind kind, Instant next) {
                 .orElseGet(() -> new Outcome(Kind.EXHAUSTED, null));
     }
 
+    /**
+     * The outcome of a probe (see {@link Breaker}): as decided, unless it failed and had attempts
+     * left or none, which only means the circuit stays open.
+     */
+    Outcome ofProbe(Instant finishedAt) {
+        return kind == Kind.RETRY || kind == Kind.EXHAUSTED ? new Outcome(Kind.HELD, finishedAt) : this;
+    }
+
     /** The delivery row's status after this outcome. */
     String deliveryStatus() {
         return switch (kind) {
             case SUCCEEDED -> Deliveries.SUCCEEDED;
             case RETRY -> Deliveries.PENDING;
             case GONE, EXHAUSTED -> Deliveries.FAILED;
+            case HELD -> Deliveries.HELD;
         };
     }
 

@@ -4,21 +4,24 @@ import io.herald.HeraldException;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoints;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes the records of finished attempts: the attempt row, the delivery's next state, and for a
- * 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
+ * Writes the records of finished attempts: the attempt row, the delivery's next state, the
+ * endpoint's health (and circuit, see {@link Breaker}), and for a 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
  * next one and share its transaction (no timer: under light load a record goes out alone at once),
  * so the cost of a commit is spread over many attempts. A caller returns once its record is
  * committed.
@@ -45,13 +48,25 @@ final class OutcomeRecorder implements AutoCloseable {
     record Entry(Deliveries.Claim claim, Attempt attempt, Outcome outcome, RetryPolicy policy, Instant finishedAt) {}
 
     private final Store store;
+    private final Breaker breaker;
+    private final OperationalEvents events;
+    /** Called after a commit that let a FIFO endpoint's next delivery out, so that a claim takes it soon. */
+    private final Runnable letOutNext;
+    private final AtomicBoolean letOut = new AtomicBoolean();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
     private volatile long batches;
 
-    OutcomeRecorder(Store store) {
+    /**
+     * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
+     * attempt notices that records cause are told.
+     */
+    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events, Runnable letOutNext) {
         this.store = store;
+        this.breaker = breaker;
+        this.events = events;
+        this.letOutNext = letOutNext;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -100,6 +115,9 @@ final class OutcomeRecorder implements AutoCloseable {
             boolean stop = batch.remove(STOP);
             try {
                 write(batch);
+                if (letOut.getAndSet(false)) {
+                    letOutNext.run();
+                }
             } catch (Throwable t) {
                 // Not expected: write() answers every record itself. No caller may wait forever.
                 log.error("recording {} attempts failed", batch.size(), t);
@@ -140,7 +158,8 @@ final class OutcomeRecorder implements AutoCloseable {
     private void standIn(Pending p, Throwable cause) {
         Entry e = p.entry();
         Attempt a = e.attempt();
-        Outcome failed = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
+        Outcome decided = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
+        Outcome failed = e.claim().probe() ? decided.ofProbe(e.finishedAt()) : decided;
         String reason = "failed inside Herald: the attempt's outcome (" + (a.responseStatusCode() == 0 ? "no response"
                 : "HTTP " + a.responseStatusCode()) + ") could not be recorded: " + describe(cause);
         Attempt replaced = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
@@ -177,19 +196,32 @@ final class OutcomeRecorder implements AutoCloseable {
         return m.length() > 300 ? m.substring(0, 300) : m;
     }
 
-    /** Writes the records of {@code entries}; per entry, whether its lease still held. */
-    private static boolean[] writeAll(Handle h, List<Entry> entries) {
+    /**
+     * Writes the records of {@code entries}: the attempts, their deliveries' next states, their
+     * endpoints' health (see {@link Breaker}), and the operational events they cause
+     * ({@link AttemptNotices}); per entry, whether its lease still held.
+     */
+    private boolean[] writeAll(Handle h, List<Entry> entries) {
         List<Attempt> attempts = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             attempts.add(e.attempt());
         }
         Attempts.insertAll(h, attempts);
+        boolean[] kept = Deliveries.finish(h, entries);
+        // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
+        Instant now = entries.getLast().finishedAt();
+        Set<String> fifo = breaker.record(h, store.dialect(), events, entries, now);
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
-                Endpoints.disable(h, e.attempt().endpointId(), e.finishedAt().toEpochMilli());
+                Endpoints.disable(h, events, e.attempt().endpointId(), e.finishedAt().toEpochMilli(), null,
+                        "the receiver answered 410 Gone");
             }
         }
-        return Deliveries.finish(h, entries);
+        AttemptNotices.tell(h, events, entries, kept);
+        if (!fifo.isEmpty() && Fifo.advance(h, store.dialect(), fifo, now.toEpochMilli()) > 0) {
+            letOut.set(true);
+        }
+        return kept;
     }
 
     /** Writes what is waiting, then stops the writer; records asked for later fail. */

@@ -7,13 +7,22 @@ import java.util.Set;
 
 /**
  * A subscription of one application: where to deliver, and which messages. {@code filterTypes}
- * and {@code channels} are null when unrestricted; {@code policy} says how to deliver. Secrets are not part of this value; see
+ * and {@code channels} are null when unrestricted; {@code policy} says how to deliver, {@code health} how
+ * its receiver has been answering. Secrets are not part of this value; see
  * {@link Endpoints#secrets}.
  */
 public record Endpoint(String id, String appId, String uid, String url, String description, int version,
                        Integer rateLimit, Set<String> filterTypes, Set<String> channels, boolean disabled,
                        Map<String, String> headers, Map<String, String> metadata, Instant createdAt, Instant updatedAt,
-                       DeliveryPolicy policy) {
+                       DeliveryPolicy policy, Health health) {
+
+    /** With no health recorded yet: a new endpoint's. */
+    public Endpoint(String id, String appId, String uid, String url, String description, int version, Integer rateLimit,
+                    Set<String> filterTypes, Set<String> channels, boolean disabled, Map<String, String> headers,
+                    Map<String, String> metadata, Instant createdAt, Instant updatedAt, DeliveryPolicy policy) {
+        this(id, appId, uid, url, description, version, rateLimit, filterTypes, channels, disabled, headers, metadata,
+                createdAt, updatedAt, policy, Health.NEW);
+    }
 
     /** True when a message of {@code eventType} on {@code messageChannels} is for this endpoint. */
     public boolean subscribesTo(String eventType, Set<String> messageChannels) {

@@ -6,6 +6,7 @@ import io.herald.Validate;
 import io.herald.app.Application;
 import io.herald.app.Applications;
 import io.herald.format.Format;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -48,7 +49,11 @@ public final class Endpoints {
             readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
-                    Rows.intOrNull(rs, "timeout_ms"), Rows.intOrNull(rs, "max_in_flight")));
+                    Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit")),
+                    DeliveryPolicy.FIFO.equals(rs.getString("ordering")), Rows.intOrNull(rs, "max_in_flight")),
+            new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
+                    Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
+                    rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
 
     private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
             rs.getString("secret"), readPrevious(rs.getString("old_secrets")));
@@ -73,14 +78,34 @@ public final class Endpoints {
     private final Clock clock;
     private final boolean httpsOnly;
     private final DeliveryPolicy.Timeouts timeouts;
+    private final OperationalEvents events;
 
-    /** {@code timeouts}: the endpoint timeouts the dispatcher's lease covers. */
-    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts) {
+    /**
+     * {@code timeouts}: the endpoint timeouts the dispatcher's lease covers; {@code events}: where
+     * creations, updates, deletions, enables and disables are told, in their transactions.
+     */
+    public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts,
+                     OperationalEvents events) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
         this.httpsOnly = httpsOnly;
         this.timeouts = timeouts;
+        this.events = events;
+    }
+
+    /**
+     * The application a call addresses, resolved inside its transaction; throws NotFound. The
+     * public methods address applications by id or uid; {@link OperationalEndpoints} addresses the
+     * reserved application, which those never find.
+     */
+    @FunctionalInterface
+    interface Scope {
+        Application resolve(Handle h);
+    }
+
+    private static Scope app(String appIdOrUid) {
+        return h -> Applications.get(h, appIdOrUid);
     }
 
     static Set<String> readSet(String json) {
@@ -187,20 +212,25 @@ public final class Endpoints {
     }
 
     public Endpoint create(String appIdOrUid, EndpointIn in) {
+        return create(app(appIdOrUid), in);
+    }
+
+    Endpoint create(Scope scope, EndpointIn in) {
         DeliveryPolicy policy = validate(in, null);
         String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
         return store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             checkUidFree(h, app.id(), in.uid(), null);
             long now = clock.millis();
             String id = ids.next("ep");
             int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, filter, signature, retry, timeout_ms, max_in_flight)
+                                          format, filter, signature, retry, timeout_ms, circuit, ordering,
+                                          max_in_flight)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs, :maxInFlight)
+                            :format, :filter, :signature, :retry, :timeoutMs, :circuit, :ordering, :maxInFlight)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
@@ -209,6 +239,7 @@ public final class Endpoints {
                 // A concurrent request took the uid after checkUidFree looked (PostgreSQL).
                 throw uidTaken(in.uid());
             }
+            events.emit(h, OperationalEvents.ENDPOINT_CREATED, OperationalEvents.endpointData(app.id(), app.uid(), id, in.uid()), now);
             return find(h, app.id(), id);
         });
     }
@@ -230,6 +261,8 @@ public final class Endpoints {
         m.put("signature", policy.signature().equals(SignatureProfile.DEFAULT) ? null : Json.write(policy.signature().spec()));
         m.put("retry", policy.retry() == null ? null : Json.write(policy.retry()));
         m.put("timeoutMs", policy.timeoutMs());
+        m.put("circuit", policy.circuitBreaker() == null ? null : Json.write(policy.circuitBreaker().spec()));
+        m.put("ordering", policy.fifo() ? DeliveryPolicy.FIFO : null);
         m.put("maxInFlight", policy.maxInFlight());
         return m;
     }
@@ -251,19 +284,31 @@ public final class Endpoints {
     }
 
     public Page<Endpoint> list(String appIdOrUid, PageRequest page) {
+        return list(app(appIdOrUid), page);
+    }
+
+    Page<Endpoint> list(Scope scope, PageRequest page) {
         return store.read(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             return Pager.page(h, "SELECT * FROM endpoint WHERE app_id = :app", page, q -> q.bind("app", app.id()), ROW, Endpoint::id);
         });
     }
 
     public Endpoint get(String appIdOrUid, String idOrUid) {
-        return store.read(h -> find(h, Applications.get(h, appIdOrUid).id(), idOrUid));
+        return get(app(appIdOrUid), idOrUid);
+    }
+
+    Endpoint get(Scope scope, String idOrUid) {
+        return store.read(h -> find(h, scope.resolve(h).id(), idOrUid));
     }
 
     /** The endpoint, if the application has one with this id or uid; a missing application is NotFound. */
     public java.util.Optional<Endpoint> find(String appIdOrUid, String idOrUid) {
-        return store.read(h -> findOne(h, ENDPOINT_SELECT, Applications.get(h, appIdOrUid).id(), idOrUid, ROW));
+        return find(app(appIdOrUid), idOrUid);
+    }
+
+    java.util.Optional<Endpoint> find(Scope scope, String idOrUid) {
+        return store.read(h -> findOne(h, ENDPOINT_SELECT, scope.resolve(h).id(), idOrUid, ROW));
     }
 
     /**
@@ -271,10 +316,14 @@ public final class Endpoints {
      * value as its uid. A different uid in {@code in} is refused.
      */
     public Endpoint createAlongside(String appIdOrUid, String pathIdOrUid, EndpointIn in) {
+        return createAlongside(app(appIdOrUid), pathIdOrUid, in);
+    }
+
+    Endpoint createAlongside(Scope scope, String pathIdOrUid, EndpointIn in) {
         if (in.uid() != null && !in.uid().equals(pathIdOrUid)) {
             throw new HeraldException.InvalidInput("uid", "must be the endpoint_id of the path ('" + pathIdOrUid + "'), or left out");
         }
-        return create(appIdOrUid, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
+        return create(scope, new EndpointIn(in.url(), in.description(), pathIdOrUid, in.version(), in.rateLimit(),
                 in.filterTypes(), in.channels(), in.disabled(), in.headers(), in.metadata(), in.secret(), in.policy()));
     }
 
@@ -322,42 +371,92 @@ public final class Endpoints {
         return Prepared.on(h, SENDABLE_BY_ID).set(id).first(SENDABLE);
     }
 
-    /** PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept. */
+    /**
+     * PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept.
+     * Enabling a disabled endpoint, or pointing it at another URL, starts its health afresh: the
+     * failure count goes back to zero and an open circuit closes (its held deliveries are then
+     * released, see the dispatcher's breaker).
+     */
     public Endpoint update(String appIdOrUid, String idOrUid, EndpointIn in) {
+        return update(app(appIdOrUid), idOrUid, in);
+    }
+
+    /**
+     * Tells {@code endpoint.updated}, and {@code endpoint.disabled} (manual) or
+     * {@code endpoint.enabled} when {@code disabled} changes.
+     */
+    Endpoint update(Scope scope, String idOrUid, EndpointIn in) {
         return store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             Endpoint current = find(h, app.id(), idOrUid);
             DeliveryPolicy policy = validate(in, current.policy().timeoutMs());
             checkUidFree(h, app.id(), in.uid(), current.id());
+            boolean disabled = Boolean.TRUE.equals(in.disabled());
+            boolean afresh = (current.disabled() && !disabled) || !current.url().equals(in.url());
             h.createUpdate("""
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
                            format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs,
-                           max_in_flight = :maxInFlight
+                           circuit = :circuit, ordering = :ordering, max_in_flight = :maxInFlight,
+                           disabled_reason = CASE WHEN :disabled THEN disabled_reason END
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
                     .bindMap(fields(in, policy))
                     .execute();
-            return find(h, app.id(), current.id());
+            if (afresh) {
+                resetHealth(h, current.id());
+            }
+            if (current.policy().fifo() && !policy.fifo()) {
+                // Its deliveries waiting their turn go out as any others now: the dispatcher releases them.
+                h.createUpdate("UPDATE endpoint SET holding = :yes, fifo_active = NULL WHERE id = :id")
+                        .bind("yes", true).bind("id", current.id()).execute();
+            }
+            Endpoint updated = find(h, app.id(), current.id());
+            long now = clock.millis();
+            Map<String, Object> data = OperationalEvents.endpointData(app.id(), app.uid(), updated.id(), updated.uid());
+            events.emit(h, OperationalEvents.ENDPOINT_UPDATED, data, now);
+            if (current.disabled() && !updated.disabled()) {
+                events.emit(h, OperationalEvents.ENDPOINT_ENABLED, data, now);
+            } else if (!current.disabled() && updated.disabled()) {
+                events.emit(h, OperationalEvents.ENDPOINT_DISABLED, disabledData(data, "manual", null), now);
+            }
+            return updated;
         });
     }
 
+    /** Forgets an endpoint's failures and closes its circuit; what it holds is released by the dispatcher. */
+    private static void resetHealth(Handle h, String endpointId) {
+        h.createUpdate("""
+                UPDATE endpoint SET failures = 0, failing_since = NULL, circuit_until = NULL, probes = 0
+                WHERE id = :id""").bind("id", endpointId).execute();
+    }
+
     public void delete(String appIdOrUid, String idOrUid) {
+        delete(app(appIdOrUid), idOrUid);
+    }
+
+    void delete(Scope scope, String idOrUid) {
         store.inTransaction(h -> {
-            Application app = Applications.get(h, appIdOrUid);
+            Application app = scope.resolve(h);
             Endpoint ep = find(h, app.id(), idOrUid);
             // Queued deliveries go with the endpoint; the attempt log is kept for the messages' history.
             h.createUpdate("DELETE FROM delivery WHERE endpoint_id = :ep").bind("ep", ep.id()).execute();
             h.createUpdate("DELETE FROM endpoint WHERE id = :ep").bind("ep", ep.id()).execute();
+            events.emit(h, OperationalEvents.ENDPOINT_DELETED, OperationalEvents.endpointData(app.id(), app.uid(), ep.id(), ep.uid()),
+                    clock.millis());
             return null;
         });
     }
 
     /** The current secret of an endpoint, as the API shows it. */
     public String secret(String appIdOrUid, String idOrUid) {
+        return secret(app(appIdOrUid), idOrUid);
+    }
+
+    String secret(Scope scope, String idOrUid) {
         return store.read(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             return secrets(h, ep.id()).current();
         });
     }
@@ -372,9 +471,13 @@ public final class Endpoints {
      * beside the new one, for {@code overlap}; keys whose overlap has ended are dropped.
      */
     public void rotateSecret(String appIdOrUid, String idOrUid, String newKey, Duration overlap) {
+        rotateSecret(app(appIdOrUid), idOrUid, newKey, overlap);
+    }
+
+    void rotateSecret(Scope scope, String idOrUid, String newKey, Duration overlap) {
         String key = newKey == null ? Secrets.generate() : Secrets.parse("key", newKey);
         store.inTransaction(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             Secrets old = secrets(h, ep.id());
             Instant now = clock.instant();
             List<Secrets.Previous> keep = new ArrayList<>();
@@ -395,8 +498,12 @@ public final class Endpoints {
 
     /** Replaces the custom headers ({@code merge=false}) or merges into them, a null value removing one. */
     public void setHeaders(String appIdOrUid, String idOrUid, Map<String, String> headers, boolean merge) {
+        setHeaders(app(appIdOrUid), idOrUid, headers, merge);
+    }
+
+    void setHeaders(Scope scope, String idOrUid, Map<String, String> headers, boolean merge) {
         store.inTransaction(h -> {
-            Endpoint ep = find(h, Applications.get(h, appIdOrUid).id(), idOrUid);
+            Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
             Map<String, String> result = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             if (merge) {
                 result.putAll(ep.headers());
@@ -419,10 +526,40 @@ public final class Endpoints {
         });
     }
 
-    /** Disables an endpoint, e.g. after its receiver answered 410 Gone. Nothing more is queued for it. */
-    public static void disable(Handle h, String endpointId, long now) {
-        h.createUpdate("UPDATE endpoint SET disabled = :yes, updated_at = :now WHERE id = :id")
-                .bind("yes", true).bind("now", now).bind("id", endpointId).execute();
+    /**
+     * Disables an endpoint on Herald's own decision, saying why ({@code reason}): its receiver
+     * answered 410 Gone, or it kept failing. Nothing more is queued for it; what it holds is given
+     * up by the dispatcher. The one place that does so; it tells {@code endpoint.disabled} with
+     * trigger {@code automatic} and {@code failSince} (the start of the failures that led here; null
+     * when unknown) in {@code h}'s transaction. Returns false, telling nothing, when the endpoint
+     * was disabled already or is gone.
+     */
+    public static boolean disable(Handle h, OperationalEvents events, String endpointId, long now, Instant failSince,
+                                  String reason) {
+        boolean changed = h.createUpdate("""
+                UPDATE endpoint SET disabled = :yes, disabled_reason = :reason, updated_at = :now
+                WHERE id = :id AND disabled = :no""")
+                .bind("yes", true).bind("no", false).bind("reason", reason).bind("now", now).bind("id", endpointId)
+                .execute() == 1;
+        if (changed) {
+            events.emit(h, OperationalEvents.ENDPOINT_DISABLED, null, () -> disabledData(h.createQuery("""
+                    SELECT e.app_id, a.uid AS app_uid, e.uid FROM endpoint e JOIN application a ON a.id = e.app_id WHERE e.id = :id""")
+                    .bind("id", endpointId)
+                    .map((rs, ctx) -> OperationalEvents.endpointData(rs.getString("app_id"), rs.getString("app_uid"), endpointId,
+                            rs.getString("uid")))
+                    .one(), "automatic", failSince), now);
+        }
+        return changed;
+    }
+
+    /** Svix's {@code endpoint.disabled} data: the endpoint's, with {@code trigger} and, when known, {@code failSince}. */
+    private static Map<String, Object> disabledData(Map<String, Object> endpoint, String trigger, Instant failSince) {
+        Map<String, Object> m = new java.util.LinkedHashMap<>(endpoint);
+        if (failSince != null) {
+            m.put("failSince", failSince.toString());
+        }
+        m.put("trigger", trigger);
+        return m;
     }
 
     static Set<String> orderedCopy(Set<String> s) {

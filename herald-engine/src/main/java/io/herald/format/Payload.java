@@ -13,8 +13,10 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * A payload as the human-facing formats read it: a title, a description, a link, the scalar
- * members worth showing, a severity. Only top-level members are looked at. Members are found by
- * exact name; the first candidate present wins.
+ * members worth showing, a severity. Only top-level members are looked at, except in a payload
+ * that is exactly Svix's event object {@code {"data": {…}, "type": "…"}} (Herald's operational
+ * events are), whose {@code data} members are looked at instead. Members are found by exact name;
+ * the first candidate present wins.
  *
  * <ul>
  *   <li>title: the spec's {@code titleField} if the payload has it, else the first string among
@@ -39,27 +41,39 @@ final class Payload {
     /** What a message shows prominently, and the scalar members it has not shown that way. */
     record Summary(Optional<Member> title, Optional<Member> description, Optional<Member> link) {}
 
+    /** The payload as published, and the object whose members are shown (its data, for an event object). */
     private final JsonNode root;
+    private final JsonNode shown;
 
     private Payload(JsonNode root) {
         this.root = root;
+        this.shown = isEventObject(root) ? root.get("data") : root;
     }
 
     static Payload parse(String payload) {
         return new Payload(Json.read(payload));
     }
 
+    /**
+     * Svix's event object, exactly {@code {"data": {…}, "type": "…"}}, as Herald's operational
+     * events are: its {@code data} is what there is to show (the type is the event's already).
+     */
+    static boolean isEventObject(JsonNode root) {
+        return root.isObject() && root.size() == 2 && root.path("type").isString() && root.path("data").isObject();
+    }
+
+    /** The payload as published. */
     JsonNode root() {
         return root;
     }
 
-    /** The payload as compact JSON. */
+    /** The shown object as compact JSON. */
     String compact() {
-        return Json.write(root);
+        return Json.write(shown);
     }
 
     Optional<JsonNode> member(String name) {
-        JsonNode v = root.isObject() ? root.get(name) : null;
+        JsonNode v = shown.isObject() ? shown.get(name) : null;
         return Optional.ofNullable(v);
     }
 
@@ -139,7 +153,7 @@ final class Payload {
     }
 
     private Iterable<Map.Entry<String, JsonNode>> members() {
-        return root.isObject() ? root.properties() : List.of();
+        return shown.isObject() ? shown.properties() : List.of();
     }
 
     static Optional<String> scalarText(JsonNode v) {

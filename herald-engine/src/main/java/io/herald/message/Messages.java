@@ -13,6 +13,7 @@ import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
 import io.herald.filter.PayloadFilter;
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -306,8 +307,9 @@ public final class Messages {
                     .bind("now", now).bind("id", m.id()).execute();
             h.createUpdate("""
                     UPDATE delivery SET status = :failed, next_attempt_at = NULL, version = version + 1, updated_at = :now
-                    WHERE message_id = :id AND status = :pending AND (locked_until IS NULL OR locked_until < :now)""")
-                    .bind("failed", Deliveries.FAILED).bind("pending", Deliveries.PENDING).bind("now", now).bind("id", m.id())
+                    WHERE message_id = :id AND (status = :held OR (status = :pending AND (locked_until IS NULL OR locked_until < :now)))""")
+                    .bind("failed", Deliveries.FAILED).bind("pending", Deliveries.PENDING).bind("held", Deliveries.HELD)
+                    .bind("now", now).bind("id", m.id())
                     .execute();
             return null;
         });
@@ -332,16 +334,18 @@ public final class Messages {
      */
     private record Addressed(Application app, boolean eventIdTaken, String enforcedSchemas) {}
 
-    /** By id, else by uid, as {@link Applications#find(Handle, String)}. */
+    /** By id, else by uid, as {@link Applications#find(Handle, String)} (never the reserved application). */
     private static final String ADDRESSED = """
             SELECT a.*,
                    EXISTS (SELECT 1 FROM message m WHERE m.app_id = a.id AND m.event_id = ?) AS event_id_taken,
                    (SELECT schemas FROM event_type WHERE name = ? AND enforce_schema = ?) AS enforced_schemas
-            FROM application a WHERE a.id = ? OR a.uid = ? ORDER BY CASE WHEN a.id = ? THEN 0 ELSE 1 END LIMIT 1""";
+            FROM application a WHERE (a.id = ? OR a.uid = ?) AND a.id <> ?
+            ORDER BY CASE WHEN a.id = ? THEN 0 ELSE 1 END LIMIT 1""";
 
     private static java.util.Optional<Addressed> addressed(Handle h, String appIdOrUid, String eventType, String eventId) {
         RowMapper<Application> app = Applications.rows();
-        return Prepared.on(h, ADDRESSED).set(eventId).set(eventType).set(true).set(appIdOrUid).set(appIdOrUid).set(appIdOrUid)
+        return Prepared.on(h, ADDRESSED).set(eventId).set(eventType).set(true).set(appIdOrUid).set(appIdOrUid)
+                .set(OperationalEvents.APP_ID).set(appIdOrUid)
                 .first((rs, ctx) -> new Addressed(app.map(rs, ctx), rs.getBoolean("event_id_taken"), rs.getString("enforced_schemas")));
     }
 

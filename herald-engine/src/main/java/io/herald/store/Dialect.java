@@ -46,8 +46,13 @@ public enum Dialect {
         }
 
         @Override
+        public String writeOrder() {
+            return "rowid";
+        }
+
+        @Override
         String[] migrations() {
-            return new String[] {SHARED_MIGRATIONS};
+            return new String[] {SHARED_MIGRATIONS, "classpath:db/sqlite"};
         }
     },
     POSTGRESQL {
@@ -83,6 +88,11 @@ public enum Dialect {
         }
 
         @Override
+        public String writeOrder() {
+            return "seq";
+        }
+
+        @Override
         String[] migrations() {
             return new String[] {SHARED_MIGRATIONS, "classpath:db/postgresql"};
         }
@@ -114,6 +124,12 @@ public enum Dialect {
 
     /** A condition: the text of {@code column} holds the text bound to {@code param}, as is (no wildcards, case counts). */
     public abstract String contains(String column, String param);
+
+    /**
+     * A column of {@code delivery} that orders rows as they were written (committed one after
+     * another): SQLite's rowid, a sequence on PostgreSQL. Ids order only to the millisecond.
+     */
+    public abstract String writeOrder();
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();

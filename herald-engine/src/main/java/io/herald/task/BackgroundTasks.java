@@ -47,7 +47,7 @@ public final class BackgroundTasks implements AutoCloseable {
         this.ids = ids;
         this.clock = clock;
         this.runner = new TaskRunner(store, new TaskBatch(ids, dispatcher.retryDelays(), store.dialect(), batchSize), clock,
-                dispatcher.node(), LEASE, pollInterval);
+                dispatcher.node(), LEASE, pollInterval, dispatcher.operationalEvents());
     }
 
     /** Starts the poller (unless the poll interval is zero). */

@@ -1,13 +1,17 @@
 package io.herald.task;
 
+import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * task holds up a small one by one batch at most. On PostgreSQL any node may run any task; one
  * whose node died in a batch is due again when its lease expires. The poller thread never dies: a
  * failing batch is logged with its task, the task is due again a lease later, and the
- * {@value #MAX_FAILURES}th failure in a row ends it as failed with the last error.
+ * {@value #MAX_FAILURES}th failure in a row ends it as failed with the last error. A task that ends,
+ * finished or failed, is told as the operational event {@code background_task.finished} in the
+ * transaction that ends it.
  */
 final class TaskRunner implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(TaskRunner.class);
@@ -30,10 +36,13 @@ final class TaskRunner implements AutoCloseable {
     private final String node;
     private final Duration lease;
     private final Duration pollInterval;
+    private final OperationalEvents events;
     private volatile boolean running = true;
     private volatile Thread poller;
 
-    TaskRunner(Store store, TaskBatch batch, Clock clock, String node, Duration lease, Duration pollInterval) {
+    TaskRunner(Store store, TaskBatch batch, Clock clock, String node, Duration lease, Duration pollInterval,
+               OperationalEvents events) {
+        this.events = events;
         this.store = store;
         this.batch = batch;
         this.clock = clock;
@@ -114,7 +123,7 @@ final class TaskRunner implements AutoCloseable {
         try {
             // Read and chosen outside the write: see TaskBatch.
             Optional<TaskBatch.Plan> plan = store.read(h -> batch.plan(h, leased));
-            row = store.inTransaction(h -> batch.write(h, leased, plan, clock.millis()));
+            row = store.inTransaction(h -> told(h, batch.write(h, leased, plan, clock.millis())));
         } catch (TaskBatch.LeaseLost e) {
             log.warn(e.getMessage());
             return Optional.empty();
@@ -143,12 +152,41 @@ final class TaskRunner implements AutoCloseable {
                     ? TaskRows.failed(h, leased, failures, BackgroundTask.Status.FAILED,
                             "gave up after " + failures + " failed batches in a row; the last: " + cause, null, now)
                     : TaskRows.failed(h, leased, failures, BackgroundTask.Status.RUNNING,
-                            "batch failed (" + failures + " of " + MAX_FAILURES + " tries): " + cause, now + lease.toMillis(), now));
+                            "batch failed (" + failures + " of " + MAX_FAILURES + " tries): " + cause, now + lease.toMillis(), now)
+                    .map(r -> told(h, r)));
             row.filter(r -> r.task().status() != BackgroundTask.Status.RUNNING).ifPresent(TaskRunner::logEnd);
         } catch (RuntimeException again) {
             // The lease still holds the task: it is due again when the lease expires, uncounted.
             log.warn("background task {}: could not record the failed batch", id, again);
         }
+    }
+
+    /** {@code row} as written; if its task ended, tells {@code background_task.finished} in {@code h}'s transaction. */
+    private TaskRows.Row told(Handle h, TaskRows.Row row) {
+        BackgroundTask t = row.task();
+        if (t.status() != BackgroundTask.Status.RUNNING && !OperationalEvents.isInternal(t.appId())) {
+            events.emit(h, OperationalEvents.TASK_FINISHED, null, () -> finishedData(t), clock.millis());
+        }
+        return row;
+    }
+
+    /** Svix's BackgroundTaskFinishedEvent data; its {@code data} as the task routes show it. */
+    private static Map<String, Object> finishedData(BackgroundTask t) {
+        Map<String, Object> data = new LinkedHashMap<>();
+        data.put("messagesSent", t.messagesQueued());
+        data.put("appId", t.appId());
+        data.put("endpointId", t.endpointId());
+        data.put("since", t.since() == null ? null : t.since().toString());
+        data.put("until", t.until() == null ? null : t.until().toString());
+        if (t.error() != null) {
+            data.put("error", t.error());
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("taskId", t.id());
+        m.put("task", t.type().wire());
+        m.put("status", t.status().wire());
+        m.put("data", data);
+        return m;
     }
 
     private static void logEnd(TaskRows.Row row) {

@@ -12,9 +12,11 @@ import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
+import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
+import io.herald.endpoint.Health;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.Message;
 import io.herald.message.MessageIn;
@@ -643,6 +645,230 @@ abstract class StoreContractTest {
         assertThat(receiver.received("/other")).hasSize(2);
     }
 
+    // --- endpoint health and circuit breaker -------------------------------------------------------
+
+    @Test
+    void endpoint_failingItsThresholdInARow_opensItsCircuit_holdsItsBacklogUncounted_probesOneAtATimeAcrossNodes_andDeliversAllOnRecovery() {
+        stop(node);
+        DispatcherSettings breaking = SETTINGS.withCircuitBreaker(new CircuitBreaker(3, Duration.ofDays(5)));
+        node = start(config(url, breaking, RetryPolicy.DEFAULT_DELAYS));
+        receiver.fallback(Reply.status(503));
+        Endpoint ep = endpoint("/down");
+        List<Published> all = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            all.add(publish(message("invoice.paid", null)));
+            awaitIdle(node);
+        }
+        Health opened = node.endpoints().get(app, ep.id()).health();
+        assertThat(opened).extracting(Health::failures, Health::open, Health::lastError, Health::failingSince)
+                .containsExactly(3, true, "HTTP 503", clock.instant());
+        assertThat(opened.nextProbeAt()).isEqualTo(clock.instant().plus(Breaker.FIRST_PROBE));
+
+        // Published while the circuit is open: not started, and held by the claim that finds them.
+        for (int i = 0; i < 5; i++) {
+            all.add(publish(message("invoice.paid", null)));
+        }
+        awaitIdle(node);
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/down")).hasSize(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(5);
+        // The first three's retries come due (5 s + 20 % at most) before the probe (10 s): held too.
+        clock.advance(Duration.ofSeconds(7));
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+        assertThat(receiver.received("/down")).hasSize(3);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(8);
+        assertThat(node.latestDeliveries().stats(app, ep.id(), null, null).pending()).isEqualTo(8);
+
+        // The probe: the held delivery due first, one request; it fails, and is not counted.
+        Herald other = start(config(url, breaking, RetryPolicy.DEFAULT_DELAYS));
+        clock.set(opened.nextProbeAt());
+        assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isEqualTo(1);
+        assertThat(receiver.received("/down")).hasSize(4);
+        // Due first: one of the five never attempted (ids of one millisecond sort randomly).
+        String probedId = receiver.received("/down").get(3).header("webhook-id");
+        Published probed = all.subList(3, 8).stream().filter(p -> p.message().id().equals(probedId)).findFirst().orElseThrow();
+        assertThat(only(deliveriesOf(probed))).extracting(Row::status, Row::attempts).containsExactly("held", 0);
+        assertThat(only(attemptsOf(probed))).extracting(Attempt::status, Attempt::responseStatusCode)
+                .containsExactly(Attempt.FAIL, 503);
+        Health stillOpen = node.endpoints().get(app, ep.id()).health();
+        assertThat(stillOpen).extracting(Health::failures, Health::probes, Health::nextProbeAt)
+                .containsExactly(4, 1, clock.instant().plus(Breaker.probeInterval(1)));
+        // Not before its interval: neither node probes again.
+        clock.advance(Breaker.probeInterval(1).minusMillis(1));
+        assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isZero();
+
+        // The receiver is back: the next probe succeeds, the circuit closes, the backlog follows.
+        receiver.fallback(Reply.status(200));
+        clock.set(stillOpen.nextProbeAt());
+        assertThat(other.dispatcher().runDueOnce() + node.dispatcher().runDueOnce()).isEqualTo(8);
+        assertThat(receiver.received("/down")).hasSize(12);
+        assertThat(webhookIds("/down").subList(4, 12))
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(p -> p.message().id()).toList());
+        for (int i = 0; i < all.size(); i++) {
+            // Held time cost no message an attempt: the first three failed once before the circuit opened.
+            assertThat(only(deliveriesOf(all.get(i)))).extracting(Row::status, Row::attempts)
+                    .containsExactly("succeeded", i < 3 ? 2 : 1);
+        }
+        Health healed = node.endpoints().get(app, ep.id()).health();
+        assertThat(healed).extracting(Health::failures, Health::open, Health::failingSince, Health::holding)
+                .containsExactly(0, false, null, false);
+        assertThat(healed.lastSuccessAt()).isEqualTo(clock.instant());
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status <> 'succeeded'")).isZero();
+    }
+
+    @Test
+    void endpoint_failingLongerThanItsDisableAfter_isDisabledWithTheReason_itsHeldDeliveriesFail_andEnablingStartsAfresh() {
+        stop(node);
+        node = start(config(url, SETTINGS.withCircuitBreaker(new CircuitBreaker(2, Duration.ofHours(1))),
+                RetryPolicy.DEFAULT_DELAYS));
+        receiver.fallback(Reply.status(500));
+        Endpoint ep = endpoint("/dead");
+        Instant firstFailure = clock.instant();
+        List<Published> all = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            all.add(publish(message("invoice.paid", null)));
+            awaitIdle(node);
+        }
+        node.dispatcher().runDueOnce();
+        assertThat(receiver.received("/dead")).hasSize(2);
+
+        int probes = 0;
+        Endpoint now = node.endpoints().get(app, ep.id());
+        while (!now.disabled()) {
+            assertThat(probes).as("probes before the endpoint is disabled").isLessThan(30);
+            clock.set(now.health().nextProbeAt());
+            node.dispatcher().runDueOnce();
+            probes++;
+            now = node.endpoints().get(app, ep.id());
+        }
+        // Probes every 10, 20, 40 … 600 s: the first failed one an hour after the first failure disables it.
+        assertThat(clock.instant()).isAfterOrEqualTo(firstFailure.plus(Duration.ofHours(1)))
+                .isBefore(firstFailure.plus(Duration.ofHours(1)).plus(Breaker.LONGEST_PROBE_INTERVAL));
+        assertThat(receiver.received("/dead")).hasSize(2 + probes);
+        assertThat(now.health().disabledReason()).startsWith("failing since " + firstFailure)
+                .contains((2 + probes) + " failed attempts in a row").endsWith("HTTP 500)");
+        assertThat(now.health().failures()).isEqualTo(2 + probes);
+
+        // Disabled: what it held fails (recover can replay it), and nothing more goes out.
+        clock.advance(Duration.ofDays(1));
+        node.dispatcher().runDueOnce();
+        assertThat(all).allSatisfy(p -> assertThat(only(deliveriesOf(p)).status()).isEqualTo("failed"));
+        assertThat(receiver.received("/dead")).hasSize(2 + probes);
+        assertThat(node.endpoints().get(app, ep.id()).health().holding()).isFalse();
+
+        Endpoint enabled = node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/dead"), null, null, null,
+                null, null, null, false, null, null, null));
+        assertThat(enabled.disabled()).isFalse();
+        assertThat(enabled.health()).extracting(Health::failures, Health::failingSince, Health::open, Health::disabledReason)
+                .containsExactly(0, null, false, null);
+        receiver.fallback(Reply.status(200));
+        Published fresh = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(only(deliveriesOf(fresh)).status()).isEqualTo("succeeded");
+    }
+
+    @Test
+    void endpoint_settingItsOwnBreaker_overridesTheServers_andOutOfBoundsIsRefusedNamingTheField() {
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/own"), null, null, null, null, null, null,
+                null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, Json.read("{\"failures\": 1}"))));
+        assertThat(ep.policy().circuitBreaker()).isEqualTo(new CircuitBreaker(1, null));
+        receiver.script("/own", Reply.status(502));
+        publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(node.endpoints().get(app, ep.id()).health().open()).isTrue();
+
+        for (String bad : List.of("{\"failures\": 0}", "{\"failures\": 10001}", "{\"disableAfterSeconds\": 59}",
+                "{\"disableAfterSeconds\": 7776001}", "{\"failures\": \"3\"}", "{\"threshold\": 3}", "3")) {
+            assertThatThrownBy(() -> node.endpoints().create(app, new EndpointIn(receiver.url("/x"), null, null, null, null,
+                    null, null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, Json.read(bad)))))
+                    .as(bad).isInstanceOfSatisfying(HeraldException.InvalidInput.class,
+                            e -> assertThat(e.field()).startsWith("circuitBreaker"));
+        }
+    }
+
+    // --- FIFO ordering ---------------------------------------------------------------------------------
+
+    @Test
+    void fifoEndpoint_receivesMessageKPlusOneOnlyAfterKEnded_throughRandomFailures_twoNodes_andANodeDyingMidStream() {
+        // A receiver failing about a third of requests, the same way on every run; then healthy.
+        Random replies = new Random(42);
+        List<Reply> script = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            script.add(Reply.status(replies.nextInt(3) == 0 ? 503 : 200));
+        }
+        receiver.script("/ordered", script.toArray(Reply[]::new));
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/ordered"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, Json.read("{\"schedule\": [1, 1, 1]}"),
+                null, null, "fifo")));
+        assertThat(ep.policy().fifo()).isTrue();
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        List<String> published = new ArrayList<>();
+        for (int i = 0; i < 25; i++) {
+            published.add(publish(message("invoice.paid", null)).message().id());
+        }
+        awaitIdle(node);
+        assertThat(receiver.received("/ordered")).as("written held: nothing starts at publish").isEmpty();
+
+        boolean died = false;
+        for (int round = 0; round < 200 && count("SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'held')") > 0; round++) {
+            if (!died && receiver.received("/ordered").size() >= 10) {
+                // A node takes the active delivery (once it is due) and dies holding it: nothing else
+                // goes out until its lease ends.
+                clock.advance(Duration.ofSeconds(2));
+                died = !leaseTo("node-dead").isEmpty();
+                if (died) {
+                    int before = receiver.received("/ordered").size();
+                    clock.advance(Duration.ofSeconds(2));
+                    assertThat(node.dispatcher().runDueOnce() + other.dispatcher().runDueOnce()).isZero();
+                    assertThat(receiver.received("/ordered")).hasSize(before);
+                    clock.advance(LEASE);
+                }
+            }
+            clock.advance(Duration.ofSeconds(2)); // past a 1 s retry + 20 %
+            (round % 2 == 0 ? node : other).dispatcher().runDueOnce();
+        }
+        assertThat(died).isTrue();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status IN ('pending', 'held')")).isZero();
+
+        // In order: a message's retries come before the next message, never after it.
+        List<Integer> order = webhookIds("/ordered").stream().map(published::indexOf).toList();
+        for (int i = 1; i < order.size(); i++) {
+            assertThat(order.get(i)).as("request %d of %s", i, order).isBetween(order.get(i - 1), order.get(i - 1) + 1);
+        }
+        assertThat(order.getFirst()).isZero();
+        assertThat(order.getLast()).isEqualTo(published.size() - 1);
+        List<Attempt> attempts = new ArrayList<>();
+        for (String id : published) {
+            attempts.addAll(node.attempts().byMessage(app, id, AttemptQuery.ALL, new PageRequest(250, null, false)).data());
+        }
+        assertThat(attempts.stream().filter(a -> a.status() == Attempt.FAIL).count()).as("the receiver failed some").isPositive();
+    }
+
+    @Test
+    void fifoEndpoint_turnedBackToTheDefault_releasesWhatWaitedItsTurn() {
+        receiver.fallback(Reply.status(503));
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/fifo"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, null, "fifo")));
+        for (int i = 0; i < 5; i++) {
+            publish(message("invoice.paid", null));
+        }
+        awaitIdle(node);
+        node.dispatcher().runDueOnce();
+        assertThat(receiver.received("/fifo")).hasSize(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'")).isEqualTo(4);
+
+        receiver.fallback(Reply.status(200));
+        node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/fifo"), null, null, null, null, null, null,
+                null, null, null, null));
+        clock.advance(Duration.ofSeconds(7));
+        node.dispatcher().runDueOnce();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(5);
+        assertThat(receiver.received("/fifo")).hasSize(6);
+        assertThatThrownBy(() -> node.endpoints().create(app, new EndpointIn(receiver.url("/x"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, null, null, "lifo"))))
+                .isInstanceOfSatisfying(HeraldException.InvalidInput.class, e -> assertThat(e.field()).isEqualTo("ordering"));
+    }
+
     // --- an attempt always ends in a record -------------------------------------------------------
 
     @Test
@@ -973,7 +1199,7 @@ abstract class StoreContractTest {
     void maxInFlight_ofAnEndpoint_capsItsAttemptsAtOnceOnANode_whileAnotherKeepsTheServersCap() {
         // Timeouts of 10 s: on a loaded machine a 200 ms answer may take longer than the tests' 1 s.
         Endpoint capped = node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
-                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 2)));
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 2)));
         endpoint("/free");
         receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
 
@@ -996,7 +1222,7 @@ abstract class StoreContractTest {
     void twoNodes_sendingToAnEndpointWithMaxInFlight2_neverHaveMoreThanTwoAtOnceBetweenThem_andDeliverAll() {
         Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
         node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
-                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 2)));
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 2)));
         receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
 
         // Five born leased to each node: each node's lane runs two, so four ask for the two places.
@@ -1026,7 +1252,7 @@ abstract class StoreContractTest {
     void anAttemptWaitingForAPlaceInFlight_whenItsEndpointIsDisabledMeanwhile_isNotSent() {
         Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
         EndpointIn capped = new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null, null, null, null,
-                null, new DeliveryPolicy.In(null, null, null, null, 10_000, 1));
+                null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 1));
         Endpoint ep = node.endpoints().create(app, capped);
         receiver.fallback(Reply.delayed(Duration.ofMillis(700), Reply.status(200)));
         Published first = publish(message("invoice.paid", null));
@@ -1037,7 +1263,7 @@ abstract class StoreContractTest {
         await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
                 .until(() -> other.dispatcher().held() == 1 && count("SELECT COUNT(*) FROM flight") == 1);
         node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null,
-                true, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, 1)));
+                true, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 1)));
         awaitIdle(node);
         clock.advance(Flight.FULL_RETRY);
         other.dispatcher().clockMoved();

@@ -3,6 +3,7 @@ package io.herald.format;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.Json;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -49,6 +50,28 @@ class SlackFormatTest {
         assertThat(blocks.get(3).get("elements").get(0).get("url").stringValue())
                 .isEqualTo("https://scanner.example.com/findings/fnd_19?tab=evidence&lang=en");
         assertThat(blocks.get(4).get("type").stringValue()).isEqualTo("context");
+    }
+
+    @Test
+    void render_svixEventObject_showsTheMembersOfItsData() {
+        // Herald's operational events are Svix's {"data": {…}, "type": …}: their data is what to show.
+        Event disabled = new Event("msg_2bVk6VvQvKJq1h1tXzB5Y3mN8pB", "endpoint.disabled", Instant.parse("2026-03-14T09:26:53Z"),
+                null, null, """
+                {"data": {"appId": "app_1", "appUid": "acme", "endpointId": "ep_1", "endpointUid": null,
+                 "failSince": "2026-03-09T09:26:53Z", "trigger": "automatic"}, "type": "endpoint.disabled"}""",
+                new Event.App("app_herald-operational", null, "Herald operational webhooks"));
+        JsonNode message = Json.read(SLACK.render(disabled).text());
+
+        assertThat(Schemas.errors(Schemas.SLACK, Json.write(message))).isEmpty();
+        assertThat(message.get("blocks").get(0).get("text").get("text").stringValue()).isEqualTo("endpoint.disabled");
+        assertThat(message.get("blocks").get(1).get("fields")).extracting(f -> f.get("text").stringValue())
+                .containsExactly("*appId*\napp_1", "*appUid*\nacme", "*endpointId*\nep_1", "*failSince*\n2026-03-09T09:26:53Z",
+                        "*trigger*\nautomatic");
+        // Any other member beside them makes it an ordinary payload, read at its top level.
+        Event other = new Event(disabled.id(), "x.y", disabled.timestamp(), null, null,
+                "{\"data\": {\"appId\": \"app_1\"}, \"type\": \"x\", \"n\": 1}", disabled.app());
+        assertThat(Json.read(SLACK.render(other).text()).get("blocks").get(1).get("fields"))
+                .extracting(f -> f.get("text").stringValue()).containsExactly("*type*\nx", "*n*\n1");
     }
 
     @Test

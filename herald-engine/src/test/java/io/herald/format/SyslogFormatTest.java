@@ -47,6 +47,16 @@ class SyslogFormatTest {
     }
 
     @Test
+    void render_svixEventObject_keepsTheWholePayloadAsTheMessage_andReadsSeverityFromItsData() {
+        String payload = "{\"data\":{\"severity\":\"critical\",\"appId\":\"app_1\"},\"type\":\"endpoint.disabled\"}";
+        Event event = new Event("msg_1", "endpoint.disabled", java.time.Instant.parse("2026-03-14T09:26:53Z"), null, null, payload,
+                new Event.App("app_1", null, "Acme"));
+        String line = SYSLOG.render(event).text();
+
+        assertThat(line).startsWith("<10>1 ").endsWith("] " + payload);
+    }
+
+    @Test
     void render_findingCreated_writesTheExpectedHeader() {
         String line = SYSLOG.render(Events.FINDING_CREATED).text();
 

@@ -11,6 +11,7 @@ import io.herald.Json;
 import io.herald.app.ApplicationIn;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
+import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
@@ -118,7 +119,7 @@ abstract class BackgroundTaskContractTest {
         assertThat(first.task().messagesQueued()).isEqualTo(2);
 
         node.store().inTransaction(h -> {
-            Endpoints.disable(h, ep.id(), clock.millis());
+            Endpoints.disable(h, node.dispatcher().operationalEvents(), ep.id(), clock.millis(), null, "test");
             return null;
         });
         TaskRows.Row end = small.runBatch(small.claim().orElseThrow()).orElseThrow();
@@ -222,7 +223,8 @@ abstract class BackgroundTaskContractTest {
             }
         };
         TaskRunner runner = new TaskRunner(node.store(), new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(),
-                node.store().dialect(), 2), ticking, "node-rr", BackgroundTasks.LEASE, Duration.ZERO);
+                node.store().dialect(), 2), ticking, "node-rr", BackgroundTasks.LEASE, Duration.ZERO,
+                node.dispatcher().operationalEvents());
         assertThat(runner.runDueOnce()).as("3 full batches and an empty one; one batch").isEqualTo(5);
 
         assertThat(node.tasks().get(long6.id()).messagesQueued()).isEqualTo(6);
@@ -339,7 +341,8 @@ abstract class BackgroundTaskContractTest {
 
     TaskRunner runner(String name, int batchSize) {
         return new TaskRunner(node.store(), new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(),
-                node.store().dialect(), batchSize), clock, name, BackgroundTasks.LEASE, Duration.ZERO);
+                node.store().dialect(), batchSize), clock, name, BackgroundTasks.LEASE, Duration.ZERO,
+                node.dispatcher().operationalEvents());
     }
 
     /** An endpoint whose deliveries fail for good at their first attempt (while the receiver answers 500). */
@@ -347,10 +350,14 @@ abstract class BackgroundTaskContractTest {
         return failingEndpoint(null);
     }
 
-    /** The same with a payload filter; null for none. */
+    /**
+     * The same with a payload filter; null for none. Its circuit never opens, so that every one of
+     * many deliveries fails at its attempt instead of being held.
+     */
     Endpoint failingEndpoint(String filter) {
         return node.endpoints().create(app, new EndpointIn(receiver.url("/hook"), null, null, null, null, null, null,
-                null, null, null, null, new DeliveryPolicy.In(null, filter, null, Json.read("{\"retryCount\": 0}"), null)));
+                null, null, null, null, new DeliveryPolicy.In(null, filter, null, Json.read("{\"retryCount\": 0}"), null,
+                Json.read("{\"failures\": " + CircuitBreaker.MAX_FAILURES + "}"))));
     }
 
     /** The created_at of the endpoint's deliveries queued at {@code from} or later, in order. */

@@ -4,7 +4,9 @@ import io.herald.Json;
 import io.herald.app.Application;
 import io.herald.attempt.Attempt;
 import io.herald.delivery.LatestDeliveries;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Health;
 import io.herald.eventtype.EventType;
 import io.herald.message.Message;
 import io.herald.store.Page;
@@ -87,12 +89,29 @@ final class Out {
         m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
         m.put("timeoutMs", e.policy().timeoutMs());
         m.put("maxInFlight", e.policy().maxInFlight());
+        m.put("circuitBreaker", e.policy().circuitBreaker() == null ? null : e.policy().circuitBreaker().spec());
+        m.put("ordering", e.policy().fifo() ? DeliveryPolicy.FIFO : null);
+        // Read-only: how the receiver has been answering, and why Herald disabled it, if it did.
+        m.put("health", health(e.health(), e.disabled()));
+        m.put("disabledReason", e.disabled() ? e.health().disabledReason() : null);
+        return m;
+    }
+
+    static Map<String, Object> health(Health h, boolean disabled) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("state", h.state(disabled));
+        m.put("consecutiveFailures", h.failures());
+        m.put("failingSince", time(h.failingSince()));
+        m.put("lastSuccessAt", time(h.lastSuccessAt()));
+        m.put("lastFailureAt", time(h.lastFailureAt()));
+        m.put("lastError", h.lastError());
+        m.put("nextProbeAt", disabled ? null : time(h.nextProbeAt()));
         return m;
     }
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs",
-            "maxInFlight");
+            "circuitBreaker", "ordering", "maxInFlight");
     /** The event type members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 
@@ -181,6 +200,7 @@ final class Out {
         m.put("sending", s.sending());
         m.put("fail", s.fail());
         m.put("canceled", s.canceled());
+        m.put("health", health(s.health(), s.disabled()));
         return m;
     }
 

@@ -255,6 +255,8 @@ final class Routes {
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}/endpoint", c -> Reply.ok(Out.page(
                 h.latestDeliveries().endpoints(c.param("app_id"), c.param("msg_id"), c.page(false)), Out::messageEndpoint)));
+
+        OperationalRoutes.add(r, h);
         return r;
     }
 
@@ -267,7 +269,7 @@ final class Routes {
     }
 
     /** An endpoint as it would be written to recreate it: its output plus its custom headers. */
-    private static Map<String, Object> endpointAsInput(Endpoint current) {
+    static Map<String, Object> endpointAsInput(Endpoint current) {
         Map<String, Object> m = Out.endpoint(current);
         m.put("headers", current.headers());
         return m;

@@ -40,6 +40,8 @@ abstract class RouteScopeTest {
     Tenant b;
     ApiClient admin;
     ApiClient tokenOfA;
+    /** An operational webhook endpoint: the {endpoint_id} of the operational routes. */
+    String operationalEndpoint;
 
     abstract TestHerald start(Path dir);
 
@@ -61,6 +63,13 @@ abstract class RouteScopeTest {
         b = tenant("tenant-b");
         String token = herald.post("/api/v1/auth/app-portal-access/tenant-a", "{}", 200).get("token").asString();
         tokenOfA = new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+        operationalEndpoint = herald.post("/api/v1/operational-webhook/endpoint", "{\"url\": \"" + receiver.url("/ops") + "\"}", 201)
+                .get("id").asString();
+    }
+
+    /** The ids a route's path takes beyond the tenant's: an operational endpoint's for the operational routes. */
+    private Map<String, String> global(Route r) {
+        return r.pattern().startsWith("/api/v1/operational-webhook/") ? Map.of("endpoint_id", operationalEndpoint) : Map.of();
     }
 
     @AfterEach
@@ -163,8 +172,8 @@ abstract class RouteScopeTest {
             byA.add(call(tokenOfA, r, path(r, b, true, Map.of())));
         }
         for (Route r : global) {
-            byA.add(call(tokenOfA, r, path(r, b, false, Map.of())));
-            byA.add(call(tokenOfA, r, path(r, a, false, Map.of())));
+            byA.add(call(tokenOfA, r, path(r, b, false, global(r))));
+            byA.add(call(tokenOfA, r, path(r, a, false, global(r))));
         }
         assertAll(byA, RouteScopeTest::isNotFound, "an application token must get 404 here");
         assertAll(byA.stream().filter(c -> c.route().access() == Access.ADMIN).toList(),
@@ -174,7 +183,7 @@ abstract class RouteScopeTest {
         List<Call> byAdmin = new ArrayList<>();
         for (Route r : inSafeOrder(routes.stream().filter(r -> namesApplication(r) || r.access() == Access.ADMIN)
                 .filter(r -> hasOnlyKnownParams(r, b)).toList())) {
-            byAdmin.add(call(admin, r, path(r, b, false, Map.of())));
+            byAdmin.add(call(admin, r, path(r, b, false, global(r))));
         }
         assertAll(byAdmin, c -> c.status() != 404 && c.status() < 500, "the admin must find B's resources");
         assertThat(byAdmin).anySatisfy(c -> assertThat(c.route().pattern()).isEqualTo("/api/v1/app/{app_id}/endpoint/{endpoint_id}"));

@@ -598,4 +598,33 @@ abstract class DeliveryPolicyEndToEndTest {
         assertThat(herald.get(url + "/" + ok.get("id").asString()).get("filter").asString())
                 .as("the refused PATCH changed nothing").isEqualTo("has(data.alerts) && data.alerts > 0");
     }
+
+    @Test
+    void fifoOrdering_deliversInPublishOrder_retriesFirst_isShownKeptByAPut_andRefusedOtherwise() {
+        receiver.script(path("fifo"), Reply.status(500));
+        JsonNode ep = endpoint("fifo", "\"ordering\": \"fifo\"");
+        assertThat(ep.get("ordering").asString()).isEqualTo("fifo");
+        java.util.List<String> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            sent.add(publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": " + i + "}}"));
+        }
+        herald.runDue();
+        receiver.await(path("fifo"), 1, WAIT);
+        // The first failed: nothing else goes out before its retry (5 s + 20 %).
+        herald.runDue();
+        assertThat(receiver.received(path("fifo"))).hasSize(1);
+        herald.advance(Duration.ofSeconds(7));
+        herald.runDue();
+        receiver.await(path("fifo"), 9, WAIT);
+        assertThat(receiver.received(path("fifo")).stream().map(r -> r.header("webhook-id")).toList())
+                .containsExactly(java.util.stream.Stream.concat(java.util.stream.Stream.of(sent.getFirst()), sent.stream())
+                        .toArray(String[]::new));
+
+        String url = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString();
+        JsonNode put = TestHerald.expect(herald.api.put(url, "{\"url\": \"" + receiver.url(path("fifo")) + "\"}"), 200);
+        assertThat(put.get("ordering").asString()).as("a Svix client's PUT keeps it").isEqualTo("fifo");
+        ApiAnswer refused = call("PATCH", url, "{\"ordering\": \"lifo\"}");
+        assertThat(refused.status()).isEqualTo(422);
+        assertThat(refused.body().toString()).contains("ordering");
+    }
 }

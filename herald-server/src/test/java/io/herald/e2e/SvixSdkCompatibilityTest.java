@@ -286,4 +286,41 @@ class SvixSdkCompatibilityTest {
         assertThatThrownBy(() -> svix.getApplication().get("acme"))
                 .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
     }
+
+    @Test
+    void svixSdk_managesOperationalWebhookEndpoints_andVerifiesTheirEvents() throws Exception {
+        var ops = svix.getOperationalWebhookEndpoint();
+        var made = ops.create(new com.svix.models.OperationalWebhookEndpointIn().url(URI.create(receiver.url("/ops")))
+                .uid("on-call").description("pager").filterTypes(Set.of("endpoint.created")).rateLimit(10L));
+        assertThat(made.getId()).startsWith("ep_");
+        assertThat(made.getFilterTypes()).containsExactly("endpoint.created");
+        assertThat(made.getRateLimit()).isEqualTo(10L);
+        assertThat(ops.get("on-call").getId()).isEqualTo(made.getId());
+        assertThat(ops.list().getData()).extracting(com.svix.models.OperationalWebhookEndpointOut::getId).containsExactly(made.getId());
+
+        var updated = ops.update(made.getId(), new com.svix.models.OperationalWebhookEndpointUpdate()
+                .url(URI.create(receiver.url("/ops"))).uid("on-call").description("pager, updated")
+                .filterTypes(Set.of("endpoint.created", "endpoint.deleted")));
+        assertThat(updated.getDescription()).isEqualTo("pager, updated");
+        assertThat(updated.getRateLimit()).as("PUT semantics").isNull();
+
+        String before = ops.getSecret(made.getId()).getKey();
+        ops.rotateSecret(made.getId(), new com.svix.models.OperationalWebhookEndpointSecretIn());
+        String key = ops.getSecret(made.getId()).getKey();
+        assertThat(key).startsWith("whsec_").isNotEqualTo(before);
+        ops.updateHeaders(made.getId(), new com.svix.models.OperationalWebhookEndpointHeadersIn().headers(Map.of("X-Team", "sre")));
+        assertThat(ops.getHeaders(made.getId()).getHeaders()).containsEntry("X-Team", "sre");
+
+        ApplicationOut app = svix.getApplication().create(new ApplicationIn().name("Acme").uid("acme"));
+        EndpointOut ep = svix.getEndpoint().create(app.getId(), new EndpointIn().url(URI.create(receiver.url("/app"))));
+        herald.runDue();
+        LoopbackReceiver.Received r = receiver.await("/ops", 1, Duration.ofSeconds(10)).getFirst();
+        new com.svix.Webhook(key).verify(r.bodyText(), r.headerLists());
+        assertThat(r.header("x-team")).isEqualTo("sre");
+        assertThat(io.herald.Json.read(r.bodyText()).get("data").get("endpointId").asString()).isEqualTo(ep.getId());
+
+        ops.delete(made.getId());
+        assertThatThrownBy(() -> ops.get(made.getId()))
+                .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.getCode()).isEqualTo(404));
+    }
 }

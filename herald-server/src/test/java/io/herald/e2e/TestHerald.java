@@ -66,7 +66,7 @@ public final class TestHerald implements AutoCloseable {
         DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70),
                 time == Time.TEST_CLOCK ? Duration.ZERO : SYSTEM_CLOCK_POLL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, config.maxInFlightPerEndpoint(), TIMEOUT,
-                Duration.ofSeconds(2));
+                Duration.ofSeconds(2), config.circuitBreaker());
         EngineConfig engine = config.engineConfig().withDispatcher(d);
         this.server = HeraldServer.start(config, engine, time == Time.TEST_CLOCK ? clock : Clock.systemUTC());
         this.api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN);
@@ -131,6 +131,11 @@ public final class TestHerald implements AutoCloseable {
     /** POSTs and expects {@code status}; returns the body. */
     public JsonNode post(String path, String json, int status) {
         return expect(api.post(path, json), status);
+    }
+
+    /** Expects 200; returns the body. */
+    public JsonNode expectOk(ApiClient.Answer a) {
+        return expect(a, 200);
     }
 
     public JsonNode get(String path) {
