@@ -47,6 +47,7 @@ final class AttemptRunner {
     private final Pacer pacer;
     private final OutcomeRecorder recorder;
     private final BooleanSupplier accepting;
+    private final Flight flight;
     private final AtomicLong attemptsMade = new AtomicLong();
 
     AttemptRunner(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids, DispatcherSettings settings,
@@ -61,6 +62,7 @@ final class AttemptRunner {
         this.pacer = pacer;
         this.recorder = recorder;
         this.accepting = accepting;
+        this.flight = new Flight(store, clock, pacer);
     }
 
     long attemptsMade() {
@@ -123,16 +125,13 @@ final class AttemptRunner {
     }
 
     /**
-     * Waits for the attempt's slot under its endpoint's and application's rate limits; returns how
-     * long it waited. Empty when it gave the delivery back instead: the wait would eat into the
+     * Waits for the attempt's slot under its endpoint's and application's rate limits and after its
+     * endpoint's pause, if any (see {@link Pacer}); returns how long it waited. Empty when it gave the delivery back instead: the wait would eat into the
      * lease the attempt needs (it is then due at its projected slot, see {@link Pacer#project}),
      * or the dispatcher is closing.
      */
     private Optional<Duration> paced(Deliveries.Claim c, Endpoints.Sendable target) {
         Pacer.Limits limits = Dispatcher.limitsOf(target);
-        if (!limits.limited()) {
-            return Optional.of(Duration.ZERO);
-        }
         long now = clock.millis();
         // The same room run() demands before an attempt: its timeout plus the margin, left on the lease.
         Duration room = Duration.ofMillis(c.lockedUntil() - now).minus(timeoutOf(c)).minus(DispatcherSettings.LEASE_MARGIN);
@@ -154,6 +153,26 @@ final class AttemptRunner {
             return Optional.empty();
         }
         return Optional.of(slot.delay());
+    }
+
+    /**
+     * A place among its endpoint's own cap of attempts in flight across the nodes, waited for while
+     * the lease allows (see {@link Flight}); empty when it gave the delivery back instead.
+     */
+    private Optional<Flight.Permit> inFlight(Deliveries.Claim c, Endpoint ep) {
+        Duration room = Duration.ofMillis(c.lockedUntil() - clock.millis()).minus(timeoutOf(c))
+                .minus(DispatcherSettings.LEASE_MARGIN);
+        Optional<Flight.Permit> place;
+        try {
+            place = flight.take(c, ep.policy().maxInFlight(), timeoutOf(c), room.isNegative() ? Duration.ZERO : room, accepting);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            place = Optional.empty();
+        }
+        if (place.isEmpty()) {
+            giveBack(c, clock.millis() + (accepting.getAsBoolean() ? Flight.FULL_BACKOFF.toMillis() : 0));
+        }
+        return place;
     }
 
     /**
@@ -196,13 +215,37 @@ final class AttemptRunner {
             }
         }
         Endpoint ep = target.get().endpoint().endpoint();
+        Optional<Flight.Permit> place = inFlight(c, ep);
+        if (place.isEmpty()) {
+            return;
+        }
+        if (place.get().waited()) {
+            // As after a rate-limit wait: a disable, delete, rotation or new URL made meanwhile counts.
+            boolean gone;
+            try {
+                target = load(c, null);
+                gone = unsendable(c, target);
+            } catch (RuntimeException | Error e) {
+                place.get().close();
+                throw e;
+            }
+            if (gone) {
+                place.get().close();
+                return;
+            }
+            ep = target.get().endpoint().endpoint();
+        }
         Instant sentAt = clock.instant();
-        HttpSender.Result r = send(c, target.get(), sentAt);
+        HttpSender.Result r;
+        try (Flight.Permit held = place.get()) {
+            r = send(c, target.get(), sentAt);
+        }
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
         RetryPolicy own = policy.withDelays(Deliveries.delays(c, policy.delays()));
         Outcome decided = Outcome.decide(r.statusCode(), r.retryAfter(), n, finishedAt, own);
         Outcome outcome = c.probe() ? decided.ofProbe(finishedAt) : decided;
+        ReceiverPause.until(r.statusCode(), r.retryAfter(), n, finishedAt, own).ifPresent(u -> pacer.pause(c.endpointId(), u));
         Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
                 r.body(), r.durationMs(), r.error(), outcome.kind() == Outcome.Kind.HELD ? null : outcome.next(), sentAt);

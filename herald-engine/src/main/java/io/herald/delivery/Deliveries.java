@@ -275,18 +275,19 @@ public final class Deliveries {
     }
 
     /**
-     * The rate limits of {@code endpointIds} and their applications, as {@link Pacer.Limits}; an
+     * The rate limits of {@code endpointIds} and their applications, and the endpoints' caps on
+     * attempts in flight, as {@link Pacer.Limits}; an
      * endpoint deleted meanwhile is missing.
      */
     static Map<String, Pacer.Limits> limits(Handle h, List<String> endpointIds) {
         Map<String, Pacer.Limits> limits = new HashMap<>();
         h.createQuery("""
-                SELECT e.id, e.rate_limit, a.id AS app_id, a.rate_limit AS app_rate_limit
+                SELECT e.id, e.rate_limit, e.max_in_flight, a.id AS app_id, a.rate_limit AS app_rate_limit
                 FROM endpoint e JOIN application a ON a.id = e.app_id
                 WHERE e.id IN (<ids>)""")
                 .bindList("ids", endpointIds)
                 .map((rs, ctx) -> Map.entry(rs.getString("id"), new Pacer.Limits(Rows.intOrNull(rs, "rate_limit"),
-                        rs.getString("app_id"), Rows.intOrNull(rs, "app_rate_limit"))))
+                        rs.getString("app_id"), Rows.intOrNull(rs, "app_rate_limit"), Rows.intOrNull(rs, "max_in_flight"))))
                 .forEach(e -> limits.put(e.getKey(), e.getValue()));
         return limits;
     }

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * claims and coordinates; {@link Admission} keeps the node's room; {@link Lanes} take turns per
  * endpoint; {@link AttemptRunner} makes one attempt, decided by {@link Outcome}; and
  * {@link OutcomeRecorder} writes the records of many attempts per transaction. Attempts keep to
- * the rate limits of their endpoint and application, on this node (see {@link Pacer}); a lane holds
+ * the rate limits of their endpoint and application across all nodes, and to the pauses receivers
+ * ask for (see {@link Pacer}); a lane holds
  * no more deliveries than its rate can start within their lease, and gives the rest back to the
  * database, due when their turn would come. Pacing follows the injected clock, as leases do.
  *
@@ -70,13 +71,18 @@ public final class Dispatcher implements AutoCloseable {
         this.settings = settings;
         this.node = node;
         this.admission = new Admission(settings.maxInMemory());
-        this.pacer = new Pacer(this::clockNanos, this::awaitClock, settings.lease());
+        this.pacer = new Pacer(this::clockNanos, this::awaitClock, new PaceSlots(store), this::heldInLane);
         this.events = events;
         this.breaker = new Breaker(settings.circuitBreaker());
         this.recorder = new OutcomeRecorder(store, breaker, events, this::wake);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
+    }
+
+    /** Deliveries this node holds for {@code endpointId}'s lane: how many slots of its rate are worth a block. */
+    private int heldInLane(String endpointId) {
+        return lanes.held(endpointId);
     }
 
     public String node() {
@@ -165,7 +171,8 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     static Pacer.Limits limitsOf(Endpoints.Sendable e) {
-        return new Pacer.Limits(e.endpoint().rateLimit(), e.app().id(), e.app().rateLimit());
+        return new Pacer.Limits(e.endpoint().rateLimit(), e.app().id(), e.app().rateLimit(),
+                e.endpoint().policy().maxInFlight());
     }
 
     /**
@@ -373,11 +380,12 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * Waits until the clock is {@code nanos} further on, or the dispatcher closes. On the system
-     * clock that is a plain wait; a test clock ends it when the test moves the clock and says so.
+     * Waits until the clock reaches {@code until} ({@link #clockNanos}), {@code nanos} after the
+     * wait was decided, or the dispatcher closes. On the system clock that is a plain wait; a test
+     * clock ends it when the test moves the clock and says so. The deadline is absolute, so a clock
+     * moved between the decision and the wait is not waited for twice.
      */
-    private void awaitClock(long nanos) throws InterruptedException {
-        long until = clockNanos() + nanos;
+    private void awaitClock(long until, long nanos) throws InterruptedException {
         while (accepting) {
             CountDownLatch moved = clockMoved.get();
             long left = until - clockNanos();

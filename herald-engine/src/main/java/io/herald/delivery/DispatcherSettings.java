@@ -13,7 +13,8 @@ import java.time.Duration;
  *                          call {@link Dispatcher#runDueOnce()})
  * @param maxInMemory       deliveries held by this node at once, running or waiting for their
  *                          endpoint's turn
- * @param perEndpoint       attempts in flight at once to one endpoint
+ * @param perEndpoint       attempts in flight at once to one endpoint on this node, unless the
+ *                          endpoint sets its own {@code maxInFlight}; 1 to 64
  * @param timeout           how long a receiver has to answer
  * @param shutdownGrace     how long shutdown waits for attempts in flight
  * @param circuitBreaker    when an endpoint's circuit opens and when it is disabled, for endpoints
@@ -53,8 +54,12 @@ public record DispatcherSettings(Duration lease, Duration pollInterval, int maxI
         if (pollInterval.isNegative()) {
             throw new IllegalArgumentException("pollInterval must not be negative");
         }
-        if (maxInMemory < 1 || perEndpoint < 1) {
-            throw new IllegalArgumentException("maxInMemory and perEndpoint must be at least 1");
+        if (maxInMemory < 1) {
+            throw new IllegalArgumentException("maxInMemory must be at least 1");
+        }
+        if (perEndpoint < DeliveryPolicy.MIN_IN_FLIGHT || perEndpoint > DeliveryPolicy.MAX_IN_FLIGHT) {
+            throw new IllegalArgumentException("perEndpoint must be between " + DeliveryPolicy.MIN_IN_FLIGHT + " and "
+                    + DeliveryPolicy.MAX_IN_FLIGHT + ", got " + perEndpoint);
         }
         if (circuitBreaker == null || circuitBreaker.failures() == null || circuitBreaker.disableAfter() == null) {
             throw new IllegalArgumentException("circuitBreaker must set both failures and disableAfter");

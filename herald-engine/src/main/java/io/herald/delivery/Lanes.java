@@ -7,9 +7,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Per endpoint, turn-taking: at most {@code perEndpoint} attempts in flight, each on its own
- * virtual thread, and the rest waiting in order, so that a slow endpoint delays only itself. A lane
- * exists while it has work and retires when its last attempt ends.
+ * Per endpoint, turn-taking: at most its cap of attempts in flight (the endpoint's own
+ * {@code maxInFlight}, else the server's {@code perEndpoint}), each on its own virtual thread, and
+ * the rest waiting in order, so that a slow endpoint delays only itself. A lane exists while it has
+ * work and retires when its last attempt ends.
+ *
+ * <p>The lane keeps the cap on this node; an endpoint's own {@code maxInFlight} holds across nodes
+ * too, by {@link Flight}, which the attempts in the lane ask before they send (the server's cap is
+ * per node only). A lane takes the cap that comes with each delivery offered to it; a lowered cap
+ * is reached as attempts end (none is cut short), a raised one as deliveries arrive.
  *
  * <p>Fair share: a lane takes a delivery only while it holds less than an even share of the node's
  * room among the lanes with work, counting one more for an endpoint yet to come
@@ -35,6 +41,12 @@ final class Lanes {
         this.perEndpoint = perEndpoint;
         this.capacity = capacity;
         this.attempt = attempt;
+    }
+
+    /** Deliveries the lane of {@code endpointId} holds now, running or waiting; 0 without a lane. */
+    int held(String endpointId) {
+        Lane lane = lanes.get(endpointId);
+        return lane == null ? 0 : lane.held();
     }
 
     /** The most one lane may hold now: an even share of the room among the lanes, one more counted. */
@@ -63,21 +75,33 @@ final class Lanes {
         private final String endpointId;
         private final ArrayDeque<Task> waiting = new ArrayDeque<>();
         private int running;
+        /** Attempts this lane runs at once at most: the cap that came with the latest delivery offered. */
+        private int cap;
         private boolean retired;
 
         Lane(String endpointId) {
             this.endpointId = endpointId;
+            this.cap = perEndpoint;
+        }
+
+        synchronized int held() {
+            return running + waiting.size();
         }
 
         synchronized int offer(Task t, int paced) {
             if (retired) {
                 return RETIRED;
             }
+            // Limits.NONE: a delivery whose endpoint was not read (a resend's hand-over) says nothing of the cap.
+            if (t.limits() != Pacer.Limits.NONE) {
+                Integer own = t.limits().maxInFlight();
+                cap = own == null ? perEndpoint : own;
+            }
             int holds = running + waiting.size();
             if (holds >= paced) {
                 return holds;
             }
-            if (running < perEndpoint) {
+            if (running < cap) {
                 Thread.ofVirtual().name("herald-attempt").start(() -> runThenNext(t));
                 running++;
                 return ADMITTED;
@@ -103,7 +127,8 @@ final class Lanes {
                     t.finished();
                 }
                 synchronized (this) {
-                    t = waiting.poll();
+                    // Over a cap lowered meanwhile: this runner stops; the others take the waiting ones.
+                    t = running > cap ? null : waiting.poll();
                     if (t == null) {
                         running--;
                         if (running == 0) {

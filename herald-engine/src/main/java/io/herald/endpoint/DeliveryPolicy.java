@@ -8,17 +8,21 @@ import tools.jackson.databind.JsonNode;
 
 /**
  * How one endpoint is delivered to, beyond where: body format, payload filter (a CEL expression),
- * signature profile, retry schedule, timeout, circuit breaker, and whether deliveries keep their order
- * ({@code fifo}: one at a time, in the order written).
+ * signature profile, retry schedule, timeout, circuit breaker, whether deliveries keep their order
+ * ({@code fifo}: one at a time, in the order written), and the cap on attempts in flight at once.
  * Null members mean the server's defaults. Retry schedule and timeout are copied onto each delivery
- * when it is queued, so a change applies to deliveries queued after it.
+ * when it is queued, so a change applies to deliveries queued after it; the cap applies to attempts
+ * that start after it, across all nodes (see {@code Flight} in the delivery package).
  */
 public record DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs,
-                             CircuitBreaker circuitBreaker, boolean fifo) {
+                             CircuitBreaker circuitBreaker, boolean fifo, Integer maxInFlight) {
     public static final DeliveryPolicy DEFAULT = new DeliveryPolicy(Format.JSON, null, SignatureProfile.DEFAULT, null, null, null,
-            false);
+            false, null);
     /** The one ordering an endpoint may ask for besides the default (best effort, in parallel). */
     public static final String FIFO = "fifo";
+    /** Bounds of {@code maxInFlight}, an endpoint's and the server's. */
+    public static final int MIN_IN_FLIGHT = 1;
+    public static final int MAX_IN_FLIGHT = 64;
     /** The shortest timeout an endpoint (or the server) may set. */
     public static final Duration MIN_TIMEOUT = Duration.ofSeconds(1);
     /** The longest timeout an endpoint may set, when the server's lease covers it. */
@@ -30,18 +34,28 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
      */
     public record Timeouts(Duration max, Duration leaseForLongest) {}
 
+    public DeliveryPolicy(Format format, String filter, SignatureProfile signature, RetrySchedule retry, Integer timeoutMs) {
+        this(format, filter, signature, retry, timeoutMs, null, false, null);
+    }
+
     /** The policy as a caller gives it, unchecked; null members take the defaults. */
     public record In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
-                     JsonNode circuitBreaker, String ordering) {
-        /** Without circuit breaker settings of its own, in the default order. */
+                     JsonNode circuitBreaker, String ordering, Integer maxInFlight) {
+        /** Without circuit breaker settings of its own, in the default order, under the server's cap. */
         public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs) {
-            this(format, filter, signature, retry, timeoutMs, null, null);
+            this(format, filter, signature, retry, timeoutMs, null, null, null);
         }
 
-        /** In the default order. */
+        /** In the default order, under the server's cap. */
         public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
                   JsonNode circuitBreaker) {
-            this(format, filter, signature, retry, timeoutMs, circuitBreaker, null);
+            this(format, filter, signature, retry, timeoutMs, circuitBreaker, null, null);
+        }
+
+        /** Under the server's cap. */
+        public In(JsonNode format, String filter, JsonNode signature, JsonNode retry, Integer timeoutMs,
+                  JsonNode circuitBreaker, String ordering) {
+            this(format, filter, signature, retry, timeoutMs, circuitBreaker, ordering, null);
         }
     }
 
@@ -64,6 +78,10 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
                         + timeouts.leaseForLongest().toSeconds() + ")" : ""));
             }
         }
+        Integer cap = in.maxInFlight();
+        if (cap != null && (cap < MIN_IN_FLIGHT || cap > MAX_IN_FLIGHT)) {
+            throw new HeraldException.InvalidInput("maxInFlight", "must be between " + MIN_IN_FLIGHT + " and " + MAX_IN_FLIGHT);
+        }
         if (in.filter() != null) {
             PayloadFilter.compile("filter", in.filter());
         }
@@ -72,6 +90,6 @@ public record DeliveryPolicy(Format format, String filter, SignatureProfile sign
         }
         return new DeliveryPolicy(Format.parse("format", in.format()), in.filter(), SignatureProfile.parse("signature", in.signature()),
                 RetrySchedule.parse("retry", in.retry()), in.timeoutMs(), CircuitBreaker.parse("circuitBreaker", in.circuitBreaker()),
-                FIFO.equals(in.ordering()));
+                FIFO.equals(in.ordering()), cap);
     }
 }

@@ -50,7 +50,7 @@ public final class Endpoints {
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
                     Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit")),
-                    DeliveryPolicy.FIFO.equals(rs.getString("ordering"))),
+                    DeliveryPolicy.FIFO.equals(rs.getString("ordering")), Rows.intOrNull(rs, "max_in_flight")),
             new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
                     Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
                     rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
@@ -226,10 +226,11 @@ public final class Endpoints {
             int inserted = h.createUpdate("""
                     INSERT INTO endpoint (id, app_id, uid, url, description, version, rate_limit, filter_types, channels,
                                           disabled, headers, metadata, secret, old_secrets, created_at, updated_at,
-                                          format, filter, signature, retry, timeout_ms, circuit, ordering)
+                                          format, filter, signature, retry, timeout_ms, circuit, ordering,
+                                          max_in_flight)
                     VALUES (:id, :app, :uid, :url, :description, :version, :rateLimit, :filterTypes, :channels,
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
-                            :format, :filter, :signature, :retry, :timeoutMs, :circuit, :ordering)
+                            :format, :filter, :signature, :retry, :timeoutMs, :circuit, :ordering, :maxInFlight)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
                     .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
                     .bindMap(fields(in, policy))
@@ -262,6 +263,7 @@ public final class Endpoints {
         m.put("timeoutMs", policy.timeoutMs());
         m.put("circuit", policy.circuitBreaker() == null ? null : Json.write(policy.circuitBreaker().spec()));
         m.put("ordering", policy.fifo() ? DeliveryPolicy.FIFO : null);
+        m.put("maxInFlight", policy.maxInFlight());
         return m;
     }
 
@@ -396,7 +398,7 @@ public final class Endpoints {
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
                            disabled = :disabled, headers = :headers, metadata = :metadata, updated_at = :now,
                            format = :format, filter = :filter, signature = :signature, retry = :retry, timeout_ms = :timeoutMs,
-                           circuit = :circuit, ordering = :ordering,
+                           circuit = :circuit, ordering = :ordering, max_in_flight = :maxInFlight,
                            disabled_reason = CASE WHEN :disabled THEN disabled_reason END
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())

@@ -1154,6 +1154,173 @@ abstract class StoreContractTest {
         assertThat(deliveriesOf(p)).extracting(Row::status).containsExactly("succeeded");
     }
 
+    // --- pacing across nodes ----------------------------------------------------------------------
+
+    @Test
+    void twoNodes_pacingOneEndpointAtTwoPerSecond_neverStartMoreThanTheRateBetweenThem_andDeliverAll() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        // A 10 s timeout: on a loaded machine an answer may take longer than the tests' 1 s, and a retry is not the point.
+        Endpoint ep = node.endpoints().create(app, new EndpointIn(receiver.url("/paced"), null, null, null, 2, null, null,
+                false, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000)));
+        long t0 = clock.millis();
+        // Five born leased to each node: both nodes' lanes ask for the endpoint's slots at once.
+        for (int i = 0; i < 5; i++) {
+            node.messages().create(app, message("invoice.paid", null));
+            other.messages().create(app, message("invoice.paid", null));
+        }
+
+        // Slots are 500 ms apart: by k half-seconds on, at most k + 1 attempts can have started, on
+        // both nodes together. A slow machine only makes the count lower; a limit kept per node doubles it.
+        int step = 0;
+        while (receiver.received("/paced").size() < 10) {
+            int allowed = step + 1;
+            // Up to a second of real time for the slots now due; a slot a block left unused never comes.
+            waitUpTo(Duration.ofSeconds(1), () -> receiver.received("/paced").size() >= Math.min(10, allowed));
+            assertThat(receiver.received("/paced").size()).as("started by %d ms on", clock.millis() - t0)
+                    .isLessThanOrEqualTo(allowed);
+            assertThat(step).as("half-seconds to deliver 10 at 2/s (slots left unused by a node's block cost some)")
+                    .isLessThan(40);
+            clock.advance(Duration.ofMillis(500));
+            node.dispatcher().clockMoved();
+            other.dispatcher().clockMoved();
+            step++;
+        }
+
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(node.dispatcher().attemptsMade()).as("this node sent its own").isEqualTo(5);
+        assertThat(other.dispatcher().attemptsMade()).as("the other node sent its own").isEqualTo(5);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded' AND endpoint_id = '" + ep.id() + "'"))
+                .isEqualTo(10);
+        assertThat(receiver.received("/paced")).hasSize(10);
+    }
+
+    @Test
+    void maxInFlight_ofAnEndpoint_capsItsAttemptsAtOnceOnANode_whileAnotherKeepsTheServersCap() {
+        // Timeouts of 10 s: on a loaded machine a 200 ms answer may take longer than the tests' 1 s.
+        Endpoint capped = node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 2)));
+        endpoint("/free");
+        receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
+
+        // Twelve messages, each to both endpoints: twelve attempts ready at once for each.
+        for (int i = 0; i < 12; i++) {
+            publish(message("invoice.paid", null));
+        }
+
+        receiver.await("/capped", 12, Duration.ofSeconds(20));
+        receiver.await("/free", 12, Duration.ofSeconds(20));
+        awaitIdle(node);
+        assertThat(capped.policy().maxInFlight()).isEqualTo(2);
+        assertThat(receiver.mostAtOnce("/capped")).as("the endpoint's own cap").isEqualTo(2);
+        assertThat(receiver.mostAtOnce("/free")).as("the server's cap of %d", DispatcherSettings.DEFAULT_PER_ENDPOINT)
+                .isGreaterThan(2);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(24);
+    }
+
+    @Test
+    void twoNodes_sendingToAnEndpointWithMaxInFlight2_neverHaveMoreThanTwoAtOnceBetweenThem_andDeliverAll() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        node.endpoints().create(app, new EndpointIn(receiver.url("/capped"), null, null, null, null, null,
+                null, null, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 2)));
+        receiver.fallback(Reply.delayed(Duration.ofMillis(200), Reply.status(200)));
+
+        // Five born leased to each node: each node's lane runs two, so four ask for the two places.
+        for (int i = 0; i < 5; i++) {
+            node.messages().create(app, message("invoice.paid", null));
+            other.messages().create(app, message("invoice.paid", null));
+        }
+        // Those that found the cap full ask again as the clock moves.
+        long realDeadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (receiver.received("/capped").size() < 10 && System.nanoTime() < realDeadline) {
+            waitUpTo(Duration.ofMillis(50), () -> false);
+            clock.advance(Flight.FULL_RETRY);
+            node.dispatcher().clockMoved();
+            other.dispatcher().clockMoved();
+        }
+
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(receiver.received("/capped")).hasSize(10);
+        assertThat(webhookIds("/capped")).doesNotHaveDuplicates();
+        assertThat(receiver.mostAtOnce("/capped")).as("requests answered at once, both nodes together").isEqualTo(2);
+        assertThat(node.dispatcher().attemptsMade() + other.dispatcher().attemptsMade()).isEqualTo(10);
+        assertThat(count("SELECT COUNT(*) FROM flight")).as("every place given back").isZero();
+    }
+
+    @Test
+    void anAttemptWaitingForAPlaceInFlight_whenItsEndpointIsDisabledMeanwhile_isNotSent() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        EndpointIn capped = new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null, null, null, null,
+                null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 1));
+        Endpoint ep = node.endpoints().create(app, capped);
+        receiver.fallback(Reply.delayed(Duration.ofMillis(700), Reply.status(200)));
+        Published first = publish(message("invoice.paid", null));
+        receiver.await("/capped", 1, Duration.ofSeconds(10));
+
+        // The other node's attempt finds the one place taken and waits for it.
+        Published second = other.messages().create(app, message("invoice.paid", null));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> other.dispatcher().held() == 1 && count("SELECT COUNT(*) FROM flight") == 1);
+        node.endpoints().update(app, ep.id(), new EndpointIn(receiver.url("/capped"), null, null, null, null, null, null,
+                true, null, null, null, new DeliveryPolicy.In(null, null, null, null, 10_000, null, null, 1)));
+        awaitIdle(node);
+        clock.advance(Flight.FULL_RETRY);
+        other.dispatcher().clockMoved();
+
+        awaitIdle(other);
+        assertThat(receiver.received("/capped")).as("only the first").hasSize(1);
+        assertThat(only(deliveriesOf(first)).status()).isEqualTo("succeeded");
+        assertThat(only(deliveriesOf(second))).extracting(Row::status, Row::attempts).containsExactly("failed", 0);
+        assertThat(count("SELECT COUNT(*) FROM flight")).as("its place given back").isZero();
+    }
+
+    /** Returns once {@code done} holds or {@code max} of real time has passed, whichever comes first. */
+    static void waitUpTo(Duration max, java.util.function.BooleanSupplier done) {
+        long deadline = System.nanoTime() + max.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void aReceiversRetryAfter_pausesItsEndpointOnEveryNode_andItsOtherDeliveriesWaitForIt() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        receiver.script("/busy", Reply.status(429, Map.of("Retry-After", "3"), ""));
+        endpoint("/busy");
+        Published told = publish(message("invoice.paid", null));
+        receiver.await("/busy", 1, Duration.ofSeconds(5));
+        await().atMost(Duration.ofSeconds(5)).until(() -> node.dispatcher().held() == 0);
+
+        // Another delivery to the endpoint, on this node and on the other: both wait for the pause.
+        Published here = publish(message("invoice.paid", null));
+        Published there = other.messages().create(app, message("invoice.paid", null));
+        await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(5))
+                .until(() -> node.dispatcher().held() == 1 && other.dispatcher().held() == 1);
+        clock.advance(Duration.ofMillis(2_900));
+        node.dispatcher().clockMoved();
+        other.dispatcher().clockMoved();
+        waitUpTo(Duration.ofMillis(300), () -> receiver.received("/busy").size() > 1);
+        assertThat(receiver.received("/busy")).as("nothing before the pause ends").hasSize(1);
+
+        clock.advance(Duration.ofMillis(100));
+        node.dispatcher().clockMoved();
+        other.dispatcher().clockMoved();
+        receiver.await("/busy", 3, Duration.ofSeconds(5));
+        awaitIdle(node);
+        awaitIdle(other);
+        assertThat(only(deliveriesOf(here)).status()).isEqualTo("succeeded");
+        assertThat(only(deliveriesOf(there)).status()).isEqualTo("succeeded");
+        // The told delivery itself keeps its own schedule: the Retry-After clamped to its 5 s step.
+        assertThat(only(deliveriesOf(told))).extracting(Row::status, Row::nextAttemptAt)
+                .containsExactly("pending", only(attemptsOf(told)).timestamp().toEpochMilli() + 5_000);
+    }
+
     // --- ordering --------------------------------------------------------------------------------
 
     @Test

@@ -97,6 +97,8 @@ public final class LoopbackReceiver implements AutoCloseable {
     private final Set<Socket> open = ConcurrentHashMap.newKeySet();
     private final CountDownLatch closed = new CountDownLatch(1);
     private volatile Reply fallback = Reply.status(200);
+    /** Per path: requests being answered right now, and the most there ever were at once. */
+    private final Map<String, int[]> atOnce = new ConcurrentHashMap<>();
 
     public LoopbackReceiver() {
         try {
@@ -130,6 +132,25 @@ public final class LoopbackReceiver implements AutoCloseable {
 
     public List<Received> received() {
         return List.copyOf(received);
+    }
+
+    /** The most requests to {@code path} the receiver was answering at once (read, reply not yet written). */
+    public int mostAtOnce(String path) {
+        int[] n = atOnce.get(path);
+        if (n == null) {
+            return 0;
+        }
+        synchronized (n) {
+            return n[1];
+        }
+    }
+
+    private void answering(String path, int delta) {
+        int[] n = atOnce.computeIfAbsent(path, p -> new int[2]);
+        synchronized (n) {
+            n[0] += delta;
+            n[1] = Math.max(n[1], n[0]);
+        }
     }
 
     public List<Received> received(String path) {
@@ -198,26 +219,31 @@ public final class LoopbackReceiver implements AutoCloseable {
                 if (r == null) {
                     return; // the client closed the connection
                 }
+                answering(r.path(), 1);
                 received.add(r);
-                Reply reply = next(r.path());
-                while (reply instanceof Delayed d) {
-                    if (closed.await(d.delay().toMillis(), TimeUnit.MILLISECONDS)) {
-                        return;
+                try {
+                    Reply reply = next(r.path());
+                    while (reply instanceof Delayed d) {
+                        if (closed.await(d.delay().toMillis(), TimeUnit.MILLISECONDS)) {
+                            return;
+                        }
+                        reply = d.then();
                     }
-                    reply = d.then();
-                }
-                switch (reply) {
-                    case Respond resp -> respond(out, resp.status(), resp.headers(), resp.body().getBytes(StandardCharsets.UTF_8));
-                    case RespondBytes resp -> respond(out, resp.status(), Map.of(), resp.body());
-                    case Hang hang -> {
-                        closed.await(hang.max().toMillis(), TimeUnit.MILLISECONDS);
-                        return;
+                    switch (reply) {
+                        case Respond resp -> respond(out, resp.status(), resp.headers(), resp.body().getBytes(StandardCharsets.UTF_8));
+                        case RespondBytes resp -> respond(out, resp.status(), Map.of(), resp.body());
+                        case Hang hang -> {
+                            closed.await(hang.max().toMillis(), TimeUnit.MILLISECONDS);
+                            return;
+                        }
+                        case Reset reset -> {
+                            s.setSoLinger(true, 0);
+                            return;
+                        }
+                        case Delayed d -> throw new IllegalStateException("unwrapped above");
                     }
-                    case Reset reset -> {
-                        s.setSoLinger(true, 0);
-                        return;
-                    }
-                    case Delayed d -> throw new IllegalStateException("unwrapped above");
+                } finally {
+                    answering(r.path(), -1);
                 }
             }
         } catch (IOException | InterruptedException e) {

@@ -73,7 +73,7 @@ final class In {
                 stringSet(n, "channels"), bool(n, "disabled"),
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
                 new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs"),
-                        node(n, "circuitBreaker"), str(n, "ordering")));
+                        node(n, "circuitBreaker"), str(n, "ordering"), integer(n, "maxInFlight")));
     }
 
     /** A member left for the engine to check (its shape has alternatives); null when absent or null. */

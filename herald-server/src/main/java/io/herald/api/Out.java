@@ -88,6 +88,7 @@ final class Out {
         m.put("signature", e.policy().signature().spec());
         m.put("retry", e.policy().retry() == null ? null : e.policy().retry().spec());
         m.put("timeoutMs", e.policy().timeoutMs());
+        m.put("maxInFlight", e.policy().maxInFlight());
         m.put("circuitBreaker", e.policy().circuitBreaker() == null ? null : e.policy().circuitBreaker().spec());
         m.put("ordering", e.policy().fifo() ? DeliveryPolicy.FIFO : null);
         // Read-only: how the receiver has been answering, and why Herald disabled it, if it did.
@@ -110,7 +111,7 @@ final class Out {
 
     /** The endpoint members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> ENDPOINT_EXTENSIONS = java.util.List.of("headers", "format", "filter", "signature", "retry", "timeoutMs",
-            "circuitBreaker", "ordering");
+            "circuitBreaker", "ordering", "maxInFlight");
     /** The event type members a Svix client cannot send, which a PUT keeps when it leaves them out. */
     static final java.util.List<String> EVENT_TYPE_EXTENSIONS = java.util.List.of("example", "enforceSchema");
 

@@ -5,6 +5,7 @@ import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
@@ -22,7 +23,7 @@ import java.util.Map;
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
-                           CircuitBreaker circuitBreaker) {
+                           CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -83,8 +84,11 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration disableAfter = Duration.ofSeconds(intSetting(env, "HERALD_CIRCUIT_DISABLE_AFTER_SECONDS",
                 (int) CircuitBreaker.DEFAULT.disableAfter().toSeconds(), (int) CircuitBreaker.MIN_DISABLE_AFTER.toSeconds(),
                 (int) CircuitBreaker.MAX_DISABLE_AFTER.toSeconds()));
+        int maxInFlight = intSetting(env, "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", DispatcherSettings.DEFAULT_PER_ENDPOINT,
+                DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
-                new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter));
+                new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter),
+                maxInFlight);
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -155,7 +159,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
 
     public EngineConfig engineConfig() {
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
-                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT,
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
         return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store);
     }

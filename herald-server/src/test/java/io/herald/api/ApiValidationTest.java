@@ -72,6 +72,10 @@ class ApiValidationTest {
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"filterTypes\": []}"), 422, "eventTypes");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"channels\": [\"bad channel\"]}"), 422, "channels[0]");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"secret\": \"short\"}"), 422, "secret");
+        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"maxInFlight\": 0}"), 422, "maxInFlight");
+        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"maxInFlight\": 65}"), 422, "maxInFlight");
+        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"maxInFlight\": \"4\"}"), 422, "maxInFlight");
+        assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"throttleRate\": 0}"), 422, "throttleRate");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"headers\": {\"Host\": \"evil\"}}"), 422, "headers.Host");
         assertProblem(api.post("/api/v1/app/a/endpoint", "{\"url\": \"https://x.example\", \"headers\": {\"X-A\": \"a\\r\\nX-B: b\"}}"), 422, "headers.X-A");
 

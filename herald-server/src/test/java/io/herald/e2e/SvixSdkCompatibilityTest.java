@@ -190,7 +190,7 @@ class SvixSdkCompatibilityTest {
                 .schemas(Map.of("1", Map.of("type", "object", "examples", List.of(Map.of("title", "XSS", "severity", 6))))));
         // Herald's additions are set over plain HTTP; the SDK must read and update such an endpoint.
         String epId = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook")
-                + "\", \"signature\": \"svix\", \"retry\": {\"retryCount\": 2}, \"timeoutMs\": 5000}", 201).get("id").asString();
+                + "\", \"signature\": \"svix\", \"retry\": {\"retryCount\": 2}, \"timeoutMs\": 5000, \"maxInFlight\": 3}", 201).get("id").asString();
         EndpointOut ep = svix.getEndpoint().get("acme", epId);
         svix.getEndpoint().update("acme", epId, new com.svix.models.EndpointUpdate()
                 .url(URI.create(receiver.url("/hook"))).description("updated by the SDK"));
@@ -203,6 +203,8 @@ class SvixSdkCompatibilityTest {
                 .isEqualTo(tools.jackson.databind.json.JsonMapper.shared().readTree("{\"title\": \"XSS\", \"severity\": 6}"));
         new com.svix.Webhook(svix.getEndpoint().getSecret("acme", epId).getKey()).verify(r.bodyText(), r.headerLists());
         assertThat(herald.get("/api/v1/app/acme/endpoint/" + epId).get("timeoutMs").asInt()).isEqualTo(5000);
+        assertThat(herald.get("/api/v1/app/acme/endpoint/" + epId).get("maxInFlight").asInt()).as("kept by the SDK's PUT")
+                .isEqualTo(3);
     }
 
     @Test

@@ -44,10 +44,15 @@ public final class TestHerald implements AutoCloseable {
     public final ApiClient api;
     /** The database this node drops at {@link #close()}; null on SQLite or when it shares one. */
     private final TestPostgres.Database database;
+    /** The PostgreSQL database this node runs on; null on SQLite. */
+    private final TestPostgres.Database on;
+    private final Time time;
 
     private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env,
                        Time time) {
         this.database = dropsDatabase ? database : null;
+        this.on = database;
+        this.time = time;
         this.clock = time == Time.TEST_CLOCK ? SettableClock.atNow() : null;
         Map<String, String> all = new HashMap<>(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
@@ -60,7 +65,7 @@ public final class TestHerald implements AutoCloseable {
         // timeout + margin must fit). Nothing here waits for a lease to expire.
         DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70),
                 time == Time.TEST_CLOCK ? Duration.ZERO : SYSTEM_CLOCK_POLL,
-                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, DispatcherSettings.DEFAULT_PER_ENDPOINT, TIMEOUT,
+                DispatcherSettings.DEFAULT_MAX_IN_MEMORY, config.maxInFlightPerEndpoint(), TIMEOUT,
                 Duration.ofSeconds(2), config.circuitBreaker());
         EngineConfig engine = config.engineConfig().withDispatcher(d);
         this.server = HeraldServer.start(config, engine, time == Time.TEST_CLOCK ? clock : Clock.systemUTC());
@@ -97,6 +102,14 @@ public final class TestHerald implements AutoCloseable {
      */
     public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env) {
         return new TestHerald(dataDir, shared, false, env, Time.TEST_CLOCK);
+    }
+
+    /**
+     * Another node on this node's PostgreSQL database, on the same kind of time (its own test clock,
+     * or the system clock); close it before this one. Null on SQLite, where one process owns the file.
+     */
+    public TestHerald secondNode(Path dataDir, Map<String, String> env) {
+        return on == null ? null : new TestHerald(dataDir, on, false, env, time);
     }
 
     /** Claims and runs every delivery due at the clock's time; returns how many ran. */

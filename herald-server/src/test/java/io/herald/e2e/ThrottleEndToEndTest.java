@@ -3,8 +3,10 @@ package io.herald.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.herald.testing.LoopbackReceiver;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -107,6 +109,111 @@ abstract class ThrottleEndToEndTest {
                     .allSatisfy(a -> assertThat(a.get("status").asInt()).isZero());
         }
         assertThat(handedBackOrUnfinished()).as("each sent once from its lane, none handed back").isEmpty();
+    }
+
+    @Test
+    void endpointRate5_hundredMessagesThroughEveryNode_arriveAtFivePerSecondAcrossNodes_oneAtATime() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        // A generous timeout: on a loaded machine a request that times out is sent again, which is
+        // not what this test is about.
+        endpoint("acme", "/paced", "\"throttleRate\": 5, \"timeoutMs\": 20000");
+        // On PostgreSQL a second node on the same database; on SQLite one process owns the file.
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            long startedAt = System.nanoTime();
+            List<String> ids;
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Callable<String>> calls = IntStream.range(0, 100).<Callable<String>>mapToObj(i -> () ->
+                        nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                                "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201)
+                                .get("id").asString()).toList();
+                ids = pool.invokeAll(calls).stream().map(ThrottleEndToEndTest::get).toList();
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/paced", 100, Duration.ofSeconds(120));
+            List<Long> at = arrivalsNanos(got);
+            assertThat(got).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(ids);
+            // 100 slots 200 ms apart, whichever node takes them, the first after publishing began: the
+            // k-th request to arrive comes k intervals after that at the earliest (each arrives after
+            // its slot, so the k-th arrival after the k-th slot). One interval of slack for clock
+            // reading; a loaded machine only makes requests later, and may bunch them, which this
+            // allows. Five together at each second's start, or two nodes at 5/s each, would fail it.
+            for (int k = 0; k < at.size(); k++) {
+                assertThat(at.get(k) - startedAt).as("arrival %d after publishing began", k)
+                        .isGreaterThanOrEqualTo((k - 1) * 200 * MS);
+            }
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void maxInFlight2_twentyMessagesThroughEveryNode_atMostTwoAtOnceAcrossNodes() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        receiver.fallback(LoopbackReceiver.Reply.delayed(Duration.ofMillis(300), LoopbackReceiver.Reply.status(200)));
+        String ep = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/capped")
+                + "\", \"maxInFlight\": 2, \"timeoutMs\": 20000}", 201).get("id").asString();
+        assertThat(herald.get("/api/v1/app/acme/endpoint/" + ep).get("maxInFlight").asInt()).isEqualTo(2);
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            List<String> ids;
+            try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                List<Callable<String>> calls = IntStream.range(0, 20).<Callable<String>>mapToObj(i -> () ->
+                        nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                                "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201)
+                                .get("id").asString()).toList();
+                ids = pool.invokeAll(calls).stream().map(ThrottleEndToEndTest::get).toList();
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/capped", 20, Duration.ofSeconds(60));
+            assertThat(got).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(receiver.mostAtOnce("/capped")).as("requests the receiver was answering at once, %d node(s)",
+                    nodes.size()).isEqualTo(2);
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
+    }
+
+    @Test
+    void retryAfter2_onA429_holdsTheEndpointsOtherDeliveriesOnEveryNode_forTwoSeconds() throws Exception {
+        herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
+        receiver.script("/busy", LoopbackReceiver.Reply.status(429, Map.of("Retry-After", "2"), ""));
+        endpoint("acme", "/busy", "\"timeoutMs\": 20000");
+        TestHerald second = herald.secondNode(Files.createDirectories(dir.resolve("second")), Map.of());
+        try {
+            List<TestHerald> nodes = second == null ? List.of(herald) : List.of(herald, second);
+            String told = herald.post("/api/v1/app/acme/msg", "{\"eventType\": \"finding.created\", \"payload\": {}}", 201)
+                    .get("id").asString();
+            long answered = receiver.await("/busy", 1, WAIT).getFirst().atNanos();
+            herald.awaitAttempts("acme", told, 1); // recorded: the pause was shared before
+
+            List<String> others = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                others.add(nodes.get(i % nodes.size()).post("/api/v1/app/acme/msg",
+                        "{\"eventType\": \"finding.created\", \"payload\": {\"n\": " + i + "}}", 201).get("id").asString());
+            }
+
+            List<LoopbackReceiver.Received> got = receiver.await("/busy", 5, Duration.ofSeconds(20));
+            assertThat(got.subList(1, 5)).extracting(r -> r.header("webhook-id")).containsExactlyInAnyOrderElementsOf(others);
+            // The pause runs from when the node had the answer, after the receiver sent it; 100 ms of
+            // slack for reading two clocks.
+            assertThat(got.subList(1, 5)).allSatisfy(r -> assertThat(r.atNanos() - answered)
+                    .as("after the 429 was answered").isGreaterThanOrEqualTo(1_900 * MS));
+            // The told delivery keeps its own schedule: Retry-After clamped to its 5 s step.
+            List<LoopbackReceiver.Received> all = receiver.await("/busy", 6, Duration.ofSeconds(20));
+            assertThat(all.getLast().header("webhook-id")).isEqualTo(told);
+            assertThat(all.getLast().atNanos() - answered).isGreaterThanOrEqualTo(4_900 * MS);
+        } finally {
+            if (second != null) {
+                second.close();
+            }
+        }
     }
 
     @Test

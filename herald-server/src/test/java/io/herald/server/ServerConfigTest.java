@@ -27,6 +27,7 @@ class ServerConfigTest {
         assertThat(c.attemptTimeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.engineConfig().dispatcher().timeout()).isEqualTo(Duration.ofSeconds(15));
         assertThat(c.engineConfig().store()).isEqualTo(new StoreSettings(16, 4));
+        assertThat(c.engineConfig().dispatcher().perEndpoint()).isEqualTo(16);
     }
 
     @Test
@@ -50,12 +51,13 @@ class ServerConfigTest {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_PORT", "9090", "HERALD_DATA_DIR", "/tmp/h",
                 "HERALD_DATABASE_URL", "jdbc:postgresql://db/herald", "HERALD_ADMIN_TOKEN", "0123456789abcdef",
                 "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32, 10.0.0.0/8",
-                "HERALD_DATABASE_POOL_SIZE", "40", "HERALD_DATABASE_WRITERS", "8"));
+                "HERALD_DATABASE_POOL_SIZE", "40", "HERALD_DATABASE_WRITERS", "8", "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", "4"));
         assertThat(c.port()).isEqualTo(9090);
         assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://db/herald");
         assertThat(c.httpsOnly()).isFalse();
         assertThat(c.allowedTargets()).containsExactly(Cidr.parse("127.0.0.1/32"), Cidr.parse("10.0.0.0/8"));
         assertThat(c.engineConfig().store()).isEqualTo(new StoreSettings(40, 8));
+        assertThat(c.engineConfig().dispatcher().perEndpoint()).isEqualTo(4);
     }
 
     @ParameterizedTest
@@ -78,7 +80,9 @@ class ServerConfigTest {
             "HERALD_ATTEMPT_TIMEOUT_SECONDS | 31",
             "HERALD_DATABASE_POOL_SIZE | 1",
             "HERALD_DATABASE_WRITERS | 0",
-            "HERALD_DATABASE_WRITERS | 9"})
+            "HERALD_DATABASE_WRITERS | 9",
+            "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 0",
+            "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 65"})
     void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
         assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
                 .isInstanceOf(ServerConfig.Invalid.class)
