@@ -273,7 +273,7 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /** Offers each claimed delivery to its lane; those refused go back to the database together. */
-    private void enqueueAll(List<Task> claimed) {
+    private int enqueueAll(List<Task> claimed) {
         List<HandBack> refused = new ArrayList<>();
         int offered = 0;
         try {
@@ -288,6 +288,7 @@ public final class Dispatcher implements AutoCloseable {
             }
             giveBack(refused);
         }
+        return claimed.size() - refused.size();
     }
 
     private void pollLoop() {
@@ -297,8 +298,10 @@ public final class Dispatcher implements AutoCloseable {
                 advanceFifo();
                 enqueueAll(probe());
                 List<Task> claimed = claim();
-                enqueueAll(claimed);
-                if (claimed.size() < CLAIM_BATCH) {
+                int admitted = enqueueAll(claimed);
+                // A full claim goes on at once, unless its lanes refused most of it: claiming again
+                // would only take and give back the same full lanes' backlog, at everyone's cost.
+                if (claimed.size() < CLAIM_BATCH || admitted < claimed.size() / 2) {
                     wakeups.tryAcquire(settings.pollInterval().toMillis(), TimeUnit.MILLISECONDS);
                     wakeups.drainPermits();
                 }
