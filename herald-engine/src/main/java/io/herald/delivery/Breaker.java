@@ -1,6 +1,7 @@
 package io.herald.delivery;
 
 import io.herald.endpoint.CircuitBreaker;
+import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.Health;
@@ -298,7 +299,7 @@ final class Breaker {
                 WHERE circuit_until IS NOT NULL AND circuit_until <= :now AND disabled = :no
                 ORDER BY circuit_until LIMIT :limit""" + " " + dialect.lockClause())
                 .bind("now", now).bind("no", false).bind("limit", ENDPOINTS_PER_TICK)
-                .map((rs, ctx) -> new Due(rs.getString("id"), rs.getInt("probes"), "fifo".equals(rs.getString("ordering")),
+                .map((rs, ctx) -> new Due(rs.getString("id"), rs.getInt("probes"), DeliveryPolicy.FIFO.equals(rs.getString("ordering")),
                         rs.getString("fifo_active"))).list();
         List<Deliveries.Claim> probes = new ArrayList<>();
         for (Due d : due) {
@@ -312,8 +313,7 @@ final class Breaker {
             Optional<Deliveries.Claim> probe = h.createQuery(
                     "UPDATE delivery SET status = 'pending', locked_by = :node, locked_until = :until,"
                     + " version = version + 1, updated_at = :now WHERE id = (" + pick + ")"
-                    + " RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type,"
-                    + " retry_delays, timeout_ms")
+                    + " RETURNING " + Deliveries.CLAIM_COLUMNS)
                     .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("ep", d.id())
                     .bindMap(d.fifo() ? Map.of("active", d.active() == null ? "" : d.active()) : Map.of())
                     .map(Deliveries.CLAIM).findOne();
@@ -340,7 +340,7 @@ final class Breaker {
                 ORDER BY id LIMIT :limit""" + " " + dialect.lockClause())
                 .bind("yes", true).bind("limit", ENDPOINTS_PER_TICK)
                 .map((rs, ctx) -> new Holding(rs.getString("id"), rs.getBoolean("disabled"),
-                        "fifo".equals(rs.getString("ordering")), rs.getString("fifo_active"))).list();
+                        DeliveryPolicy.FIFO.equals(rs.getString("ordering")), rs.getString("fifo_active"))).list();
         int moved = 0;
         for (Holding e : holding) {
             if (e.fifo() && !e.disabled()) {
@@ -365,11 +365,5 @@ final class Breaker {
             }
         }
         return moved;
-    }
-
-    /** The health columns' reader, for tests. */
-    static Health healthOf(Handle h, String endpointId) {
-        return h.createQuery("SELECT * FROM endpoint WHERE id = :id").bind("id", endpointId)
-                .map(Endpoints.rows()).one().health();
     }
 }

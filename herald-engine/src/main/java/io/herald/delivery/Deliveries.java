@@ -81,6 +81,10 @@ public final class Deliveries {
         }
     }
 
+    /** What a statement that leases rows returns for {@link #CLAIM} to read. */
+    static final String CLAIM_COLUMNS =
+            "id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type, retry_delays, timeout_ms";
+
     static final RowMapper<Claim> CLAIM = (rs, ctx) -> new Claim(
             rs.getString("id"), rs.getString("app_id"), rs.getString("message_id"), rs.getString("endpoint_id"),
             rs.getInt("attempts"), rs.getInt("version"), rs.getLong("locked_until"), rs.getInt("trigger_type"),
@@ -200,9 +204,8 @@ public final class Deliveries {
                       AND (locked_until IS NULL OR locked_until < :now)
                     ORDER BY next_attempt_at
                     LIMIT :limit %s)
-                RETURNING id, app_id, message_id, endpoint_id, attempts, version, locked_until, trigger_type,
-                          retry_delays, timeout_ms"""
-                        .formatted(dialect.lockClause()))
+                RETURNING %s"""
+                        .formatted(dialect.lockClause(), CLAIM_COLUMNS))
                 .bind("node", node).bind("until", leaseUntil).bind("now", now).bind("limit", limit)
                 .map(CLAIM).list();
     }

@@ -40,6 +40,7 @@ final class Fifo {
      * deliveries of disabled ones. Returns how many it let out.
      */
     static int advance(Handle h, Dialect dialect, Collection<String> endpointIds, long now) {
+        // 'fifo' is a literal, not a parameter: the partial index endpoint_fifo serves only that condition.
         List<String> candidates = endpointIds == null
                 ? h.createQuery("SELECT id FROM endpoint WHERE ordering = 'fifo' ORDER BY id LIMIT :limit")
                         .bind("limit", ENDPOINTS_PER_TICK).mapTo(String.class).list()
