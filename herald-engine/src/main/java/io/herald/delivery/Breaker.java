@@ -167,10 +167,11 @@ final class Breaker {
     /**
      * In the transaction that records {@code entries}: updates their endpoints' health, opens and
      * closes circuits, and disables endpoints that have failed for too long. Endpoint rows are
-     * locked in id order. Returns those of the endpoints that keep FIFO order (see {@link Fifo}).
+     * locked in id order. Returns which of the endpoints keep FIFO order (see {@link Fifo}) and
+     * whose circuit these records opened.
      */
-    Set<String> record(Handle h, Dialect dialect, OperationalEvents events, List<OutcomeRecorder.Entry> entries,
-                               Instant now) {
+    Recorded record(Handle h, Dialect dialect, OperationalEvents events, List<OutcomeRecorder.Entry> entries,
+                    Instant now) {
         Map<String, List<Result>> byEndpoint = new TreeMap<>();
         for (OutcomeRecorder.Entry e : entries) {
             byEndpoint.computeIfAbsent(e.claim().endpointId(), k -> new ArrayList<>()).add(Result.of(e));
@@ -190,9 +191,13 @@ final class Breaker {
         }
         PreparedBatch update = null;
         Map<String, Change> disabling = new LinkedHashMap<>();
+        Set<String> opened = new TreeSet<>();
         for (String id : changing) {
             Endpoint ep = current.get(id);
             Change change = next(ep.health(), ep.disabled(), byEndpoint.get(id), settingsOf(ep), now);
+            if (change.opened()) {
+                opened.add(id);
+            }
             if (worthWriting(ep.health(), change.after())) {
                 if (update == null) {
                     update = h.prepareBatch("""
@@ -218,8 +223,11 @@ final class Breaker {
                 Endpoints.disable(h, events, id, now.toEpochMilli(), change.after().failingSince(), change.disable()));
         Set<String> fifo = new TreeSet<>();
         current.values().stream().filter(ep -> ep.policy().fifo()).forEach(ep -> fifo.add(ep.id()));
-        return fifo;
+        return new Recorded(fifo, opened);
     }
+
+    /** What {@link #record} found: the FIFO endpoints among those recorded, and the endpoints whose circuit opened. */
+    record Recorded(Set<String> fifo, Set<String> opened) {}
 
     private CircuitBreaker settingsOf(Endpoint ep) {
         return ep.policy().circuitBreaker() == null ? server : ep.policy().circuitBreaker().over(server);

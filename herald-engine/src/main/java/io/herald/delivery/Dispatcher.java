@@ -10,8 +10,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
@@ -39,6 +41,8 @@ public final class Dispatcher implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Dispatcher.class);
     /** How long a delivery that found its (unpaced) endpoint's lane full waits before it is claimed again. */
     private static final Duration LANE_FULL_BACKOFF = Duration.ofSeconds(1);
+    /** Deliveries of endpoints whose circuit opened held per transaction at most. */
+    private static final int HOLD_CHUNK = 250;
     /** Deliveries claimed at once at most. */
     static final int CLAIM_BATCH = 500;
     /** Payloads up to this many characters travel from publish to the attempt in memory; larger ones are read at send. */
@@ -74,7 +78,7 @@ public final class Dispatcher implements AutoCloseable {
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, new PaceSlots(store), this::heldInLane);
         this.events = events;
         this.breaker = new Breaker(settings.circuitBreaker());
-        this.recorder = new OutcomeRecorder(store, breaker, events, this::wake);
+        this.recorder = new OutcomeRecorder(store, breaker, events, this::wake, this::holdWaiting);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
@@ -222,6 +226,48 @@ public final class Dispatcher implements AutoCloseable {
     /** Ends the poller's wait: there is work that should not wait for the poll interval. */
     void wake() {
         wakeups.release();
+    }
+
+    /**
+     * The circuits of {@code endpointIds} opened: what waits in their lanes here is held in one
+     * transaction, instead of one by one as each would start (a hanging endpoint's lane holds
+     * hundreds), and leaves this node. What is not held (the circuit closed meanwhile) goes back to
+     * the database due now. Runs on its own thread, so the recorder that calls it goes on; never throws.
+     */
+    private void holdWaiting(Set<String> endpointIds) {
+        Thread.ofVirtual().name("herald-hold").start(() -> {
+            List<Task> waiting = new ArrayList<>();
+            try {
+                for (String id : endpointIds) {
+                    waiting.addAll(lanes.drain(id));
+                }
+                if (waiting.isEmpty()) {
+                    return;
+                }
+                long now = clock.millis();
+                Set<Deliveries.Claim> held = new HashSet<>();
+                // In chunks: a transaction of thousands of rows would hold up the publishes that
+                // group commit puts in the same transaction.
+                for (int from = 0; from < waiting.size(); from += HOLD_CHUNK) {
+                    List<Deliveries.Claim> chunk = waiting.subList(from, Math.min(waiting.size(), from + HOLD_CHUNK))
+                            .stream().map(Task::claim).toList();
+                    held.addAll(store.inTransaction(h -> Breaker.hold(h, store.dialect(), chunk, now)));
+                }
+                List<HandBack> back = new ArrayList<>();
+                for (Task t : waiting) {
+                    if (!held.contains(t.claim())) {
+                        back.add(new HandBack(t, now));
+                    }
+                }
+                giveBack(back);
+            } catch (RuntimeException | Error e) {
+                // Still leased here, unattempted: their leases end and a claim holds them then.
+                log.warn("holding {} deliveries of endpoints whose circuit opened failed; their leases will expire",
+                        waiting.size(), e);
+            } finally {
+                waiting.forEach(Task::finished);
+            }
+        });
     }
 
     /** Leases the probes that are due (see {@link Breaker#probes}), as far as this node has room. */

@@ -1,6 +1,8 @@
 package io.herald.delivery;
 
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -49,6 +51,15 @@ final class Lanes {
         return lane == null ? 0 : lane.held();
     }
 
+    /**
+     * Takes out the deliveries waiting in {@code endpointId}'s lane (not those running) that are not
+     * probes; they are the caller's to finish. Empty without a lane.
+     */
+    List<Task> drain(String endpointId) {
+        Lane lane = lanes.get(endpointId);
+        return lane == null ? List.of() : lane.drain();
+    }
+
     /** The most one lane may hold now: an even share of the room among the lanes, one more counted. */
     int share() {
         return (int) Math.max(perEndpoint, capacity / (lanes.mappingCount() + 1));
@@ -86,6 +97,12 @@ final class Lanes {
 
         synchronized int held() {
             return running + waiting.size();
+        }
+
+        synchronized List<Task> drain() {
+            List<Task> out = new ArrayList<>();
+            waiting.removeIf(t -> !t.claim().probe() && out.add(t));
+            return out;
         }
 
         synchronized int offer(Task t, int paced) {

@@ -13,8 +13,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,6 +55,10 @@ final class OutcomeRecorder implements AutoCloseable {
     /** Called after a commit that let a FIFO endpoint's next delivery out, so that a claim takes it soon. */
     private final Runnable letOutNext;
     private final AtomicBoolean letOut = new AtomicBoolean();
+    /** Called after a commit that opened circuits, with their endpoints, so that what waits for them here is held. */
+    private final Consumer<Set<String>> circuitsOpened;
+    /** Endpoints whose circuit the batch being written opened (its transaction may run on a store's writer thread). */
+    private final Set<String> opened = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final Thread writer;
     private volatile boolean closed;
@@ -62,11 +68,13 @@ final class OutcomeRecorder implements AutoCloseable {
      * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
      * attempt notices that records cause are told.
      */
-    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events, Runnable letOutNext) {
+    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events, Runnable letOutNext,
+                    Consumer<Set<String>> circuitsOpened) {
         this.store = store;
         this.breaker = breaker;
         this.events = events;
         this.letOutNext = letOutNext;
+        this.circuitsOpened = circuitsOpened;
         this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
     }
 
@@ -117,6 +125,13 @@ final class OutcomeRecorder implements AutoCloseable {
                 write(batch);
                 if (letOut.getAndSet(false)) {
                     letOutNext.run();
+                }
+                if (!opened.isEmpty()) {
+                    // Told even when the transaction that saw it failed and its records were written
+                    // one by one: whoever is told holds only what an open circuit's row says.
+                    Set<String> ids = Set.copyOf(opened);
+                    opened.clear();
+                    circuitsOpened.accept(ids);
                 }
             } catch (Throwable t) {
                 // Not expected: write() answers every record itself. No caller may wait forever.
@@ -210,7 +225,9 @@ final class OutcomeRecorder implements AutoCloseable {
         boolean[] kept = Deliveries.finish(h, entries);
         // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
         Instant now = entries.getLast().finishedAt();
-        Set<String> fifo = breaker.record(h, store.dialect(), events, entries, now);
+        Breaker.Recorded recorded = breaker.record(h, store.dialect(), events, entries, now);
+        Set<String> fifo = recorded.fifo();
+        opened.addAll(recorded.opened());
         for (Entry e : entries) {
             if (e.outcome().kind() == Outcome.Kind.GONE) {
                 Endpoints.disable(h, events, e.attempt().endpointId(), e.finishedAt().toEpochMilli(), null,

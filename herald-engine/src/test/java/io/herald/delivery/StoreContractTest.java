@@ -717,6 +717,36 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void endpoint_whoseCircuitOpensWhileItsLaneHoldsAWaitingBacklog_hasItHeldUnattempted_andTheNodeHoldsNothingAfterwards() {
+        stop(node);
+        // One attempt at a time: the backlog waits in the lane behind a slow failure that opens the circuit.
+        node = start(config(url, new DispatcherSettings(LEASE, Duration.ZERO, MAX_IN_MEMORY, 1, TIMEOUT, Duration.ofSeconds(5))
+                .withCircuitBreaker(new CircuitBreaker(1, Duration.ofDays(5))), RetryPolicy.DEFAULT_DELAYS));
+        receiver.script("/slow", Reply.delayed(Duration.ofMillis(500), Reply.status(503)));
+        Endpoint ep = endpoint("/slow");
+        List<Published> all = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            all.add(publish(message("invoice.paid", null)));
+        }
+        assertThat(node.dispatcher().held()).as("started at publish, waiting in the lane").isEqualTo(30);
+        awaitIdle(node);
+
+        assertThat(receiver.received("/slow")).as("only the attempt that opened the circuit went out").hasSize(1);
+        assertThat(node.endpoints().get(app, ep.id()).health().open()).isTrue();
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'held' AND attempts = 0 AND locked_by IS NULL"))
+                .isEqualTo(29);
+        assertThat(count("SELECT COUNT(*) FROM attempt")).isEqualTo(1);
+
+        // The probe releases the backlog: each arrives once.
+        receiver.fallback(Reply.status(200));
+        clock.set(node.endpoints().get(app, ep.id()).health().nextProbeAt());
+        assertThat(node.dispatcher().runDueOnce()).isEqualTo(30);
+        assertThat(webhookIds("/slow").subList(1, 31))
+                .containsExactlyInAnyOrderElementsOf(all.stream().map(p -> p.message().id()).toList());
+        assertThat(node.dispatcher().held()).isZero();
+    }
+
+    @Test
     void endpoint_failingLongerThanItsDisableAfter_isDisabledWithTheReason_itsHeldDeliveriesFail_andEnablingStartsAfresh() {
         stop(node);
         node = start(config(url, SETTINGS.withCircuitBreaker(new CircuitBreaker(2, Duration.ofHours(1))),
