@@ -1,5 +1,6 @@
 package io.herald;
 
+import io.herald.audit.AuditLog;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
@@ -16,13 +17,20 @@ import java.util.List;
  * @param dispatcher     pacing of the delivery engine
  * @param retryDelays    delays between attempts; its length + 1 is the number of attempts
  * @param store          database connections, and how many of them write
+ * @param auditRetention how long the audit log keeps its rows
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
-                           DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
+                           DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
+                           Duration auditRetention) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
         retryDelays = List.copyOf(retryDelays);
+    }
+
+    public EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
+                        DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
+        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, AuditLog.DEFAULT_RETENTION);
     }
 
     public static EngineConfig defaults(String databaseUrl) {
@@ -31,22 +39,26 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention);
     }
 
     public EngineConfig withStore(StoreSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention);
+    }
+
+    public EngineConfig withAuditRetention(Duration v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v);
     }
 }

@@ -2,6 +2,7 @@ package io.herald;
 
 import io.herald.app.Applications;
 import io.herald.attempt.Attempts;
+import io.herald.audit.AuditLog;
 import io.herald.auth.Tokens;
 import io.herald.delivery.Dispatcher;
 import io.herald.delivery.DispatcherSettings;
@@ -46,6 +47,7 @@ public final class Herald implements AutoCloseable {
     private final BackgroundTasks tasks;
     private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
+    private final AuditLog audit;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
         this.store = Store.open(config.databaseUrl(), config.store());
@@ -63,10 +65,11 @@ public final class Herald implements AutoCloseable {
         this.operationalEndpoints = new OperationalEndpoints(endpoints);
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
-        this.tokens = new Tokens(store, clock);
+        this.tokens = new Tokens(store, ids, clock);
         this.latestDeliveries = new LatestDeliveries(store, clock);
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
+        this.audit = new AuditLog(store, ids, clock, config.auditRetention());
     }
 
     /** Opens the store (migrating it), and starts delivering. */
@@ -79,6 +82,8 @@ public final class Herald implements AutoCloseable {
         h.dispatcher.start();
         h.tasks.start();
         h.idempotencyKeys.start();
+        h.tokens.start();
+        h.audit.start();
         return h;
     }
 
@@ -138,10 +143,17 @@ public final class Herald implements AutoCloseable {
         return idempotencyKeys;
     }
 
+    /** Changes made through the management API: who, what, when, from where. */
+    public AuditLog audit() {
+        return audit;
+    }
+
     @Override
     public void close() {
         tasks.close();
         idempotencyKeys.close();
+        audit.close();
+        tokens.close();
         dispatcher.close();
         sender.close();
         store.close();

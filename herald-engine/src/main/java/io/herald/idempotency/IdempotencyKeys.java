@@ -2,6 +2,7 @@ package io.herald.idempotency;
 
 import io.herald.Hashes;
 import io.herald.HeraldException;
+import io.herald.store.Periodic;
 import io.herald.store.Store;
 import java.time.Clock;
 import java.time.Duration;
@@ -52,7 +53,7 @@ public final class IdempotencyKeys implements AutoCloseable {
 
     private final Store store;
     private final Clock clock;
-    private final PurgeSchedule purgeSchedule;
+    private final Periodic purgeSchedule;
     private final AtomicInteger waiting = new AtomicInteger();
 
     /** A request that carries a key: {@code route} is method, path and query; {@code body} may be null. */
@@ -79,7 +80,7 @@ public final class IdempotencyKeys implements AutoCloseable {
     public IdempotencyKeys(Store store, Clock clock) {
         this.store = store;
         this.clock = clock;
-        this.purgeSchedule = new PurgeSchedule(this::purgeExpired, PURGE_INTERVAL);
+        this.purgeSchedule = new Periodic("idempotency-purge", this::purgeExpired, PURGE_INTERVAL);
     }
 
     /** Starts deleting expired keys every {@link #PURGE_INTERVAL}. */

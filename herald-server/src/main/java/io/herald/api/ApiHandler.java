@@ -8,6 +8,7 @@ import io.herald.app.Application;
 import io.herald.app.Applications;
 import io.herald.auth.Principal;
 import io.herald.auth.Tokens;
+import io.herald.delivery.Cidr;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -38,12 +39,19 @@ public final class ApiHandler extends Handler.Abstract {
     private final Tokens tokens;
     private final Applications applications;
     private final Idempotency idempotency;
+    private final AuditTrail audit;
 
     public ApiHandler(Herald herald) {
+        this(herald, List.of());
+    }
+
+    /** {@code trustedProxies}: peers whose X-Forwarded-For the audit log believes (HERALD_TRUSTED_PROXIES). */
+    public ApiHandler(Herald herald, List<Cidr> trustedProxies) {
         this.router = Routes.build(herald);
         this.tokens = herald.tokens();
         this.applications = herald.applications();
         this.idempotency = new Idempotency(herald.idempotencyKeys());
+        this.audit = new AuditTrail(herald.audit(), herald.applications(), trustedProxies);
     }
 
     @Override
@@ -55,12 +63,14 @@ public final class ApiHandler extends Handler.Abstract {
             // still unread makes Jetty close the connection, which a client reusing it sees as a
             // response with no bytes.
             String body = readBody(request);
-            Router.Match match = router.find(request.getMethod(), path);
+            Router.Match match = find(request, path);
             Principal principal = match.access() == Access.PUBLIC ? null : authenticate(request);
             Map<String, String> params = authorize(principal, match, request.getMethod(), path);
             Call call = new Call(principal, baseUrl(request), params, query(request), body,
                     name -> request.getHeaders().get(name));
+            String appBefore = AuditTrail.audits(match.route()) ? audit.applicationOf(params) : null;
             reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
+            audit.record(request, principal, match.route(), params, appBefore, body, reply);
         } catch (HeraldException e) {
             reply = problem(e);
         } catch (ApiError e) {
@@ -71,6 +81,22 @@ public final class ApiHandler extends Handler.Abstract {
         }
         write(response, callback, reply);
         return true;
+    }
+
+    /**
+     * The route for the request. An unknown path or method under {@code /api/} is told (404, 405)
+     * only to a caller with a valid token, else 401: without one, the route table cannot be read.
+     * The public routes' paths (health) answer 405 to anyone.
+     */
+    private Router.Match find(Request request, String path) {
+        try {
+            return router.find(request.getMethod(), path);
+        } catch (ApiError miss) {
+            if (path.startsWith("/api/") && !router.isPublic(path)) {
+                authenticate(request);
+            }
+            throw miss;
+        }
     }
 
     /** Who the bearer token speaks for; 401 when there is none, or it is unknown, revoked or expired. */
@@ -89,17 +115,31 @@ public final class ApiHandler extends Handler.Abstract {
      * the path parameters the route is to see. An application token is told that nothing exists
      * (404, word for word what a missing application or path answers) wherever it may not look,
      * so that it cannot learn of other applications or of global resources; where it may look
-     * but not act, it gets 403.
+     * but not act, it gets 403. A viewer sees every resource, so it is told 403, never 404.
      */
     private Map<String, String> authorize(Principal principal, Router.Match match, String method, String path) {
         if (principal == null || principal.isAdmin()) {
             return match.params();
         }
+        if (principal.isViewer()) {
+            return asViewer(match, method);
+        }
         return switch (match.access()) {
             case PUBLIC, CALLER -> match.params();
-            case ADMIN -> throw Router.notFound(path);
+            case ADMIN, ADMIN_ONLY -> throw Router.notFound(path);
             case APPLICATION, APPLICATION_CREDENTIALS, APPLICATION_ADMIN -> inOwnApplication(principal, match, method);
         };
+    }
+
+    /** A viewer reads every route but those whose answer is a credential or that manage access; it changes nothing. */
+    private static Map<String, String> asViewer(Router.Match match, String method) {
+        if (match.access() == Access.APPLICATION_CREDENTIALS || match.access() == Access.ADMIN_ONLY) {
+            throw new ApiError(403, "forbidden", null, "a viewer token does not see credentials, API tokens or the audit log");
+        }
+        if (!method.equals("GET") && !method.equals("HEAD")) {
+            throw new ApiError(403, "forbidden", null, "a viewer token is read-only");
+        }
+        return match.params();
     }
 
     private Map<String, String> inOwnApplication(Principal principal, Router.Match match, String method) {

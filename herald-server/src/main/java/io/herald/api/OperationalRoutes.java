@@ -3,6 +3,7 @@ package io.herald.api;
 import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.Validate;
+import io.herald.api.Router.Access;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.OperationalEndpoints;
@@ -14,7 +15,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Svix's operational webhook endpoint routes, {@code /api/v1/operational-webhook/endpoint…}: admin
- * only (to any other token they do not exist). The shapes are Svix's
+ * only (to an application token they do not exist; a viewer may read them, but not the secret or
+ * header values). The shapes are Svix's
  * OperationalWebhookEndpoint{In,UpsertIn,Out,SecretIn,SecretOut,HeadersIn,HeadersOut}, in both
  * generations of its names ({@code eventTypes}/{@code filterTypes}, {@code throttleRate}/{@code rateLimit}),
  * plus Herald's endpoint additions ({@code format}, {@code filter}, {@code signature}, {@code retry},
@@ -57,7 +59,8 @@ final class OperationalRoutes {
             ops.delete(c.param("endpoint_id"));
             return Reply.noContent();
         });
-        r.add("GET", one + "/secret", c -> Reply.ok(Map.of("key", ops.secret(c.param("endpoint_id")))));
+        // Credentials: not for viewers either.
+        r.add("GET", one + "/secret", Access.ADMIN_ONLY, c -> Reply.ok(Map.of("key", ops.secret(c.param("endpoint_id")))));
         r.add("POST", one + "/secret/rotate", c -> {
             JsonNode body = c.jsonOrEmpty();
             Integer grace = Validate.range("gracePeriodSeconds", In.integer(body, "gracePeriodSeconds"), 0, Routes.MAX_GRACE_SECONDS);
@@ -65,7 +68,7 @@ final class OperationalRoutes {
                     grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : Duration.ofSeconds(grace));
             return Reply.noContent();
         });
-        r.add("GET", one + "/headers", c -> Reply.ok(Map.of("headers", ops.headers(c.param("endpoint_id")), "sensitive", List.of())));
+        r.add("GET", one + "/headers", Access.ADMIN_ONLY, c -> Reply.ok(Map.of("headers", ops.headers(c.param("endpoint_id")), "sensitive", List.of())));
         r.add("PUT", one + "/headers", c -> {
             Map<String, String> headers = In.stringMap(c.json(), "headers");
             if (headers == null) {

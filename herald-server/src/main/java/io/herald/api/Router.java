@@ -22,7 +22,9 @@ final class Router {
     /**
      * Who may call a route; {@link ApiHandler} enforces it. A route added without one gets
      * {@link #APPLICATION} when its path names an application (open to that application's
-     * tokens), else {@link #ADMIN} (closed to every application token).
+     * tokens), else {@link #ADMIN} (closed to every application token). Viewer tokens may GET and
+     * HEAD every route but {@link #APPLICATION_CREDENTIALS} and {@link #ADMIN_ONLY} ones, and
+     * nothing else (403).
      */
     enum Access {
         /** No token needed (health). */
@@ -41,8 +43,14 @@ final class Router {
          * is told nothing exists, a token of this one is forbidden (the application record itself).
          */
         APPLICATION_ADMIN,
-        /** Admin tokens only; to every other token the route does not exist. */
-        ADMIN
+        /** Admin tokens, and viewers to read; to application tokens the route does not exist. */
+        ADMIN,
+        /**
+         * As {@link #ADMIN}, but a viewer is forbidden too: the answer is a credential (an
+         * operational endpoint's secret, its header values) or governs access itself (API tokens,
+         * the audit log).
+         */
+        ADMIN_ONLY
     }
 
     /**
@@ -119,6 +127,12 @@ final class Router {
             throw new ApiError(405, "method_not_allowed", null, method + " is not allowed here; use " + String.join(", ", allowed));
         }
         throw notFound(path);
+    }
+
+    /** Whether {@code path} is the path of a {@link Access#PUBLIC} route, whatever the method. */
+    boolean isPublic(String path) {
+        String[] parts = split(path);
+        return entries.stream().anyMatch(e -> e.route().access() == Access.PUBLIC && match(e.segments(), parts) != null);
     }
 
     /** What an unknown path answers; also what a route answers to a token that may not know of it. */

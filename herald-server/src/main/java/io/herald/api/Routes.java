@@ -46,8 +46,8 @@ final class Routes {
         r.add("POST", "/api/v1/auth/logout", Access.CALLER, c -> {
             Principal caller = c.principal();
             if (caller.isAdmin()) {
-                throw new ApiError(403, "forbidden", null,
-                        "logout revokes application tokens only; an admin token is replaced by changing HERALD_ADMIN_TOKEN");
+                throw new ApiError(403, "forbidden", null, "logout revokes application tokens only; revoke an admin token with "
+                        + "DELETE " + AccessRoutes.TOKENS + "/{token_id} (HERALD_ADMIN_TOKEN's is replaced by changing the variable)");
             }
             h.tokens().revoke(caller);
             return Reply.noContent();
@@ -257,6 +257,7 @@ final class Routes {
                 h.latestDeliveries().endpoints(c.param("app_id"), c.param("msg_id"), c.page(false)), Out::messageEndpoint)));
 
         OperationalRoutes.add(r, h);
+        AccessRoutes.add(r, h);
         return r;
     }
 

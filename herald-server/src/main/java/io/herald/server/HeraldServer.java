@@ -53,7 +53,7 @@ public final class HeraldServer implements AutoCloseable {
             ServerConnector connector = new ServerConnector(server);
             connector.setPort(config.port());
             server.addConnector(connector);
-            server.setHandler(new Handler.Sequence(new PortalPage(), new ApiHandler(herald)));
+            server.setHandler(new Handler.Sequence(new PortalPage(), new ApiHandler(herald, config.trustedProxies())));
             server.setStopTimeout(5_000);
             server.start();
             HeraldServer hs = new HeraldServer(herald, server);

@@ -1,6 +1,7 @@
 package io.herald.server;
 
 import io.herald.EngineConfig;
+import io.herald.audit.AuditLog;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
@@ -23,7 +24,8 @@ import java.util.Map;
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
-                           CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint) {
+                           CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
+                           Duration auditRetention, List<Cidr> trustedProxies) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
 
@@ -46,20 +48,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             throw new Invalid("HERALD_ADMIN_TOKEN must be at least 16 characters long");
         }
         boolean httpsOnly = boolSetting(env, "HERALD_HTTPS_ONLY", true);
-        List<Cidr> allowed = new ArrayList<>();
-        String targets = blankToNull(env.get("HERALD_ALLOWED_TARGETS"));
-        if (targets != null) {
-            for (String part : targets.split(",")) {
-                if (part.isBlank()) {
-                    continue;
-                }
-                try {
-                    allowed.add(Cidr.parse(part));
-                } catch (IllegalArgumentException e) {
-                    throw new Invalid("HERALD_ALLOWED_TARGETS: " + e.getMessage() + " (expected e.g. 127.0.0.1/32,10.0.0.0/8)");
-                }
-            }
-        }
+        List<Cidr> allowed = cidrsSetting(env, "HERALD_ALLOWED_TARGETS");
         Duration lease = Duration.ofSeconds(intSetting(env, "HERALD_LEASE_SECONDS",
                 (int) DispatcherSettings.DEFAULT_LEASE.toSeconds(), 40, 3_600));
         Duration grace = Duration.ofSeconds(intSetting(env, "HERALD_SHUTDOWN_GRACE_SECONDS",
@@ -86,9 +75,31 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 (int) CircuitBreaker.MAX_DISABLE_AFTER.toSeconds()));
         int maxInFlight = intSetting(env, "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", DispatcherSettings.DEFAULT_PER_ENDPOINT,
                 DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
+        Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
+                (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
+        List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter),
-                maxInFlight);
+                maxInFlight, auditRetention, List.copyOf(trustedProxies));
+    }
+
+    /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */
+    private static List<Cidr> cidrsSetting(Map<String, String> env, String name) {
+        List<Cidr> out = new ArrayList<>();
+        String v = blankToNull(env.get(name));
+        if (v != null) {
+            for (String part : v.split(",")) {
+                if (part.isBlank()) {
+                    continue;
+                }
+                try {
+                    out.add(Cidr.parse(part));
+                } catch (IllegalArgumentException e) {
+                    throw new Invalid(name + ": " + e.getMessage() + " (expected e.g. 127.0.0.1/32,10.0.0.0/8)");
+                }
+            }
+        }
+        return out;
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -161,6 +172,6 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store).withAuditRetention(auditRetention);
     }
 }

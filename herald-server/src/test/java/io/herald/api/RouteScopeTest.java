@@ -42,6 +42,8 @@ abstract class RouteScopeTest {
     ApiClient tokenOfA;
     /** An operational webhook endpoint: the {endpoint_id} of the operational routes. */
     String operationalEndpoint;
+    /** A token's id: the {token_id} of the token routes (only an admin may revoke it, and no walk does). */
+    String tokenId;
 
     abstract TestHerald start(Path dir);
 
@@ -65,11 +67,16 @@ abstract class RouteScopeTest {
         tokenOfA = new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
         operationalEndpoint = herald.post("/api/v1/operational-webhook/endpoint", "{\"url\": \"" + receiver.url("/ops") + "\"}", 201)
                 .get("id").asString();
+        tokenId = herald.post("/api/v1/token", "{\"role\": \"viewer\", \"description\": \"walked\"}", 201).get("id").asString();
+        herald.runTasks(); // the tenants' recover tasks end, so that the walks may start others
     }
 
-    /** The ids a route's path takes beyond the tenant's: an operational endpoint's for the operational routes. */
+    /** The ids a route's path takes beyond the tenant's: an operational endpoint's, a token's. */
     private Map<String, String> global(Route r) {
-        return r.pattern().startsWith("/api/v1/operational-webhook/") ? Map.of("endpoint_id", operationalEndpoint) : Map.of();
+        if (r.pattern().startsWith("/api/v1/operational-webhook/")) {
+            return Map.of("endpoint_id", operationalEndpoint);
+        }
+        return r.pattern().startsWith(AccessRoutes.TOKENS + "/") ? Map.of("token_id", tokenId) : Map.of();
     }
 
     @AfterEach
@@ -85,7 +92,10 @@ abstract class RouteScopeTest {
         String msg = herald.post("/api/v1/app/" + app + "/msg",
                 "{\"eventType\": \"" + EVENT_TYPE + "\", \"payload\": {\"n\": 1}}", 201).get("id").asString();
         String attempt = herald.awaitAttempts(app, msg, 1).get(0).get("id").asString();
-        return new Tenant(uid, Map.of("app_id", app, "endpoint_id", ep, "msg_id", msg, "attempt_id", attempt, "name", EVENT_TYPE));
+        String task = herald.post("/api/v1/app/" + app + "/endpoint/" + ep + "/recover", "{\"since\": \"2020-01-01T00:00:00Z\"}", 202)
+                .get("id").asString();
+        return new Tenant(uid, Map.of("app_id", app, "endpoint_id", ep, "msg_id", msg, "attempt_id", attempt, "name", EVENT_TYPE,
+                "task_id", task));
     }
 
     /** One request of the walk and what it answered. */
@@ -160,7 +170,7 @@ abstract class RouteScopeTest {
     @Test
     void everyRoute_withAnotherApplicationsIds_isNotFoundForAnApplicationToken_butFoundByTheAdmin() {
         List<Route> scoped = routes.stream().filter(RouteScopeTest::namesApplication).toList();
-        List<Route> global = routes.stream().filter(r -> r.access() == Access.ADMIN).toList();
+        List<Route> global = routes.stream().filter(r -> r.access() == Access.ADMIN || r.access() == Access.ADMIN_ONLY).toList();
         assertThat(scoped).as("routes that name an application").hasSizeGreaterThan(15);
         assertThat(global).as("global routes").hasSizeGreaterThan(5)
                 .anySatisfy(r -> assertThat(r.pattern()).isEqualTo("/api/v1/app"))
@@ -176,12 +186,12 @@ abstract class RouteScopeTest {
             byA.add(call(tokenOfA, r, path(r, a, false, global(r))));
         }
         assertAll(byA, RouteScopeTest::isNotFound, "an application token must get 404 here");
-        assertAll(byA.stream().filter(c -> c.route().access() == Access.ADMIN).toList(),
+        assertAll(byA.stream().filter(c -> global.contains(c.route())).toList(),
                 c -> c.raw().contains("no such path: " + c.path()), "a global route must look like an unknown path to it");
 
         // The same requests by the admin find B's resources: the 404s above come from the scope, not from bad ids.
         List<Call> byAdmin = new ArrayList<>();
-        for (Route r : inSafeOrder(routes.stream().filter(r -> namesApplication(r) || r.access() == Access.ADMIN)
+        for (Route r : inSafeOrder(routes.stream().filter(r -> namesApplication(r) || global.contains(r))
                 .filter(r -> hasOnlyKnownParams(r, b)).toList())) {
             byAdmin.add(call(admin, r, path(r, b, false, global(r))));
         }
@@ -210,8 +220,11 @@ abstract class RouteScopeTest {
         if (p.endsWith("/headers")) {
             return "{\"headers\": {\"x-scope\": \"1\"}}";
         }
-        if (p.endsWith("/endpoint/{endpoint_id}")) {
+        if (p.endsWith("/endpoint/{endpoint_id}") || p.endsWith("/endpoint")) {
             return "{\"url\": \"" + receiver.url("/scope") + "\"}";
+        }
+        if (p.endsWith("/msg")) {
+            return "{\"eventType\": \"" + EVENT_TYPE + "\", \"payload\": {\"n\": 3}}";
         }
         return "{}";
     }
@@ -293,5 +306,145 @@ abstract class RouteScopeTest {
         assertThat(routes).filteredOn(r -> r.access() == Access.CALLER).extracting(r -> r.method() + " " + r.pattern())
                 .containsExactlyInAnyOrder("POST /api/v1/auth/logout", "GET /api/v1/background-task",
                         "GET /api/v1/background-task/{task_id}");
+    }
+
+    private ApiClient client(String token) {
+        return new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+    }
+
+    private static boolean reads(Route r) {
+        return r.method().equals("GET") || r.method().equals("HEAD");
+    }
+
+    private static boolean isLogout(Route r) {
+        return r.pattern().equals("/api/v1/auth/logout");
+    }
+
+    /** One request and the status it had to answer; {@code told} is what it did answer. */
+    private record Expected(String who, Call told, int status) {
+        boolean holds() {
+            return told.status() == status;
+        }
+
+        @Override
+        public String toString() {
+            return who + ": " + told + " (expected " + status + ")";
+        }
+    }
+
+    /**
+     * Walks the whole route table, with app A's ids and app B's, for each kind of caller, and
+     * asserts the exact status of each request: a refusal's own (401, 403, 404), or where the
+     * caller may act, exactly what the admin is answered for the same request (the same read, or
+     * the same change on a twin of A with the same resources).
+     */
+    @Test
+    void everyRoute_withEachKindOfToken_answersExactlyWhatItsRoleAllows() {
+        ApiClient anonymous = client(null);
+        ApiClient viewer = client(herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString());
+        ApiClient expired = client(herald.post("/api/v1/token", "{\"role\": \"admin\", \"expiry\": 60}", 201).get("token").asString());
+        JsonNode revokedToken = herald.post("/api/v1/token", "{\"role\": \"admin\"}", 201);
+        ApiClient revoked = client(revokedToken.get("token").asString());
+        assertThat(revoked.get("/api/v1/app").status()).isEqualTo(200);
+        assertThat(expired.get("/api/v1/app").status()).isEqualTo(200);
+        TestHerald.expect(admin.delete("/api/v1/token/" + revokedToken.get("id").asString()), 204);
+        herald.advance(java.time.Duration.ofSeconds(60));
+        Tenant twin = tenant("tenant-a2");
+        herald.runTasks();
+
+        List<Expected> walked = new ArrayList<>();
+        for (Route r : routes) {
+            for (Tenant t : List.of(a, b)) {
+                Map<String, String> ids = new java.util.HashMap<>(global(r));
+                if (!ids.containsKey("task_id")) {
+                    ids.put("task_id", t.ids().get("task_id"));
+                }
+                String path = path(r, t, false, ids);
+                int refused = r.access() == Access.PUBLIC ? 204 : 401;
+                walked.add(new Expected("no token", call(anonymous, r, path), refused));
+                walked.add(new Expected("expired", call(expired, r, path), refused));
+                walked.add(new Expected("revoked", call(revoked, r, path), refused));
+
+                // A viewer reads what the admin reads, but no credential, token or audit row, and changes nothing.
+                Call byViewer = call(viewer, r, path);
+                int forViewer = r.access() == Access.PUBLIC ? 204
+                        : r.access() == Access.APPLICATION_CREDENTIALS || r.access() == Access.ADMIN_ONLY || !reads(r) ? 403
+                        : call(admin, r, path).status();
+                walked.add(new Expected("viewer", byViewer, forViewer));
+                assertThat(byViewer.raw() == null ? "" : byViewer.raw()).as(byViewer.toString()).doesNotContain("whsec_");
+
+                // A's token: B's resources and global routes do not exist; its own application it may
+                // read and change (the changes are walked below), but not change the application record.
+                if (isLogout(r)) {
+                    continue; // it would revoke the token: below
+                }
+                boolean own = t == a;
+                boolean asAdmin = switch (r.access()) {
+                    case CALLER -> own || !r.pattern().contains("{task_id}"); // B's task is as missing as none
+                    case APPLICATION, APPLICATION_CREDENTIALS -> own;
+                    default -> false;
+                };
+                if (asAdmin && !reads(r)) {
+                    continue; // a change: walked on A's twin below
+                }
+                int forA = asAdmin ? call(admin, r, path).status() : switch (r.access()) {
+                    case PUBLIC -> 204;
+                    case APPLICATION_ADMIN -> own ? 403 : 404;
+                    default -> 404;
+                };
+                walked.add(new Expected("token of A", call(tokenOfA, r, path), forA));
+            }
+        }
+
+        // Changes within A by A's token answer exactly what the same changes by the admin answer on A's twin.
+        List<Route> changes = routes.stream().filter(r -> !reads(r) && (r.access() == Access.APPLICATION
+                || r.access() == Access.APPLICATION_CREDENTIALS)).toList();
+        assertThat(changes).hasSizeGreaterThan(10);
+        for (Route r : inSafeOrder(changes)) {
+            String body = r.method().equals("DELETE") ? null : validBody(r);
+            String pathOfTwin = path(r, twin, false, Map.of());
+            ApiClient.Answer byAdmin = admin.send(r.method(), pathOfTwin, body);
+            assertThat(byAdmin.status()).as("admin: " + r.method() + " " + pathOfTwin + " " + byAdmin.raw())
+                    .isNotIn(401, 403, 404).isLessThan(500);
+            String path = path(r, a, false, Map.of());
+            ApiClient.Answer byA = tokenOfA.send(r.method(), path, body);
+            walked.add(new Expected("token of A", new Call(r, path, byA.status(), byA.raw()), byAdmin.status()));
+        }
+
+        List<Expected> wrong = walked.stream().filter(e -> !e.holds()).toList();
+        assertThat(wrong).as("wrong statuses:\n" + String.join("\n", wrong.stream().map(Expected::toString).toList())).isEmpty();
+        assertThat(walked.stream().map(e -> e.told().route()).distinct().count()).as("every route was walked").isEqualTo(routes.size());
+
+        // Logout: a viewer and an admin may not; an application token revokes itself.
+        Route logout = routes.stream().filter(RouteScopeTest::isLogout).findFirst().orElseThrow();
+        assertThat(call(viewer, logout, logout.pattern()).status()).isEqualTo(403);
+        assertThat(call(admin, logout, logout.pattern()).status()).isEqualTo(403);
+        assertThat(call(tokenOfA, logout, logout.pattern()).status()).isEqualTo(204);
+        assertThat(tokenOfA.get("/api/v1/app/" + a.id()).status()).isEqualTo(401);
+    }
+
+    @Test
+    void withoutAValidToken_unknownPathsAndMethodsUnderApi_are401_soTheRouteTableCannotBeRead() {
+        ApiClient anonymous = client(null);
+        ApiClient wrongToken = client("hrld_not-a-token-of-this-server");
+        for (ApiClient c : List.of(anonymous, wrongToken)) {
+            assertThat(c.get("/api/v1/no-such-route").status()).isEqualTo(401);
+            assertThat(c.send("PUT", "/api/v1/app", "{}").status()).as("a known path with a wrong method").isEqualTo(401);
+            assertThat(c.send("DELETE", "/api/v1/app/" + a.id() + "/msg", null).status()).isEqualTo(401);
+            assertThat(c.get("/api/v1/app/" + a.id() + "/nothing-here").status()).isEqualTo(401);
+            // The health routes are public, so their paths may say which methods they take.
+            assertThat(c.post("/api/v1/health", "{}").status()).isEqualTo(405);
+        }
+        ApiClient viewer = client(herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString());
+        assertThat(viewer.send("PUT", "/api/v1/app", "{}").status()).isEqualTo(405);
+        assertThat(viewer.get("/api/v1/no-such-route").status()).isEqualTo(404);
+        assertThat(admin.send("PUT", "/api/v1/app", "{}").status()).isEqualTo(405);
+    }
+
+    @Test
+    void everyChangingRoute_isAudited_butThePublish() {
+        assertThat(routes).filteredOn(r -> !reads(r)).filteredOn(r -> !AuditTrail.audits(r))
+                .extracting(r -> r.method() + " " + r.pattern()).containsExactlyInAnyOrderElementsOf(AuditTrail.UNAUDITED);
+        assertThat(routes).filteredOn(RouteScopeTest::reads).noneMatch(AuditTrail::audits);
     }
 }

@@ -34,4 +34,13 @@ class RouterTest {
 
         assertThat(r.find("GET", "/api/v1/app/a%2Eb").params()).containsEntry("app_id", "a.b");
     }
+
+    @Test
+    void isPublic_holdsForThePathsOfPublicRoutesOnly_whateverTheMethod() {
+        Router r = new Router().add("GET", "/api/v1/health", Access.PUBLIC, NOTHING).add("GET", "/api/v1/app", NOTHING);
+
+        assertThat(r.isPublic("/api/v1/health")).isTrue();
+        assertThat(r.isPublic("/api/v1/app")).isFalse();
+        assertThat(r.isPublic("/api/v1/nothing")).isFalse();
+    }
 }

@@ -58,6 +58,15 @@ class ServerConfigTest {
         assertThat(c.allowedTargets()).containsExactly(Cidr.parse("127.0.0.1/32"), Cidr.parse("10.0.0.0/8"));
         assertThat(c.engineConfig().store()).isEqualTo(new StoreSettings(40, 8));
         assertThat(c.engineConfig().dispatcher().perEndpoint()).isEqualTo(4);
+        assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(365));
+        assertThat(c.trustedProxies()).isEmpty();
+    }
+
+    @Test
+    void fromEnv_auditRetentionAndTrustedProxies_areRead() {
+        ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_AUDIT_RETENTION_DAYS", "30", "HERALD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"));
+        assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(30));
+        assertThat(c.trustedProxies()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.1/32"));
     }
 
     @ParameterizedTest
@@ -82,7 +91,10 @@ class ServerConfigTest {
             "HERALD_DATABASE_WRITERS | 0",
             "HERALD_DATABASE_WRITERS | 9",
             "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 0",
-            "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 65"})
+            "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 65",
+            "HERALD_AUDIT_RETENTION_DAYS | 0",
+            "HERALD_AUDIT_RETENTION_DAYS | 3651",
+            "HERALD_TRUSTED_PROXIES | proxy.internal"})
     void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
         assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
                 .isInstanceOf(ServerConfig.Invalid.class)
