@@ -10,7 +10,6 @@ import io.herald.auth.Principal;
 import io.herald.auth.Tokens;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,7 +20,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +58,7 @@ public final class ApiHandler extends Handler.Abstract {
             Map<String, String> params = authorize(principal, match, request.getMethod(), path);
             Call call = new Call(principal, baseUrl(request), params, query(request), body,
                     name -> request.getHeaders().get(name));
+            call.checkBody();
             reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
         } catch (HeraldException e) {
             reply = problem(e);
@@ -127,13 +126,9 @@ public final class ApiHandler extends Handler.Abstract {
         return uri.getScheme() + "://" + uri.getAuthority();
     }
 
+    /** Strictly decoded: a bad escape, invalid UTF-8 or U+0000 is a 400 naming the parameter. */
     private static Map<String, List<String>> query(Request request) {
-        Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (Fields.Field f : fields) {
-            out.put(f.getName(), f.getValues());
-        }
-        return out;
+        return Text.query(request.getHttpURI().getQuery());
     }
 
     private static String readBody(Request request) {
@@ -150,7 +145,7 @@ public final class ApiHandler extends Handler.Abstract {
             if (bytes.length > MAX_BODY_BYTES) {
                 throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
             }
-            return new String(bytes, StandardCharsets.UTF_8);
+            return Text.utf8("body", bytes);
         } catch (IOException e) {
             throw ApiError.badRequest("body", "could not be read: " + e.getMessage());
         }
@@ -162,6 +157,7 @@ public final class ApiHandler extends Handler.Abstract {
             case HeraldException.Conflict c -> problem(409, c.code(), c.field(), c.getMessage());
             case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason(), v.details());
             case HeraldException.StoreUnavailable s -> problem(503, s.code(), null, "the database is unavailable; nothing was written");
+            case HeraldException.Overloaded o -> problem(503, o.code(), null, o.getMessage());
             default -> problem(500, e.code(), null, e.getMessage());
         };
     }
@@ -195,6 +191,8 @@ public final class ApiHandler extends Handler.Abstract {
             case 405 -> "Method not allowed";
             case 409 -> "Conflict";
             case 413 -> "Payload too large";
+            case 414 -> "URI too long";
+            case 431 -> "Request header fields too large";
             case 422 -> "Invalid input";
             case 503 -> "Service unavailable";
             default -> "Internal error";
