@@ -96,6 +96,11 @@ public final class TenantWork {
         }
     }
 
+    /** Tasks waiting for a thread now; for tests. */
+    static int waiting() {
+        return POOL.getQueue().size();
+    }
+
     private static long ms(long nanos) {
         return TimeUnit.NANOSECONDS.toMillis(nanos);
     }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 class TenantWorkTest {
@@ -49,5 +53,37 @@ class TenantWorkTest {
         });
 
         assertThat(inner).isEqualTo("inline");
+    }
+
+    @Test
+    void run_whenEveryThreadIsBusyAndTheQueueFull_isOverloadedAtOnce_andRecovers() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            for (int i = 0; i < TenantWork.THREADS + TenantWork.QUEUE; i++) {
+                callers.submit(() -> TenantWork.run("a blocker", Duration.ofSeconds(60), () -> {
+                    try {
+                        return release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (TenantWork.waiting() < TenantWork.QUEUE && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(TenantWork.waiting()).isEqualTo(TenantWork.QUEUE);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> TenantWork.run("one more", Duration.ofSeconds(5), () -> 1))
+                    .isInstanceOf(HeraldException.Overloaded.class).hasMessageContaining("one more was not started");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        } finally {
+            release.countDown();
+            callers.close(); // waits for the blockers, released now
+        }
+        assertThat(TenantWork.run("test", Duration.ofSeconds(10), () -> 7)).isEqualTo(7);
     }
 }
