@@ -53,7 +53,8 @@ public final class Herald implements AutoCloseable {
         this.store = Store.open(config.databaseUrl(), config.store());
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
-        this.sender = new HttpSender(new SsrfGuard(config.allowedTargets()), userAgent);
+        SsrfGuard guard = new SsrfGuard(config.allowedTargets());
+        this.sender = new HttpSender(guard, userAgent);
         OperationalEvents events = new OperationalEvents(ids, retry -> Json.write(RetrySchedule.stored(retry)
                 .delays(config.retryDelays()).stream().map(Duration::toMillis).toList()));
         this.dispatcher = new Dispatcher(store, sender, new RetryPolicy(config.retryDelays(), RetryPolicy.DEFAULT_JITTER, random),
@@ -61,7 +62,8 @@ public final class Herald implements AutoCloseable {
         this.applications = new Applications(store, ids, clock);
         this.eventTypes = new EventTypes(store, clock);
         this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), new DeliveryPolicy.Timeouts(
-                config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)), events);
+                config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)), events,
+                guard::literalRefusal);
         this.operationalEndpoints = new OperationalEndpoints(endpoints);
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);

@@ -106,4 +106,19 @@ public abstract class HeraldException extends RuntimeException {
             return "store_unavailable";
         }
     }
+
+    /**
+     * Herald has no room for this work now (its pool for tenant-written work is full); nothing was
+     * written, and the same request may succeed later.
+     */
+    public static final class Overloaded extends HeraldException {
+        public Overloaded(String message) {
+            super(message);
+        }
+
+        @Override
+        public String code() {
+            return "overloaded";
+        }
+    }
 }

@@ -1,8 +1,16 @@
 package io.herald;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import tools.jackson.core.JacksonException;
+import tools.jackson.core.JsonParser;
+import tools.jackson.core.StreamReadFeature;
+import tools.jackson.core.TokenStreamContext;
+import tools.jackson.core.exc.StreamReadException;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.ObjectReader;
 import tools.jackson.databind.json.JsonMapper;
 
 /** The one JSON mapper of the engine, configured once. */
@@ -12,7 +20,53 @@ public final class Json {
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .build();
 
+    /** For what callers send: a member given twice in one object is an error, not "the last wins". */
+    private static final ObjectReader STRICT = MAPPER.reader().with(StreamReadFeature.STRICT_DUPLICATE_DETECTION);
+
     private Json() {}
+
+    /**
+     * Parses JSON a caller sent, refusing duplicate members: {@code {"severity":"x","severity":3}}
+     * would otherwise pass a schema check on one value while the receiver reads the other.
+     *
+     * @throws JacksonException for malformed JSON or a duplicate member; see {@link #duplicatePath}
+     */
+    public static JsonNode readStrict(String text) {
+        return STRICT.readTree(text);
+    }
+
+    /**
+     * The dotted path (e.g. {@code payload.severity}, {@code tags[1]}) of the member that
+     * {@link #readStrict} found twice, or null when {@code e} is about something else.
+     */
+    public static String duplicatePath(JacksonException e) {
+        if (!(e instanceof StreamReadException sre) || e.getOriginalMessage() == null
+                || !e.getOriginalMessage().startsWith("Duplicate Object property")) {
+            return null;
+        }
+        if (!(sre.processor() instanceof JsonParser p)) {
+            return null;
+        }
+        String message = e.getOriginalMessage();
+        int open = message.indexOf('"');
+        int close = message.lastIndexOf('"');
+        String name = open >= 0 && close > open ? message.substring(open + 1, close) : "?";
+        // The parser stopped inside the object holding the duplicate; its ancestors give the path.
+        List<String> segments = new ArrayList<>();
+        for (TokenStreamContext c = p.streamReadContext().getParent(); c != null && !c.inRoot(); c = c.getParent()) {
+            segments.add(c.inArray() ? "[" + c.getCurrentIndex() + "]" : c.currentName());
+        }
+        Collections.reverse(segments);
+        segments.add(name);
+        StringBuilder path = new StringBuilder();
+        for (String segment : segments) {
+            if (!path.isEmpty() && !segment.startsWith("[")) {
+                path.append('.');
+            }
+            path.append(segment);
+        }
+        return path.toString();
+    }
 
     public static String write(Object value) {
         return MAPPER.writeValueAsString(value);

@@ -81,19 +81,35 @@ public final class Validate {
         return value;
     }
 
+    /** Metadata of an application or endpoint: at most this many keys. */
+    public static final int MAX_METADATA_KEYS = 100;
+    /** The longest metadata key, and the longest value. */
+    public static final int MAX_METADATA_KEY = 256;
+    public static final int MAX_METADATA_VALUE = 4096;
+
     public static void metadata(String field, Map<String, String> metadata) {
         if (metadata == null) {
             return;
         }
+        if (metadata.size() > MAX_METADATA_KEYS) {
+            throw new HeraldException.InvalidInput(field, "may hold at most " + MAX_METADATA_KEYS + " keys");
+        }
         for (Map.Entry<String, String> e : metadata.entrySet()) {
+            String f = field + "." + e.getKey();
             if (e.getValue() == null) {
-                throw new HeraldException.InvalidInput(field + "." + e.getKey(), "must be a string");
+                throw new HeraldException.InvalidInput(f, "must be a string");
+            }
+            if (e.getKey().isEmpty() || e.getKey().length() > MAX_METADATA_KEY) {
+                throw new HeraldException.InvalidInput(f, "must be a key of 1 to " + MAX_METADATA_KEY + " characters");
+            }
+            if (e.getValue().length() > MAX_METADATA_VALUE) {
+                throw new HeraldException.InvalidInput(f, "must be at most " + MAX_METADATA_VALUE + " characters long");
             }
         }
     }
 
     public static void headerName(String field, String name) {
-        if (name == null || name.isEmpty() || !HEADER_NAME.matcher(name).matches()) {
+        if (name == null || name.isEmpty() || name.length() > 256 || !HEADER_NAME.matcher(name).matches()) {
             throw new HeraldException.InvalidInput(field, "is not a valid HTTP header name");
         }
     }

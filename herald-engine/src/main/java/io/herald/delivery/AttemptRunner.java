@@ -1,9 +1,13 @@
 package io.herald.delivery;
 
+import io.herald.BudgetExceeded;
+import io.herald.HeraldException;
+import io.herald.TenantWork;
 import io.herald.attempt.Attempt;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.format.Event;
+import io.herald.format.Format;
 import io.herald.format.Rendered;
 import io.herald.message.Message;
 import io.herald.message.Messages;
@@ -272,9 +276,19 @@ final class AttemptRunner {
         Rendered rendered;
         Map<String, String> headers = new LinkedHashMap<>(ep.headers());
         try {
-            rendered = ep.policy().format().render(new Event(msg.id(), msg.eventType(), msg.timestamp(),
-                    msg.eventId(), msg.channels(), msg.payload(), new Event.App(app.id(), app.uid(), app.name())));
+            Format format = ep.policy().format();
+            Event event = new Event(msg.id(), msg.eventType(), msg.timestamp(),
+                    msg.eventId(), msg.channels(), msg.payload(), new Event.App(app.id(), app.uid(), app.name()));
+            rendered = format.tenantWritten()
+                    ? TenantWork.run("the endpoint's template", TenantWork.DEFAULT_LIMIT, () -> format.render(event))
+                    : format.render(event);
             ep.policy().signature().sign(headers, msg.id(), sentAt, rendered.body(), target.endpoint().secrets());
+        } catch (BudgetExceeded | HeraldException.Overloaded e) {
+            // The tenant's template is too costly for this payload (or Herald had no room to run it):
+            // this attempt fails saying so, and is retried on the schedule like any failure.
+            log.info("delivery {} (message {}, endpoint {}): the request was not rendered: {}", c.id(), c.messageId(), ep.id(),
+                    e.getMessage());
+            return new HttpSender.Result(0, "", 0, Optional.empty(), "failed inside Herald before sending: " + e.getMessage());
         } catch (RuntimeException | Error e) {
             // A template that runs out of memory or recurses too deep is this attempt's failure,
             // recorded and retried on the schedule like any other, never a loop of silent re-claims.

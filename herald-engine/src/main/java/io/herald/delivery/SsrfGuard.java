@@ -87,6 +87,28 @@ public final class SsrfGuard implements SocketAddressResolver {
         return null;
     }
 
+    private static final java.util.regex.Pattern DOTTED_QUAD = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+
+    /**
+     * Why a URL's host is refused when it is a literal address ({@code 10.0.0.5}, {@code [::1]})
+     * that the guard would refuse at delivery; empty for a name (never resolved here) or an address
+     * that may be contacted. For refusing such URLs when they are saved. Not guaranteed: other
+     * spellings of an address that some resolvers accept ({@code 2130706433}, {@code 0x7f.1}) are
+     * names here, and the guard refuses them at delivery, after resolution.
+     */
+    public Optional<String> literalRefusal(String host) {
+        boolean v6 = host.startsWith("[") && host.endsWith("]");
+        if (!v6 && !DOTTED_QUAD.matcher(host).matches()) {
+            return Optional.empty();
+        }
+        try {
+            // A literal: InetAddress parses it without asking DNS.
+            return refusal(InetAddress.getByName(v6 ? host.substring(1, host.length() - 1) : host));
+        } catch (UnknownHostException e) {
+            return Optional.of(host + " is not a valid address");
+        }
+    }
+
     /** Resolves {@code host} and returns the addresses that may be contacted, or throws saying why none. */
     public List<InetAddress> vet(String host) throws UnknownHostException, RefusedTarget {
         String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;

@@ -79,13 +79,19 @@ public final class Endpoints {
     private final boolean httpsOnly;
     private final DeliveryPolicy.Timeouts timeouts;
     private final OperationalEvents events;
+    /**
+     * Why a URL's host is refused when saved (a literal non-public address), or empty: the SSRF
+     * guard's {@code literalRefusal}, passed in so that this package does not depend on delivery.
+     */
+    private final java.util.function.Function<String, java.util.Optional<String>> refusedHost;
 
     /**
      * {@code timeouts}: the endpoint timeouts the dispatcher's lease covers; {@code events}: where
      * creations, updates, deletions, enables and disables are told, in their transactions.
      */
     public Endpoints(Store store, Ids ids, Clock clock, boolean httpsOnly, DeliveryPolicy.Timeouts timeouts,
-                     OperationalEvents events) {
+                     OperationalEvents events, java.util.function.Function<String, java.util.Optional<String>> refusedHost) {
+        this.refusedHost = refusedHost;
         this.store = store;
         this.ids = ids;
         this.clock = clock;
@@ -128,10 +134,35 @@ public final class Endpoints {
         return set == null ? null : Json.write(new ArrayList<>(new java.util.TreeSet<>(set)));
     }
 
+    /** The longest endpoint URL: what browsers, proxies and CDNs reliably carry. */
+    public static final int MAX_URL_LENGTH = 2048;
+    /** Custom headers per endpoint, and the length of one value. */
+    public static final int MAX_HEADERS = 50;
+    public static final int MAX_HEADER_VALUE = 4096;
+    /** Event types (names or wildcards) one endpoint may subscribe to. */
+    public static final int MAX_EVENT_TYPES = 256;
+
+    /**
+     * Checks an endpoint URL: absolute http(s) with a host and a port in 1–65535 when given, https
+     * when the server demands it, and not a literal address the SSRF guard refuses (unless
+     * HERALD_ALLOWED_TARGETS allows it).
+     */
+    URI checkUrl(String field, String url) {
+        URI uri = checkUrl(field, url, httpsOnly);
+        if (uri.getPort() == 0 || uri.getPort() > 65_535) {
+            throw new HeraldException.InvalidInput(field, "has port " + uri.getPort() + "; a port must be 1 to 65535");
+        }
+        refusedHost.apply(uri.getHost()).ifPresent(why -> {
+            throw new HeraldException.InvalidInput(field, "is refused by the SSRF guard: " + why
+                    + " (HERALD_ALLOWED_TARGETS can allow it)");
+        });
+        return uri;
+    }
+
     /** Checks an endpoint URL: absolute http(s) with a host, https when the server demands it. */
     public static URI checkUrl(String field, String url, boolean httpsOnly) {
         Validate.required(field, url);
-        Validate.length(field, url, 1, 65_536);
+        Validate.length(field, url, 1, MAX_URL_LENGTH);
         URI uri;
         try {
             uri = new URI(url);
@@ -159,6 +190,9 @@ public final class Endpoints {
         if (headers == null) {
             return;
         }
+        if (headers.size() > MAX_HEADERS) {
+            throw new HeraldException.InvalidInput(field, "may hold at most " + MAX_HEADERS + " headers");
+        }
         Set<String> profile = new java.util.HashSet<>();
         signature.headerNames().forEach(n -> profile.add(n.toLowerCase(Locale.ROOT)));
         for (Map.Entry<String, String> e : headers.entrySet()) {
@@ -174,12 +208,20 @@ public final class Endpoints {
             if (e.getValue() == null || e.getValue().chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
                 throw new HeraldException.InvalidInput(f, "must be a string without line breaks");
             }
+            // What HTTP/1.1 carries unambiguously: visible ASCII, spaces and tabs. Other bytes are
+            // read differently by different receivers (or sent empty by Jetty's client).
+            if (e.getValue().chars().anyMatch(c -> c != '\t' && (c < 0x20 || c > 0x7e))) {
+                throw new HeraldException.InvalidInput(f, "must hold only visible ASCII characters, spaces and tabs");
+            }
+            if (e.getValue().length() > MAX_HEADER_VALUE) {
+                throw new HeraldException.InvalidInput(f, "must be at most " + MAX_HEADER_VALUE + " characters long");
+            }
         }
     }
 
     /** Checks {@code in}; {@code keptTimeoutMs} is the timeout the endpoint has now (null on create). */
     private DeliveryPolicy validate(EndpointIn in, Integer keptTimeoutMs) {
-        checkUrl("url", in.url(), httpsOnly);
+        checkUrl("url", in.url());
         Validate.length("description", in.description(), 0, 4096);
         Validate.uid("uid", in.uid());
         Validate.range("version", in.version(), 1, 1_000_000);
@@ -187,6 +229,9 @@ public final class Endpoints {
         if (in.filterTypes() != null) {
             if (in.filterTypes().isEmpty()) {
                 throw new HeraldException.InvalidInput("eventTypes", "must hold at least one event type, or be omitted");
+            }
+            if (in.filterTypes().size() > MAX_EVENT_TYPES) {
+                throw new HeraldException.InvalidInput("eventTypes", "may hold at most " + MAX_EVENT_TYPES + " event types");
             }
             int i = 0;
             for (String t : in.filterTypes()) {

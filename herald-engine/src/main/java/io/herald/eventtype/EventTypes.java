@@ -89,10 +89,14 @@ public final class EventTypes {
      * unknown types, accept anything.
      */
     public static void checkPayload(Handle h, String eventType, String field, JsonNode payload) {
+        checkPayload(enforcedSchemas(h, eventType), eventType, field, payload);
+    }
+
+    /** The stored schemas of {@code eventType} when it enforces them, else null. */
+    public static String enforcedSchemas(Handle h, String eventType) {
         // Only enforcing types are read, and only their schemas.
-        String schemas = Prepared.on(h, ENFORCED_SCHEMAS).set(eventType).set(true)
+        return Prepared.on(h, ENFORCED_SCHEMAS).set(eventType).set(true)
                 .first((rs, ctx) -> rs.getString(1)).orElse(null);
-        checkPayload(schemas, eventType, field, payload);
     }
 
     /**

@@ -9,9 +9,11 @@ import com.networknt.schema.SchemaRegistryConfig;
 import com.networknt.schema.SpecificationVersion;
 import com.networknt.schema.path.PathType;
 import io.herald.BoundedCache;
+import io.herald.BudgetExceeded;
 import io.herald.HeraldException;
 import io.herald.HeraldException.InvalidInput.Detail;
 import io.herald.Json;
+import io.herald.TenantWork;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -23,6 +25,9 @@ import tools.jackson.databind.JsonNode;
  * against its dialect's meta-schema when saved, and payloads are validated against it at publish.
  * Draft 2020-12 applies when a schema names no {@code $schema}; 2019-09 and draft-07 are accepted
  * when named. Formats ({@code date-time}, {@code email}, {@code uri}…) are asserted.
+ *
+ * <p>Patterns ({@code pattern}, {@code patternProperties}) are RE2 expressions (RE2/J): linear-time,
+ * so no backreferences or lookaround; a schema that uses them is refused when saved.
  *
  * <p>Not supported: references outside the schema itself. Only {@code $ref}s to {@code #…} are
  * accepted, so validating never touches the network or the file system.
@@ -41,14 +46,29 @@ public final class JsonSchemas {
     private static final SchemaRegistry REGISTRY = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12,
             b -> b.schemaLoader(l -> l.fetchRemoteResources(false))
                     .schemaRegistryConfig(SchemaRegistryConfig.builder().formatAssertionsEnabled(true)
+                            .regularExpressionFactory(Re2jPatterns.INSTANCE)
                             .pathType(PathType.LEGACY).build()));
 
     private static final BoundedCache<Schema> COMPILED = new BoundedCache<>(CACHE_SIZE);
 
     private JsonSchemas() {}
 
-    /** Checks that {@code schema} is a usable JSON Schema; throws InvalidInput naming the failing places. */
+    /**
+     * Checks that {@code schema} is a usable JSON Schema; throws InvalidInput naming the failing
+     * places. Runs on {@link TenantWork}: a schema is tenant-written work.
+     */
     public static void check(String field, JsonNode schema) {
+        try {
+            TenantWork.run("the schema check", TenantWork.DEFAULT_LIMIT, () -> {
+                checkHere(field, schema);
+                return null;
+            });
+        } catch (BudgetExceeded e) {
+            throw new HeraldException.InvalidInput(field, "could not be checked: " + e.getMessage());
+        }
+    }
+
+    private static void checkHere(String field, JsonNode schema) {
         if (schema == null || !schema.isObject()) {
             throw new HeraldException.InvalidInput(field, "must be a JSON Schema object");
         }

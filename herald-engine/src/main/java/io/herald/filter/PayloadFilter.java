@@ -1,19 +1,26 @@
 package io.herald.filter;
 
+import com.google.protobuf.ByteString;
 import dev.cel.bundle.Cel;
 import dev.cel.bundle.CelFactory;
 import dev.cel.common.CelAbstractSyntaxTree;
 import dev.cel.common.CelIssue;
 import dev.cel.common.CelOptions;
 import dev.cel.common.CelValidationException;
+import dev.cel.common.ast.CelExpr;
+import dev.cel.common.navigation.CelNavigableAst;
+import dev.cel.common.navigation.CelNavigableExpr;
 import dev.cel.common.types.ListType;
 import dev.cel.common.types.MapType;
 import dev.cel.common.types.SimpleType;
+import dev.cel.common.values.CelByteString;
 import dev.cel.common.values.NullValue;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
+import dev.cel.runtime.CelEvaluationListener;
 import dev.cel.runtime.CelRuntime;
 import io.herald.BoundedCache;
+import io.herald.BudgetExceeded;
 import io.herald.HeraldException;
 import java.math.BigInteger;
 import java.util.ArrayList;
@@ -38,13 +45,24 @@ import tools.jackson.databind.JsonNode;
  */
 public final class PayloadFilter {
     public static final int MAX_LENGTH = 4096;
+    /** Expressions evaluated in one run of a filter (each step of each comprehension counts). */
+    public static final long MAX_EVALUATIONS = 1_000_000;
+    /** Characters (and bytes) of the strings one run of a filter may produce, e.g. by {@code +}. */
+    public static final long MAX_PRODUCED_CHARS = 8L * 1024 * 1024;
+    /**
+     * Comprehensions (macros such as {@code exists}, {@code map}) nested inside another's loop: each
+     * may run {@value #MAX_ITERATIONS} times, so two deep is already 10^8 steps at most, and three
+     * deep is refused when saved.
+     */
+    public static final int MAX_NESTED_COMPREHENSIONS = 2;
+    static final int MAX_ITERATIONS = 10_000;
     private static final int CACHE_SIZE = 1024;
 
     private static final Cel CEL = CelFactory.standardCelBuilder()
             .setOptions(CelOptions.current()
                     .enableHeterogeneousNumericComparisons(true)
                     // A filter runs on every publish: bound what one expression may cost.
-                    .comprehensionMaxIterations(10_000)
+                    .comprehensionMaxIterations(MAX_ITERATIONS)
                     .maxParseRecursionDepth(64)
                     .maxParseExpressionNodeCount(1_000)
                     .build())
@@ -76,6 +94,12 @@ public final class PayloadFilter {
         } catch (CelValidationException e) {
             throw new HeraldException.InvalidInput(field, describe(e));
         }
+        int nesting = comprehensionNesting(ast);
+        if (nesting > MAX_NESTED_COMPREHENSIONS) {
+            throw new HeraldException.InvalidInput(field, "nests " + nesting + " macros (exists, all, map, filter…) inside each "
+                    + "other's loops; at most " + MAX_NESTED_COMPREHENSIONS + " are allowed, as each may run "
+                    + MAX_ITERATIONS + " times");
+        }
         var result = ast.getResultType();
         if (!result.equals(SimpleType.BOOL) && !result.equals(SimpleType.DYN)) {
             throw new HeraldException.InvalidInput(field, "must give true or false, but gives " + result.name());
@@ -85,6 +109,34 @@ public final class PayloadFilter {
         } catch (CelEvaluationException e) {
             throw new HeraldException.InvalidInput(field, "cannot be evaluated: " + e.getMessage());
         }
+    }
+
+    /**
+     * The deepest chain of comprehensions each inside another's loop (its condition or step), where
+     * their iteration counts multiply. A comprehension over another's result ({@code
+     * data.a.filter(…).exists(…)}) runs after it, not inside it, and does not count.
+     */
+    static int comprehensionNesting(CelAbstractSyntaxTree ast) {
+        return CelNavigableAst.fromAst(ast).getRoot().allNodes()
+                .filter(n -> n.getKind() == CelExpr.ExprKind.Kind.COMPREHENSION)
+                .mapToInt(PayloadFilter::loopsAround)
+                .max().orElse(0);
+    }
+
+    private static int loopsAround(CelNavigableExpr node) {
+        int depth = 1;
+        CelNavigableExpr child = node;
+        for (var parent = node.parent(); parent.isPresent(); parent = parent.get().parent()) {
+            CelNavigableExpr p = parent.get();
+            if (p.getKind() == CelExpr.ExprKind.Kind.COMPREHENSION) {
+                var c = p.expr().comprehension();
+                if (child.id() == c.loopStep().id() || child.id() == c.loopCondition().id()) {
+                    depth++;
+                }
+            }
+            child = p;
+        }
+        return depth;
     }
 
     private static String describe(CelValidationException e) {
@@ -107,12 +159,49 @@ public final class PayloadFilter {
         });
     }
 
-    /** True when the message passes; any evaluation error is false. */
+    /**
+     * True when the message passes; any evaluation error is false, and so is a run over its budget
+     * ({@link #MAX_EVALUATIONS}, {@link #MAX_PRODUCED_CHARS}, or an interrupt from
+     * {@link io.herald.TenantWork}'s time limit): such a message is not queued for the endpoint.
+     */
     public boolean matches(Subject subject) {
         try {
-            return Boolean.TRUE.equals(program.eval(subject.variables));
+            return Boolean.TRUE.equals(program.trace(subject.variables, new Budget()));
         } catch (CelEvaluationException | RuntimeException e) {
             return false;
+        }
+    }
+
+    /**
+     * Counts what one run costs, expression by expression, and stops it past a cap. The string a
+     * step produced already exists when it is counted, but each is at most twice the budget (the
+     * largest {@code +} of two strings within it), so memory stays bounded.
+     */
+    private static final class Budget implements CelEvaluationListener {
+        private long evaluations;
+        private long produced;
+
+        @Override
+        public void callback(CelExpr expr, Object result) {
+            if (++evaluations > MAX_EVALUATIONS) {
+                throw new BudgetExceeded("the filter evaluated more than " + MAX_EVALUATIONS + " expressions");
+            }
+            if ((evaluations & 1023) == 0 && Thread.currentThread().isInterrupted()) {
+                throw new BudgetExceeded("the filter ran out of time");
+            }
+            // Selecting a member or naming a variable allocates nothing; calls make new values.
+            if (expr.getKind() == CelExpr.ExprKind.Kind.CALL) {
+                if (result instanceof String s) {
+                    produced += s.length();
+                } else if (result instanceof CelByteString b) {
+                    produced += b.size();
+                } else if (result instanceof ByteString b) {
+                    produced += b.size();
+                }
+                if (produced > MAX_PRODUCED_CHARS) {
+                    throw new BudgetExceeded("the filter produced more than " + MAX_PRODUCED_CHARS + " characters of strings");
+                }
+            }
         }
     }
 

@@ -8,7 +8,8 @@ import tools.jackson.databind.JsonNode;
  * {@code "slack"} is shorthand for {@code {"type":"slack"}}, and no spec at all means {@link #JSON}.
  *
  * <p>Formats are immutable and safe to share between threads. {@link #render} never throws for an
- * event whose payload is a JSON object. What the rendered bodies do <em>not</em> guarantee: that a
+ * event whose payload is a JSON object, except a {@code template} over its budget
+ * ({@link io.herald.BudgetExceeded}). What the rendered bodies do <em>not</em> guarantee: that a
  * chat message or card shows every payload member (they truncate to the receiver's documented
  * limits), or that a template renders valid JSON when the template itself is not JSON-shaped.
  */
@@ -19,6 +20,14 @@ public sealed interface Format
     Format JSON = JsonFormat.INSTANCE;
 
     Rendered render(Event event);
+
+    /**
+     * True when rendering runs what a tenant wrote (a template), whose cost the payload decides:
+     * such a rendering belongs on {@link io.herald.TenantWork}, not on a thread that serves requests.
+     */
+    default boolean tenantWritten() {
+        return false;
+    }
 
     /**
      * The normalized spec, every default filled in: what the API shows and what is stored. Parsing

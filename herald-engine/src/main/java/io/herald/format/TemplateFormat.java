@@ -2,10 +2,12 @@ package io.herald.format;
 
 import com.samskivert.mustache.BasicCollector;
 import com.samskivert.mustache.Mustache;
+import com.samskivert.mustache.MustacheException;
 import com.samskivert.mustache.Template;
+import io.herald.BudgetExceeded;
 import io.herald.Json;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,6 +37,11 @@ import tools.jackson.databind.JsonNode;
  * into a JSON string, or {@code {{data.count}}} where a number is expected and the member is
  * missing, produces invalid JSON; Herald does not check the rendered body.
  *
+ * <p>Budget: a rendering writes at most {@link #RENDERED_MAX_CHARS} characters and runs at most
+ * {@link #RENDER_MAX_STEPS} steps (section iterations and variables); past either it stops with {@link BudgetExceeded},
+ * which fails that attempt with the reason. What a template costs depends on the payload, so it
+ * is not refused when saved.
+ *
  * <p>Only maps, lists and plain values are reachable: the context offers no Java objects, so a
  * template cannot call methods ({@code {{data.title.length}}} is missing, not 5).
  */
@@ -42,6 +49,15 @@ final class TemplateFormat implements Format {
     static final int TEMPLATE_MAX_BYTES = 64 * 1024;
     static final String DEFAULT_CONTENT_TYPE = "application/json";
     static final int CONTENT_TYPE_MAX = 255;
+    /**
+     * A rendered body may hold at most this many characters (2 Mi): twice the largest payload, so
+     * {@code {{{data}}}} in an envelope fits, while three nested sections over a 1 KB payload (98 MB)
+     * stop here instead of filling the heap.
+     */
+    static final int RENDERED_MAX_CHARS = 2 * 1024 * 1024;
+    /** A rendering may take at most this many steps: section iterations and variables written. */
+    static final long RENDER_MAX_STEPS = 1_000_000;
+    private static final ThreadLocal<RenderBudget> BUDGET = new ThreadLocal<>();
 
     // RFC 9110 media-type: token "/" token *( OWS ";" OWS token "=" ( token / quoted-string ) )
     private static final String TOKEN = "[!#$%&'*+.^_`|~0-9A-Za-z-]+";
@@ -107,10 +123,31 @@ final class TemplateFormat implements Format {
         context.put("tenant", event.app().tenant());
         // Read straight into maps, lists, strings, numbers, booleans and nulls.
         context.put("data", Json.MAPPER.readValue(event.payload(), Object.class));
-        return Rendered.utf8(compiled.execute(context), contentType);
+        RenderBudget budget = new RenderBudget(RENDERED_MAX_CHARS, RENDER_MAX_STEPS);
+        BUDGET.set(budget);
+        try {
+            compiled.execute(context, budget);
+        } catch (MustacheException e) {
+            // jmustache may wrap what a section's iterator or the writer throws.
+            for (Throwable t = e; t != null; t = t.getCause()) {
+                if (t instanceof BudgetExceeded b) {
+                    throw b;
+                }
+            }
+            throw e;
+        } finally {
+            BUDGET.remove();
+        }
+        return Rendered.utf8(budget.text(), contentType);
     }
 
     static String format(Object value) {
+        // Every variable written counts as a step too: a template may hold thousands of them in
+        // one section, and a lookup costs more than an iteration.
+        RenderBudget budget = BUDGET.get();
+        if (budget != null) {
+            budget.step();
+        }
         if (value == null) {
             return "";
         }
@@ -161,6 +198,19 @@ final class TemplateFormat implements Format {
         public <K, V> Map<K, V> createFetcherCache() {
             return new ConcurrentHashMap<>(); // templates render on many threads at once
         }
+
+        /** Every section over a list counts its iterations against the rendering's budget. */
+        @Override
+        public Iterator<?> toIterator(Object value) {
+            Iterator<?> it = super.toIterator(value);
+            RenderBudget budget = BUDGET.get();
+            return it == null || budget == null ? it : budget.counting(it);
+        }
+    }
+
+    @Override
+    public boolean tenantWritten() {
+        return true;
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.herald.message;
 
+import io.herald.BudgetExceeded;
 import io.herald.HeraldException;
 import io.herald.Json;
+import io.herald.TenantWork;
 import io.herald.Validate;
 import io.herald.app.Application;
 import io.herald.app.ApplicationIn;
@@ -117,11 +119,15 @@ public final class Messages {
         JsonNode tree;
         try {
             // Parsed once per publish: for the object check, the schema, filters and the reply.
-            tree = in.parsed() != null ? in.parsed() : Json.read(payload);
+            tree = in.parsed() != null ? in.parsed() : Json.readStrict(payload);
             if (!tree.isObject()) {
                 throw new HeraldException.InvalidInput(in.payloadField(), "must be a JSON object");
             }
         } catch (tools.jackson.core.JacksonException e) {
+            String duplicate = Json.duplicatePath(e);
+            if (duplicate != null) {
+                throw new HeraldException.InvalidInput(in.payloadField() + "." + duplicate, "is given more than once");
+            }
             throw new HeraldException.InvalidInput(in.payloadField(), "is not valid JSON: " + e.getOriginalMessage());
         }
         Validate.channels("channels", in.channels());
@@ -144,36 +150,32 @@ public final class Messages {
         ApplicationIn alongside = in.application() == null ? null : Applications.alongsideMember(appIdOrUid, in.application());
         // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
         // not inside its transaction. The write below re-checks what a concurrent change may undo.
-        Plan plan = store.read(h -> {
+        Plan read = store.read(h -> {
             java.util.Optional<Addressed> found = addressed(h, appIdOrUid, in.eventType(), in.eventId());
             if (found.isEmpty() && alongside != null) {
                 // Made by the write below, with the message: a new application has no endpoints yet.
-                EventTypes.checkPayload(h, in.eventType(), in.payloadField(), tree);
-                return new Plan(null, in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()), List.of());
+                return new Plan(null, in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),
+                        List.of(), EventTypes.enforcedSchemas(h, in.eventType()));
             }
             Addressed addressed = found.orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
             Application app = addressed.app();
             if (addressed.eventIdTaken()) {
                 throw duplicate(in.eventId());
             }
-            EventTypes.checkPayload(addressed.enforcedSchemas(), in.eventType(), in.payloadField(), tree);
             Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
-            List<Endpoints.Sendable> targets = new ArrayList<>();
+            List<Endpoints.Sendable> subscribed = new ArrayList<>();
             if (test) {
-                targets.add(enabledEndpoint(h, app.id(), testEndpoint));
+                subscribed.add(enabledEndpoint(h, app.id(), testEndpoint));
             } else {
-                // Built once, on the first endpoint with a filter, and shared by all of them.
-                PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
-                java.util.function.Supplier<PayloadFilter.Subject> lazy = () -> subject[0] != null ? subject[0]
-                        : (subject[0] = PayloadFilter.subject(in.eventType(), channels, tree));
                 for (Endpoints.Sendable s : Endpoints.enabledOf(h, app.id())) {
-                    if (s.endpoint().subscribesTo(in.eventType(), channels) && s.endpoint().passesFilter(lazy)) {
-                        targets.add(s);
+                    if (s.endpoint().subscribesTo(in.eventType(), channels)) {
+                        subscribed.add(s);
                     }
                 }
             }
-            return new Plan(app, channels, targets);
+            return new Plan(app, channels, subscribed, addressed.enforcedSchemas());
         });
+        Plan plan = read.withTargets(checked(read, in, tree, test));
         List<Deliveries.Target> targets = plan.targets().stream()
                 .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
         // Scheduled deliveries are not started here: they wait for a claim when due.
@@ -232,8 +234,43 @@ public final class Messages {
         }
     }
 
-    /** What a publish found before writing: the application (null: to create), and the endpoints to deliver to. */
-    private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets) {}
+    /**
+     * What a publish found before writing: the application (null: to create), the endpoints to
+     * deliver to (subscribed ones, then those whose filter passes), and the schemas the event type
+     * enforces (null: none).
+     */
+    private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets, String schemas) {
+        Plan withTargets(List<Endpoints.Sendable> passed) {
+            return new Plan(app, channels, passed, schemas);
+        }
+    }
+
+    /**
+     * The tenant-written checks of a publish, on {@link TenantWork} and with no connection held:
+     * the payload against its event type's schema (throws InvalidInput), then each subscribed
+     * endpoint's filter; returns the endpoints that pass. A test message skips the filters.
+     */
+    private static List<Endpoints.Sendable> checked(Plan plan, MessageIn in, JsonNode tree, boolean test) {
+        boolean filters = !test && plan.targets().stream().anyMatch(s -> s.endpoint().policy().filter() != null);
+        if (plan.schemas() == null && !filters) {
+            return plan.targets();
+        }
+        try {
+            return TenantWork.run("the payload's schema check and filters", TenantWork.DEFAULT_LIMIT, () -> {
+                EventTypes.checkPayload(plan.schemas(), in.eventType(), in.payloadField(), tree);
+                if (!filters) {
+                    return plan.targets();
+                }
+                // Built once, on the first endpoint with a filter, and shared by all of them.
+                PayloadFilter.Subject[] subject = new PayloadFilter.Subject[1];
+                java.util.function.Supplier<PayloadFilter.Subject> lazy = () -> subject[0] != null ? subject[0]
+                        : (subject[0] = PayloadFilter.subject(in.eventType(), plan.channels(), tree));
+                return plan.targets().stream().filter(s -> s.endpoint().passesFilter(lazy)).toList();
+            });
+        } catch (BudgetExceeded e) {
+            throw new HeraldException.InvalidInput(in.payloadField(), "could not be checked: " + e.getMessage());
+        }
+    }
 
     /**
      * Sends a message to one endpoint again, as a new manual delivery with its own retries,

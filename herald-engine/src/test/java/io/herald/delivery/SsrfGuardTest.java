@@ -264,6 +264,40 @@ class SsrfGuardTest {
         return Inet6Address.getByAddress(null, b, -1);
     }
 
+    @ParameterizedTest
+    @CsvSource({
+            "10.0.0.5,        10.0.0.0/8",
+            "[::1],           0:0:0:0:0:0:0:1/128",
+            "169.254.169.254, 169.254.0.0/16",
+            "[fe80::1],       fe80:0:0:0:0:0:0:0/10",
+            "0.0.0.0,         0.0.0.0/8",
+            "[::ffff:7f00:1], 127.0.0.0/8"})
+    void literalRefusal_literalNonPublicAddress_isRefusedNamingTheRange(String host, String range) {
+        SsrfGuard guard = new SsrfGuard(List.of(), h -> {
+            throw new AssertionError("a literal must not be resolved: " + h);
+        });
+
+        assertThat(guard.literalRefusal(host)).hasValueSatisfying(why -> assertThat(why).contains(range));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"hooks.example.com", "localhost", "2130706433", "93.184.216.34", "[2606:4700::1111]"})
+    void literalRefusal_namesAndPublicAddresses_areLeftToDelivery(String host) {
+        SsrfGuard guard = new SsrfGuard(List.of(), h -> {
+            throw new AssertionError("nothing is resolved at save: " + h);
+        });
+
+        assertThat(guard.literalRefusal(host)).isEmpty();
+    }
+
+    @Test
+    void literalRefusal_allowedRange_isNotRefused() {
+        SsrfGuard guard = new SsrfGuard(List.of(Cidr.parse("10.0.0.0/8")));
+
+        assertThat(guard.literalRefusal("10.1.2.3")).isEmpty();
+        assertThat(guard.literalRefusal("192.168.1.1")).isPresent();
+    }
+
     private static byte[] bytes(String literal) throws UnknownHostException {
         return InetAddress.getByName(literal).getAddress();
     }

@@ -122,4 +122,42 @@ class PayloadFilterTest {
         assertThat(PayloadFilter.cached("data.severity >= 3")).isSameAs(PayloadFilter.cached("data.severity >= 3"));
         assertThatThrownBy(() -> PayloadFilter.cached("data.")).isInstanceOf(IllegalStateException.class);
     }
+
+    @Test
+    void matches_filterThatBuildsHugeStrings_isStoppedByItsBudget_andIsFalse() {
+        // The probe's filter: 9,999 copies of 200 KB (2 GB) uncapped; an OutOfMemoryError before.
+        String big = "x".repeat(100_000);
+        String payload = "{\"s\": \"" + big + "\", \"a\": [" + "1,".repeat(9_998) + "1]}";
+        PayloadFilter filter = PayloadFilter.compile("filter", "size(data.a.map(x, data.s + data.s)) > 0");
+
+        long started = System.nanoTime();
+        boolean passed = filter.matches(PayloadFilter.subject("t", null, Json.read(payload)));
+
+        assertThat(passed).isFalse();
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(2));
+        // The same shape within the budget passes: the cap is on what is produced, not on the shape.
+        assertThat(filter.matches(PayloadFilter.subject("t", null, Json.read("{\"s\": \"ab\", \"a\": [1, 2]}")))).isTrue();
+    }
+
+    @Test
+    void matches_nestedLoopsBeyondTheEvaluationBudget_isFalse() {
+        // 2,000 x 2,000 steps: within the iteration cap of each loop, but millions of evaluations.
+        String payload = "{\"a\": [" + "1,".repeat(1_999) + "1]}";
+        PayloadFilter filter = PayloadFilter.compile("filter", "data.a.all(x, data.a.all(y, x == y || x != y))");
+
+        assertThat(filter.matches(PayloadFilter.subject("t", null, Json.read(payload)))).isFalse();
+        assertThat(filter.matches(PayloadFilter.subject("t", null, Json.read("{\"a\": [1, 2, 3]}")))).isTrue();
+    }
+
+    @Test
+    void compile_threeMacrosInsideEachOthersLoops_refused_butChainedMacrosAreFine() {
+        assertThatThrownBy(() -> PayloadFilter.compile("filter", "data.a.exists(x, data.a.exists(y, data.a.exists(z, z == 1)))"))
+                .isInstanceOfSatisfying(HeraldException.InvalidInput.class, e -> {
+                    assertThat(e.field()).isEqualTo("filter");
+                    assertThat(e.reason()).startsWith("nests 3 macros");
+                });
+
+        PayloadFilter.compile("filter", "data.a.filter(x, x > 1).map(y, y * 2).exists(z, z > 3)");
+        PayloadFilter.compile("filter", "data.a.exists(x, x.tags.exists(t, t == 'pci'))");
+    }
 }

@@ -215,4 +215,59 @@ class TemplateFormatTest {
         assertThat(Format.stored(spec)).isSameAs(Format.stored(spec));
         assertThat(Format.stored(spec).render(Events.of("t", "{}")).text()).isEqualTo("msg_2bVk9 cached");
     }
+
+    /** A payload of {@code n} list items, as the probe's: three nested sections over it multiply. */
+    private static Event listOf(int n) {
+        ObjectNode payload = Json.MAPPER.createObjectNode();
+        var a = payload.putArray("a");
+        IntStream.range(0, n).forEach(a::add);
+        return Events.of("t", Json.write(payload));
+    }
+
+    @Test
+    void render_nestedSectionsWritingTooMuch_stopAtTheOutputCapWithAReason() {
+        // 200^3 = 8 million copies of a 12- to 14-character body: about 100 MB uncapped.
+        Format format = template("{{#data.a}}{{#data.a}}{{#data.a}}{{.}}-0123456789{{/data.a}}{{/data.a}}{{/data.a}}");
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> format.render(listOf(200)))
+                .isInstanceOf(io.herald.BudgetExceeded.class)
+                .hasMessage("the template's output would exceed " + TemplateFormat.RENDERED_MAX_CHARS + " characters and was stopped");
+        // 33 s before the cap; about 50 ms here when the machine is idle.
+        assertThat(java.time.Duration.ofNanos(System.nanoTime() - started)).isLessThan(java.time.Duration.ofSeconds(5));
+    }
+
+    @Test
+    void render_nestedSectionsWritingNothing_stopAtTheStepCap() {
+        Format format = template("{{#data.a}}{{#data.a}}{{#data.a}}{{/data.a}}{{/data.a}}{{/data.a}}");
+
+        assertThatThrownBy(() -> format.render(listOf(200)))
+                .isInstanceOf(io.herald.BudgetExceeded.class)
+                .hasMessage("the template took more than " + TemplateFormat.RENDER_MAX_STEPS
+                        + " steps (section iterations and variables) and was stopped");
+    }
+
+    @Test
+    void render_thousandsOfVariablesInOneSection_countAsSteps() {
+        // 200 iterations, each writing 5,000 missing (empty) variables: a million lookups, no output.
+        Format format = template("{{#data.a}}" + "{{nothing}}".repeat(5_000) + "{{/data.a}}");
+
+        assertThatThrownBy(() -> format.render(listOf(200)))
+                .isInstanceOf(io.herald.BudgetExceeded.class).hasMessageStartingWith("the template took more than");
+        assertThat(format.render(listOf(10)).text()).isEmpty();
+    }
+
+    @Test
+    void render_withinTheBudget_rendersAsBefore_andAnInterruptStopsIt() {
+        Format format = template("{{#data.a}}{{#data.a}}.{{/data.a}}{{/data.a}}");
+        assertThat(format.render(listOf(100)).text()).hasSize(10_000);
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> format.render(listOf(100))).isInstanceOf(io.herald.BudgetExceeded.class)
+                    .hasMessageContaining("ran out of time");
+        } finally {
+            Thread.interrupted();
+        }
+    }
 }

@@ -11,7 +11,6 @@ import io.herald.auth.Tokens;
 import io.herald.delivery.Cidr;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,7 +21,6 @@ import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 import org.eclipse.jetty.util.Callback;
-import org.eclipse.jetty.util.Fields;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +66,7 @@ public final class ApiHandler extends Handler.Abstract {
             Map<String, String> params = authorize(principal, match, request.getMethod(), path);
             Call call = new Call(principal, baseUrl(request), params, query(request), body,
                     name -> request.getHeaders().get(name));
+            call.checkBody();
             String appBefore = AuditTrail.audits(match.route()) ? audit.applicationOf(params) : null;
             reply = match.route().secretReply() ? match.handler().handle(call) : idempotency.run(request, path, call, match.handler());
             audit.record(request, principal, match.route(), params, appBefore, body, reply);
@@ -167,13 +166,9 @@ public final class ApiHandler extends Handler.Abstract {
         return uri.getScheme() + "://" + uri.getAuthority();
     }
 
+    /** Strictly decoded: a bad escape, invalid UTF-8 or U+0000 is a 400 naming the parameter. */
     private static Map<String, List<String>> query(Request request) {
-        Fields fields = Request.extractQueryParameters(request, StandardCharsets.UTF_8);
-        Map<String, List<String>> out = new LinkedHashMap<>();
-        for (Fields.Field f : fields) {
-            out.put(f.getName(), f.getValues());
-        }
-        return out;
+        return Text.query(request.getHttpURI().getQuery());
     }
 
     private static String readBody(Request request) {
@@ -190,7 +185,7 @@ public final class ApiHandler extends Handler.Abstract {
             if (bytes.length > MAX_BODY_BYTES) {
                 throw new ApiError(413, "payload_too_large", "body", "request body exceeds " + MAX_BODY_BYTES + " bytes");
             }
-            return new String(bytes, StandardCharsets.UTF_8);
+            return Text.utf8("body", bytes);
         } catch (IOException e) {
             throw ApiError.badRequest("body", "could not be read: " + e.getMessage());
         }
@@ -202,6 +197,7 @@ public final class ApiHandler extends Handler.Abstract {
             case HeraldException.Conflict c -> problem(409, c.code(), c.field(), c.getMessage());
             case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason(), v.details());
             case HeraldException.StoreUnavailable s -> problem(503, s.code(), null, "the database is unavailable; nothing was written");
+            case HeraldException.Overloaded o -> problem(503, o.code(), null, o.getMessage());
             default -> problem(500, e.code(), null, e.getMessage());
         };
     }
@@ -235,6 +231,8 @@ public final class ApiHandler extends Handler.Abstract {
             case 405 -> "Method not allowed";
             case 409 -> "Conflict";
             case 413 -> "Payload too large";
+            case 414 -> "URI too long";
+            case 431 -> "Request header fields too large";
             case 422 -> "Invalid input";
             case 503 -> "Service unavailable";
             default -> "Internal error";

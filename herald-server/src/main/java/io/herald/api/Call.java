@@ -17,12 +17,17 @@ import tools.jackson.databind.JsonNode;
  * body. By the time a route runs, {@link ApiHandler} has checked that the caller may call it.
  */
 final class Call {
+    /** Members kept as JSON text, where U+0000 is stored escaped (see {@link Text#noNul(JsonNode, List)}). */
+    private static final List<String> JSON_DOCUMENTS = List.of("payload", "schemas", "example");
+
     private final Principal principal;
     private final String baseUrl;
     private final Map<String, String> params;
     private final Map<String, List<String>> query;
     private final String body;
     private final java.util.function.Function<String, String> header;
+    /** The body parsed by {@link #json()}; routes may read it more than once (a tree is not changed by readers). */
+    private JsonNode parsed;
 
     Call(Principal principal, String baseUrl, Map<String, String> params, Map<String, List<String>> query, String body,
          java.util.function.Function<String, String> header) {
@@ -131,21 +136,40 @@ final class Call {
         return new PageRequest(limit == null ? PageRequest.DEFAULT_LIMIT : limit, query("iterator"), newest);
     }
 
-    /** The body as a JSON object; a missing or malformed body is a 400 that says where. */
+    /**
+     * Checks a body that was sent, whether the route reads it or not: JSON, each member once, no
+     * U+0000. A route that reads no body thus still refuses a hostile one.
+     */
+    void checkBody() {
+        if (body != null && !body.isBlank()) {
+            json();
+        }
+    }
+
+    /** The body as a JSON object; a missing or malformed body is a 400 that says where. Parsed once. */
     JsonNode json() {
+        if (parsed != null) {
+            return parsed;
+        }
         if (body == null || body.isBlank()) {
             throw ApiError.badRequest("body", "a JSON object is required");
         }
         JsonNode node;
         try {
-            node = Json.read(body);
+            node = Json.readStrict(body);
         } catch (JacksonException e) {
+            String duplicate = Json.duplicatePath(e);
+            if (duplicate != null) {
+                throw ApiError.badRequest(duplicate, "is given more than once; send each member once");
+            }
             throw ApiError.badRequest("body", "is not valid JSON: " + e.getOriginalMessage()
                     + (e.getLocation() == null ? "" : " at line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr()));
         }
         if (node == null || !node.isObject()) {
             throw ApiError.badRequest("body", "must be a JSON object");
         }
+        Text.noNul(node, JSON_DOCUMENTS);
+        parsed = node;
         return node;
     }
 

@@ -156,12 +156,21 @@ final class In {
         if (value == null) {
             return null;
         }
+        java.time.Instant at;
         try {
-            return java.time.OffsetDateTime.parse(value).toInstant();
+            at = java.time.OffsetDateTime.parse(value).toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             throw new HeraldException.InvalidInput(field, "must be an RFC 3339 timestamp such as 2026-01-31T12:00:00Z");
         }
+        // RFC 3339 has four-digit years; beyond them epoch milliseconds overflow in the store.
+        if (at.isBefore(EARLIEST) || at.isAfter(LATEST)) {
+            throw new HeraldException.InvalidInput(field, "must be between 0001-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
+        }
+        return at;
     }
+
+    private static final java.time.Instant EARLIEST = java.time.Instant.parse("0001-01-01T00:00:00Z");
+    private static final java.time.Instant LATEST = java.time.Instant.parse("9999-12-31T23:59:59.999Z");
 
     /**
      * The source text of the top-level member {@code field} of the JSON object {@code json}, which

@@ -1,7 +1,5 @@
 package io.herald.api;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -151,7 +149,8 @@ final class Router {
                 if (parts[i].isEmpty()) {
                     return null;
                 }
-                params.put(p.substring(1, p.length() - 1), URLDecoder.decode(parts[i], StandardCharsets.UTF_8));
+                String name = p.substring(1, p.length() - 1);
+                params.put(name, Text.decode(name, parts[i], false));
             } else if (!p.equals(parts[i])) {
                 return null;
             }

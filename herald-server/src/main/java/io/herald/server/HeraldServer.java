@@ -3,6 +3,7 @@ package io.herald.server;
 import io.herald.EngineConfig;
 import io.herald.Herald;
 import io.herald.api.ApiHandler;
+import io.herald.api.ProblemErrorHandler;
 import io.herald.auth.Tokens;
 import io.herald.portal.PortalPage;
 import java.nio.file.Files;
@@ -12,6 +13,8 @@ import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.concurrent.Executors;
 import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
@@ -50,10 +53,15 @@ public final class HeraldServer implements AutoCloseable {
             pool.setName("herald-http");
             pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
             Server server = new Server(pool);
-            ServerConnector connector = new ServerConnector(server);
+            // No "Server: Jetty(…)" header: the version helps nobody but an attacker.
+            HttpConfiguration http = new HttpConfiguration();
+            http.setSendServerVersion(false);
+            ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setPort(config.port());
             server.addConnector(connector);
             server.setHandler(new Handler.Sequence(new PortalPage(), new ApiHandler(herald, config.trustedProxies())));
+            // Jetty's own refusals (431, a bad URI, conflicting lengths) as problem documents too.
+            server.setErrorHandler(new ProblemErrorHandler());
             server.setStopTimeout(5_000);
             server.start();
             HeraldServer hs = new HeraldServer(herald, server);

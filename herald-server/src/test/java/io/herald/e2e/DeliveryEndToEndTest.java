@@ -334,12 +334,18 @@ abstract class DeliveryEndToEndTest {
         herald.close();
         herald = start(dir.resolve("strict"), Map.of("HERALD_ALLOWED_TARGETS", ""));
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
-        endpoint("/hook", "");
+        // A literal loopback address is refused when saved…
+        var literal = herald.api.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook") + "\"}");
+        assertThat(literal.status()).as(literal.raw()).isEqualTo(422);
+        assertThat(literal.body().get("errors").get(0).get("field").asString()).isEqualTo("url");
+        assertThat(literal.raw()).contains("SSRF").contains("127.0.0.0/8");
+        // …and a name is checked after resolution, when delivering.
+        herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook").replace("127.0.0.1", "localhost") + "\"}", 201);
         String id = publish("{\"eventType\": \"scan.finished\", \"payload\": {}}").get("id").asString();
 
         JsonNode first = herald.awaitAttempts("acme", id, 1).get(0);
         assertThat(first.get("status").asInt()).isEqualTo(2);
-        assertThat(first.get("error").asString()).contains("SSRF").contains("127.0.0.1");
+        assertThat(first.get("error").asString()).contains("SSRF").containsAnyOf("127.0.0.1", "0:0:0:0:0:0:0:1");
         assertThat(receiver.received()).isEmpty();
     }
 }

@@ -1,0 +1,89 @@
+package io.herald;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+class TenantWorkTest {
+    @Test
+    void run_work_runsOnAPlatformThreadOfThePool_andReturnsItsResult() {
+        Thread caller = Thread.currentThread();
+
+        Thread ranOn = TenantWork.run("test", Duration.ofSeconds(5), Thread::currentThread);
+
+        assertThat(ranOn).isNotSameAs(caller);
+        assertThat(ranOn.isVirtual()).isFalse();
+        assertThat(ranOn.getName()).startsWith("herald-tenant-work-");
+    }
+
+    @Test
+    void run_workThatThrows_throwsTheSameToTheCaller() {
+        assertThatThrownBy(() -> TenantWork.run("test", Duration.ofSeconds(5), () -> {
+            throw new HeraldException.InvalidInput("payload", "bad");
+        })).isInstanceOf(HeraldException.InvalidInput.class).hasMessage("payload: bad");
+    }
+
+    @Test
+    void run_workPastItsLimit_isInterruptedAndReportedAsOverBudget() {
+        long started = System.nanoTime();
+
+        assertThatThrownBy(() -> TenantWork.run("the spinning work", Duration.ofMillis(200), () -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                Thread.onSpinWait();
+            }
+            return null;
+        })).isInstanceOf(BudgetExceeded.class).hasMessageStartingWith("the spinning work ran for more than");
+
+        assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(2));
+        // The interrupted thread is back in the pool and takes new work.
+        assertThat(TenantWork.run("test", Duration.ofSeconds(5), () -> 42)).isEqualTo(42);
+    }
+
+    @Test
+    void run_fromInsideThePool_runsInlineInsteadOfWaitingForItself() {
+        String inner = TenantWork.run("outer", Duration.ofSeconds(5), () -> {
+            Thread outer = Thread.currentThread();
+            return TenantWork.run("inner", Duration.ofSeconds(5), () -> Thread.currentThread() == outer ? "inline" : "other");
+        });
+
+        assertThat(inner).isEqualTo("inline");
+    }
+
+    @Test
+    void run_whenEveryThreadIsBusyAndTheQueueFull_isOverloadedAtOnce_andRecovers() throws Exception {
+        CountDownLatch release = new CountDownLatch(1);
+        ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            for (int i = 0; i < TenantWork.THREADS + TenantWork.QUEUE; i++) {
+                callers.submit(() -> TenantWork.run("a blocker", Duration.ofSeconds(60), () -> {
+                    try {
+                        return release.await(60, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return false;
+                    }
+                }));
+            }
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (TenantWork.waiting() < TenantWork.QUEUE && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(TenantWork.waiting()).isEqualTo(TenantWork.QUEUE);
+
+            long started = System.nanoTime();
+            assertThatThrownBy(() -> TenantWork.run("one more", Duration.ofSeconds(5), () -> 1))
+                    .isInstanceOf(HeraldException.Overloaded.class).hasMessageContaining("one more was not started");
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(1));
+        } finally {
+            release.countDown();
+            callers.close(); // waits for the blockers, released now
+        }
+        assertThat(TenantWork.run("test", Duration.ofSeconds(10), () -> 7)).isEqualTo(7);
+    }
+}
