@@ -125,9 +125,17 @@ class ResourceLimitsTest {
 
         assertHealthAnswersWhile(n -> published.add(herald.post("/api/v1/app/" + app + "/msg", payload, 201).get("id").asString()));
 
-        JsonNode attempt = herald.awaitAttempts(app, published.get(0), 1).get(0);
-        assertThat(attempt.get("error").asString())
-                .contains("the template's output would exceed 2097152 characters and was stopped");
+        // Each attempt fails with its reason: the output budget; or, when the flood kept the
+        // tenant-work pool busy (the time limit counts from submission), the time limit, or that
+        // it was not started at all. TemplateFormatTest shows the output budget alone.
+        List<String> errors = new ArrayList<>();
+        for (String id : published.subList(0, Math.min(3, published.size()))) {
+            errors.add(herald.awaitAttempts(app, id, 1).get(0).get("error").asString());
+        }
+        assertThat(errors).allSatisfy(e -> assertThat(e).containsAnyOf(
+                "the template's output would exceed 2097152 characters and was stopped",
+                "the endpoint's template ran for more than",
+                "waited 2000 ms for a thread and was not started"));
         assertThat(receiver.received()).isEmpty();
     }
 
