@@ -3,6 +3,7 @@ package io.herald;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
+import io.herald.secret.Keyring;
 import io.herald.store.StoreSettings;
 import java.time.Duration;
 import java.util.List;
@@ -16,9 +17,13 @@ import java.util.List;
  * @param dispatcher     pacing of the delivery engine
  * @param retryDelays    delays between attempts; its length + 1 is the number of attempts
  * @param store          database connections, and how many of them write
+ * @param keyring        the keys that encrypt endpoint secrets and custom headers at rest; required
+ *                       to start (the defaults have none: an embedding application chooses where its
+ *                       keys live, see {@link Keyring} and {@link io.herald.secret.KeyFile})
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
-                           DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
+                           DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
+                           Keyring keyring) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
@@ -27,26 +32,30 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
 
     public static EngineConfig defaults(String databaseUrl) {
         return new EngineConfig(databaseUrl, true, List.of(), DispatcherSettings.DEFAULTS, RetryPolicy.DEFAULT_DELAYS,
-                StoreSettings.DEFAULTS);
+                StoreSettings.DEFAULTS, null);
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, keyring);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, keyring);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, keyring);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, keyring);
     }
 
     public EngineConfig withStore(StoreSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, keyring);
+    }
+
+    public EngineConfig withKeyring(Keyring v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v);
     }
 }

@@ -7,9 +7,14 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.secret.KeyFile;
+import io.herald.secret.Keyring;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,9 +28,12 @@ import java.util.Map;
 public record ServerConfig(int port, Path dataDir, String databaseUrl, String adminToken, boolean httpsOnly,
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
-                           CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint) {
+                           CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint, Keyring secretKey,
+                           Path secretKeyFile) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
+    /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
+    public static final String DEFAULT_KEY_FILE = "herald.key";
 
     /** A setting that cannot be used; the message names it. */
     public static final class Invalid extends RuntimeException {
@@ -86,9 +94,67 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 (int) CircuitBreaker.MAX_DISABLE_AFTER.toSeconds()));
         int maxInFlight = intSetting(env, "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", DispatcherSettings.DEFAULT_PER_ENDPOINT,
                 DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
+        String keyText = blankToNull(env.get("HERALD_SECRET_KEY"));
+        String keyFile = blankToNull(env.get("HERALD_SECRET_KEY_FILE"));
+        if (keyText != null && keyFile != null) {
+            throw new Invalid("set HERALD_SECRET_KEY or HERALD_SECRET_KEY_FILE, not both");
+        }
+        Keyring keyring = null;
+        if (keyText != null) {
+            try {
+                keyring = Keyring.parse("HERALD_SECRET_KEY", keyText);
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(e.getMessage());
+            }
+        }
+        if (db != null && db.startsWith("jdbc:postgresql:") && keyText == null && keyFile == null) {
+            // Nodes on PostgreSQL are stateless: a key made on one node's disk would differ from the
+            // next node's, and be lost with the node.
+            throw new Invalid("HERALD_SECRET_KEY (or HERALD_SECRET_KEY_FILE) is required with PostgreSQL: every node needs "
+                    + "the same key, kept apart from the nodes. Make one with 'herald secrets new-key' (see docs/security.md)");
+        }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter),
-                maxInFlight);
+                maxInFlight, keyring, keyFile == null ? null : Path.of(keyFile));
+    }
+
+    /** Where the keys are read from when HERALD_SECRET_KEY is not set. */
+    public Path keyFile() {
+        return secretKeyFile != null ? secretKeyFile : dataDir.resolve(DEFAULT_KEY_FILE);
+    }
+
+    /**
+     * The keys: HERALD_SECRET_KEY's, else the key file's ({@link #keyFile()}), which is created
+     * with a new key on first start when missing.
+     */
+    public Keyring keyring(Clock clock) {
+        if (secretKey != null) {
+            return secretKey;
+        }
+        try {
+            return KeyFile.loadOrCreate(keyFile(), clock);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new Invalid(keySetting() + ": " + e.getMessage());
+        }
+    }
+
+    /** As {@link #keyring(Clock)}, but a missing key file is an error rather than created (for commands on an existing database). */
+    public Keyring existingKeyring() {
+        if (secretKey != null) {
+            return secretKey;
+        }
+        if (!Files.exists(keyFile())) {
+            throw new Invalid(keySetting() + ": " + keyFile().toAbsolutePath() + " does not exist");
+        }
+        try {
+            return KeyFile.load(keyFile());
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new Invalid(keySetting() + ": " + e.getMessage());
+        }
+    }
+
+    private String keySetting() {
+        return secretKeyFile != null ? "HERALD_SECRET_KEY_FILE" : "the key file (HERALD_SECRET_KEY and HERALD_SECRET_KEY_FILE unset)";
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -161,6 +227,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store);
+        // The key file, when the keys come from one, is read (or made) when the server starts.
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, secretKey);
     }
 }
