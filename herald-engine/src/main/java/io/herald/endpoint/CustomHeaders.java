@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Supplier;
 import tools.jackson.core.type.TypeReference;
@@ -65,7 +66,7 @@ public record CustomHeaders(Map<String, String> values, Set<String> sensitive) {
         if (values.isEmpty()) {
             return EMPTY;
         }
-        return keyring.seal(Json.write(new Stored(new java.util.TreeMap<>(values), List.copyOf(new TreeSet<>(sensitive)))),
+        return keyring.seal(Json.write(new Stored(new TreeMap<>(values), List.copyOf(new TreeSet<>(sensitive)))),
                 place(endpointId));
     }
 
@@ -117,7 +118,7 @@ public record CustomHeaders(Map<String, String> values, Set<String> sensitive) {
 
     /** The headers as API replies show them: sensitive values replaced by {@link #MASK}. */
     public Map<String, String> masked() {
-        Map<String, String> out = new java.util.TreeMap<>();
+        Map<String, String> out = new TreeMap<>();
         values.forEach((k, v) -> out.put(k, isSensitive(k) ? MASK : v));
         return out;
     }
