@@ -4,6 +4,7 @@ import io.herald.audit.AuditLog;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.RetryPolicy;
+import io.herald.secret.Keyring;
 import io.herald.store.StoreSettings;
 import java.time.Duration;
 import java.util.List;
@@ -18,19 +19,23 @@ import java.util.List;
  * @param retryDelays    delays between attempts; its length + 1 is the number of attempts
  * @param store          database connections, and how many of them write
  * @param auditRetention how long the audit log keeps its rows
+ * @param keyring        the keys that encrypt endpoint secrets and custom headers at rest; required
+ *                       to start (the defaults have none: an embedding application chooses where its
+ *                       keys live, see {@link Keyring} and {@link io.herald.secret.KeyFile})
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
                            DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
-                           Duration auditRetention) {
+                           Duration auditRetention, Keyring keyring) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
         retryDelays = List.copyOf(retryDelays);
     }
 
+    /** With the audit log's default retention and no keyring yet. */
     public EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
                         DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
-        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, AuditLog.DEFAULT_RETENTION);
+        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, AuditLog.DEFAULT_RETENTION, null);
     }
 
     public static EngineConfig defaults(String databaseUrl) {
@@ -39,26 +44,30 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention, keyring);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention, keyring);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention, keyring);
     }
 
     public EngineConfig withStore(StoreSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention, keyring);
     }
 
     public EngineConfig withAuditRetention(Duration v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v, keyring);
+    }
+
+    public EngineConfig withKeyring(Keyring v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, v);
     }
 }

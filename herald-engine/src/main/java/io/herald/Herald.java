@@ -14,10 +14,12 @@ import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.OperationalEndpoints;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.endpoint.SecretsAtRest;
 import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.operational.OperationalEvents;
+import io.herald.secret.KeyringConfig;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import io.herald.task.BackgroundTasks;
@@ -50,7 +52,7 @@ public final class Herald implements AutoCloseable {
     private final AuditLog audit;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
-        this.store = Store.open(config.databaseUrl(), config.store());
+        this.store = openStore(config);
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
         SsrfGuard guard = new SsrfGuard(config.allowedTargets());
@@ -72,6 +74,26 @@ public final class Herald implements AutoCloseable {
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
+    }
+
+    /**
+     * Opens and migrates the store, gives its handles the keyring, and checks (and where an
+     * earlier version left them plain, encrypts) the endpoints' secrets: a missing or wrong key
+     * fails here with {@link io.herald.secret.Keyring.Unusable}, before anything runs.
+     */
+    private static Store openStore(EngineConfig config) {
+        if (config.keyring() == null) {
+            throw new IllegalArgumentException("EngineConfig.keyring is required: the keys that encrypt endpoint secrets at rest");
+        }
+        Store s = Store.open(config.databaseUrl(), config.store());
+        try {
+            s.configure(KeyringConfig.class, c -> c.use(config.keyring()));
+            SecretsAtRest.prepare(s, config.keyring());
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
     }
 
     /** Opens the store (migrating it), and starts delivering. */

@@ -29,6 +29,8 @@ import java.util.stream.Stream;
  */
 final class HeraldProcess implements AutoCloseable {
     static final String TOKEN = "herald-bench-admin-token";
+    /** The secret key of benchmark nodes on PostgreSQL: fixed, as their data is thrown away. */
+    static final String BENCH_KEY = "bench-1:YmVuY2htYXJrIGtleSwgMzIgYnl0ZXMgbG9uZyEhISE=";
     /** The JVM flags every Herald of the harness runs with (recorded in each run's facts). */
     static final List<String> JVM_FLAGS = List.of("--enable-native-access=ALL-UNNAMED", "-XX:+UseZGC", "-Xmx1g");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
@@ -88,6 +90,8 @@ final class HeraldProcess implements AutoCloseable {
         env.put("HERALD_SHUTDOWN_GRACE_SECONDS", "0");
         if (l.databaseUrl() != null) {
             env.put("HERALD_DATABASE_URL", l.databaseUrl());
+            // PostgreSQL needs a key set (every node the same); on SQLite a key file is made in the data dir.
+            env.put("HERALD_SECRET_KEY", BENCH_KEY);
         }
         env.putAll(l.env());
         Process p;

@@ -41,6 +41,13 @@ public record Endpoint(String id, String appId, String uid, String url, String d
         return policy.filter() == null || PayloadFilter.cached(policy.filter()).matches(subject.get());
     }
 
+    /** Without header values, which may be credentials. */
+    @Override
+    public String toString() {
+        return "Endpoint[id=" + id + ", appId=" + appId + ", uid=" + uid + ", url=" + url + ", headers=" + headers.keySet()
+                + ", disabled=" + disabled + "]";
+    }
+
     static boolean typeMatches(String filter, String eventType) {
         if (filter.equals("*")) {
             return true;

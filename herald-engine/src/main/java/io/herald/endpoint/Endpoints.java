@@ -7,6 +7,8 @@ import io.herald.app.Application;
 import io.herald.app.Applications;
 import io.herald.format.Format;
 import io.herald.operational.OperationalEvents;
+import io.herald.secret.Keyring;
+import io.herald.secret.KeyringConfig;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -16,6 +18,8 @@ import io.herald.store.Rows;
 import io.herald.store.Store;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -26,6 +30,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import tools.jackson.core.type.TypeReference;
@@ -42,11 +47,16 @@ public final class Endpoints {
                     SignatureProfile.SVIX_HEADERS.headerNames().stream())
             .flatMap(s -> s).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
-    private static final RowMapper<Endpoint> ROW = (rs, ctx) -> new Endpoint(
-            rs.getString("id"), rs.getString("app_id"), rs.getString("uid"), rs.getString("url"),
+    private static final RowMapper<Endpoint> ROW = (rs, ctx) -> endpoint(rs, () -> KeyringConfig.of(ctx));
+
+    /** A row of {@code endpoint}; {@code keyring} opens its headers, when it has some. */
+    private static Endpoint endpoint(ResultSet rs, Supplier<Keyring> keyring) throws SQLException {
+        String id = rs.getString("id");
+        return new Endpoint(
+            id, rs.getString("app_id"), rs.getString("uid"), rs.getString("url"),
             rs.getString("description"), rs.getInt("version"), Rows.intOrNull(rs, "rate_limit"),
             readSet(rs.getString("filter_types")), readSet(rs.getString("channels")), rs.getBoolean("disabled"),
-            readMap(rs.getString("headers")), readMap(rs.getString("metadata")),
+            CustomHeaders.read(rs.getString("headers"), id, keyring).values(), readMap(rs.getString("metadata")),
             Rows.instant(rs, "created_at"), Rows.instant(rs, "updated_at"),
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
                     Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit")),
@@ -54,13 +64,26 @@ public final class Endpoints {
             new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
                     Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
                     rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
+    }
 
-    private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> new Secrets(
-            rs.getString("secret"), readPrevious(rs.getString("old_secrets")));
+    private static Secrets secrets(ResultSet rs, Supplier<Keyring> keyring) throws SQLException {
+        return Secrets.read(rs.getString("id"), rs.getString("secret"), rs.getString("old_secrets"), keyring);
+    }
 
-    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> new Sendable(ROW.map(rs, ctx), SECRETS.map(rs, ctx),
-            new Owner(rs.getString("app_id"), rs.getString("app_uid"), rs.getString("app_name"),
-                    Rows.intOrNull(rs, "app_rate_limit")));
+    private static final RowMapper<Secrets> SECRETS = (rs, ctx) -> secrets(rs, () -> KeyringConfig.of(ctx));
+
+    private static Sendable sendable(ResultSet rs, Supplier<Keyring> keyring) throws SQLException {
+        return new Sendable(endpoint(rs, keyring), secrets(rs, keyring),
+                new Owner(rs.getString("app_id"), rs.getString("app_uid"), rs.getString("app_name"),
+                        Rows.intOrNull(rs, "app_rate_limit")));
+    }
+
+    private static final RowMapper<Sendable> SENDABLE = (rs, ctx) -> sendable(rs, () -> KeyringConfig.of(ctx));
+
+    /** {@link #SENDABLE} for statements run outside jdbi, which pass no context: the keyring comes from {@code h}. */
+    private static RowMapper<Sendable> sendableOn(Handle h) {
+        return (rs, ctx) -> sendable(rs, () -> KeyringConfig.of(h));
+    }
 
     /** An endpoint row with what sending needs of its application, in one statement. */
     private static final String ENDPOINT_SELECT = "SELECT e.* FROM endpoint e";
@@ -124,10 +147,6 @@ public final class Endpoints {
     static Map<String, String> readMap(String json) {
         // Every publish maps its endpoints; most have no headers and no metadata: spare the parser.
         return json.equals("{}") ? Map.of() : Map.copyOf(Json.MAPPER.readValue(json, new TypeReference<Map<String, String>>() {}));
-    }
-
-    private static List<Secrets.Previous> readPrevious(String json) {
-        return json.equals("[]") ? List.of() : Json.MAPPER.readValue(json, new TypeReference<List<Secrets.Previous>>() {});
     }
 
     private static String writeSet(Set<String> set) {
@@ -262,7 +281,8 @@ public final class Endpoints {
 
     Endpoint create(Scope scope, EndpointIn in) {
         DeliveryPolicy policy = validate(in, null);
-        String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret());
+        String secret = in.secret() == null ? Secrets.generate() : Secrets.parse("secret", in.secret(), policy.signature());
+        CustomHeaders headers = CustomHeaders.NONE.replacedBy(in.headers() == null ? Map.of() : in.headers(), Set.of(), "headers");
         return store.inTransaction(h -> {
             Application app = scope.resolve(h);
             checkUidFree(h, app.id(), in.uid(), null);
@@ -277,7 +297,9 @@ public final class Endpoints {
                             :disabled, :headers, :metadata, :secret, '[]', :now, :now,
                             :format, :filter, :signature, :retry, :timeoutMs, :circuit, :ordering, :maxInFlight)
                     ON CONFLICT (app_id, uid) DO NOTHING""")
-                    .bind("id", id).bind("app", app.id()).bind("secret", secret).bind("now", now)
+                    .bind("id", id).bind("app", app.id()).bind("now", now)
+                    .bind("secret", new Secrets(secret, List.of()).currentColumn(KeyringConfig.of(h), id))
+                    .bind("headers", headers.write(KeyringConfig.of(h), id))
                     .bindMap(fields(in, policy))
                     .execute();
             if (inserted == 0) {
@@ -299,7 +321,6 @@ public final class Endpoints {
         m.put("filterTypes", writeSet(in.filterTypes()));
         m.put("channels", writeSet(in.channels()));
         m.put("disabled", Boolean.TRUE.equals(in.disabled()));
-        m.put("headers", Json.write(in.headers() == null ? Map.of() : in.headers()));
         m.put("metadata", Json.write(in.metadata() == null ? Map.of() : in.metadata()));
         m.put("format", policy.format().type().equals("json") ? null : Json.write(policy.format().spec()));
         m.put("filter", policy.filter());
@@ -408,16 +429,19 @@ public final class Endpoints {
 
     /** Every endpoint of an application that is not disabled, with its keys, for fan-out. Every publish reads it. */
     public static List<Sendable> enabledOf(Handle h, String appId) {
-        return Prepared.on(h, ENABLED_OF).set(appId).set(false).list(SENDABLE);
+        return Prepared.on(h, ENABLED_OF).set(appId).set(false).list(sendableOn(h));
     }
 
     /** One endpoint with its keys and application, read in one statement; empty when deleted. */
     public static java.util.Optional<Sendable> sendable(Handle h, String id) {
-        return Prepared.on(h, SENDABLE_BY_ID).set(id).first(SENDABLE);
+        return Prepared.on(h, SENDABLE_BY_ID).set(id).first(sendableOn(h));
     }
 
     /**
-     * PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept.
+     * PUT semantics: fields absent from {@code in} are reset to their defaults. The secret is kept,
+     * unless {@code in} gives another one: that one is rotated in, the current one signing beside
+     * it for {@link #DEFAULT_ROTATION_OVERLAP}. A header value of {@link CustomHeaders#MASK} keeps
+     * the stored value of a sensitive header.
      * Enabling a disabled endpoint, or pointing it at another URL, starts its health afresh: the
      * failure count goes back to zero and an open circuit closes (its held deliveries are then
      * released, see the dispatcher's breaker).
@@ -438,6 +462,14 @@ public final class Endpoints {
             checkUidFree(h, app.id(), in.uid(), current.id());
             boolean disabled = Boolean.TRUE.equals(in.disabled());
             boolean afresh = (current.disabled() && !disabled) || !current.url().equals(in.url());
+            Keyring keyring = KeyringConfig.of(h);
+            CustomHeaders headers = storedHeaders(h, current.id())
+                    .replacedBy(in.headers() == null ? Map.of() : in.headers(), Set.of(), "headers");
+            Secrets secrets = secrets(h, current.id());
+            Secrets next = afterUpdate(secrets, in.secret(), policy.signature(), clock.instant());
+            if (!next.equals(secrets)) {
+                writeSecrets(h, keyring, current.id(), next);
+            }
             h.createUpdate("""
                     UPDATE endpoint SET uid = :uid, url = :url, description = :description, version = :version,
                            rate_limit = :rateLimit, filter_types = :filterTypes, channels = :channels,
@@ -447,6 +479,7 @@ public final class Endpoints {
                            disabled_reason = CASE WHEN :disabled THEN disabled_reason END
                     WHERE id = :id""")
                     .bind("id", current.id()).bind("now", clock.millis())
+                    .bind("headers", headers.write(keyring, current.id()))
                     .bindMap(fields(in, policy))
                     .execute();
             if (afresh) {
@@ -507,7 +540,7 @@ public final class Endpoints {
     }
 
     public static Secrets secrets(Handle h, String endpointId) {
-        return h.createQuery("SELECT secret, old_secrets FROM endpoint WHERE id = :id")
+        return h.createQuery("SELECT id, secret, old_secrets FROM endpoint WHERE id = :id")
                 .bind("id", endpointId).map(SECRETS).one();
     }
 
@@ -520,38 +553,92 @@ public final class Endpoints {
     }
 
     void rotateSecret(Scope scope, String idOrUid, String newKey, Duration overlap) {
-        String key = newKey == null ? Secrets.generate() : Secrets.parse("key", newKey);
         store.inTransaction(h -> {
             Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
-            Secrets old = secrets(h, ep.id());
+            SignatureProfile profile = ep.policy().signature();
+            String key = newKey == null ? Secrets.generate() : Secrets.parse("key", newKey, profile);
             Instant now = clock.instant();
-            List<Secrets.Previous> keep = new ArrayList<>();
-            if (overlap.isPositive()) {
-                keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
-            }
-            old.previous().stream().filter(p -> p.expiresAt().isAfter(now)).forEach(keep::add);
-            h.createUpdate("UPDATE endpoint SET secret = :secret, old_secrets = :old, updated_at = :now WHERE id = :id")
-                    .bind("secret", key).bind("old", Json.write(keep)).bind("now", now.toEpochMilli())
-                    .bind("id", ep.id()).execute();
+            Secrets next = rotated(secrets(h, ep.id()), key, overlap, now);
+            writeSecrets(h, KeyringConfig.of(h), ep.id(), profile.type().equals(SignatureProfile.HEX) ? next : next.standardOnly());
+            h.createUpdate("UPDATE endpoint SET updated_at = :now WHERE id = :id")
+                    .bind("now", now.toEpochMilli()).bind("id", ep.id()).execute();
             return null;
         });
     }
 
-    public Map<String, String> headers(String appIdOrUid, String idOrUid) {
-        return get(appIdOrUid, idOrUid).headers();
+    /** {@code key} made current; the current one keeps signing for {@code overlap}; expired ones are dropped. */
+    private static Secrets rotated(Secrets old, String key, Duration overlap, Instant now) {
+        List<Secrets.Previous> keep = new ArrayList<>();
+        if (overlap.isPositive()) {
+            keep.add(new Secrets.Previous(old.current(), now.plus(overlap)));
+        }
+        old.previous().stream().filter(p -> p.expiresAt().isAfter(now)).forEach(keep::add);
+        return new Secrets(key, keep);
     }
 
-    /** Replaces the custom headers ({@code merge=false}) or merges into them, a null value removing one. */
-    public void setHeaders(String appIdOrUid, String idOrUid, Map<String, String> headers, boolean merge) {
-        setHeaders(app(appIdOrUid), idOrUid, headers, merge);
+    /**
+     * The keys after a PUT or PATCH: a {@code given} secret that differs from the current one is
+     * rotated in (the current one signing beside it for {@link #DEFAULT_ROTATION_OVERLAP}). The
+     * standard and svix profiles sign with {@code whsec_} keys only: switching to them needs one
+     * (rotated-out keys that are not are dropped).
+     */
+    private static Secrets afterUpdate(Secrets now, String given, SignatureProfile profile, Instant at) {
+        Secrets next = now;
+        if (given != null) {
+            String key = Secrets.parse("secret", given, profile);
+            if (!key.equals(now.current())) {
+                next = rotated(now, key, DEFAULT_ROTATION_OVERLAP, at);
+            }
+        }
+        if (profile.type().equals(SignatureProfile.HEX)) {
+            return next;
+        }
+        if (!Secrets.isStandard(next.current())) {
+            throw new HeraldException.InvalidInput("signature", "the " + profile.type() + " profile signs with a 'whsec_' "
+                    + "secret, and this endpoint's secret is not one: send a 'whsec_' secret with this change, or rotate "
+                    + "the secret to one first");
+        }
+        return next.standardOnly();
     }
 
-    void setHeaders(Scope scope, String idOrUid, Map<String, String> headers, boolean merge) {
+    private static void writeSecrets(Handle h, Keyring keyring, String endpointId, Secrets secrets) {
+        h.createUpdate("UPDATE endpoint SET secret = :secret, old_secrets = :old WHERE id = :id")
+                .bind("secret", secrets.currentColumn(keyring, endpointId))
+                .bind("old", secrets.previousColumn(keyring, endpointId))
+                .bind("id", endpointId).execute();
+    }
+
+    /** The custom headers with their sensitivity; show them {@link CustomHeaders#masked()}. */
+    public CustomHeaders headers(String appIdOrUid, String idOrUid) {
+        return headers(app(appIdOrUid), idOrUid);
+    }
+
+    CustomHeaders headers(Scope scope, String idOrUid) {
+        return store.read(h -> storedHeaders(h, find(h, scope.resolve(h).id(), idOrUid).id()));
+    }
+
+    private static CustomHeaders storedHeaders(Handle h, String endpointId) {
+        String column = h.createQuery("SELECT headers FROM endpoint WHERE id = :id").bind("id", endpointId)
+                .mapTo(String.class).one();
+        return CustomHeaders.read(column, endpointId, () -> KeyringConfig.of(h));
+    }
+
+    /**
+     * Replaces the custom headers ({@code merge=false}) or merges into them, a null value removing
+     * one; {@code sensitive} marks headers sensitive (see {@link CustomHeaders}). A value of
+     * {@link CustomHeaders#MASK} for a sensitive header keeps its stored value.
+     */
+    public void setHeaders(String appIdOrUid, String idOrUid, Map<String, String> headers, boolean merge, Set<String> sensitive) {
+        setHeaders(app(appIdOrUid), idOrUid, headers, merge, sensitive);
+    }
+
+    void setHeaders(Scope scope, String idOrUid, Map<String, String> headers, boolean merge, Set<String> sensitive) {
         store.inTransaction(h -> {
             Endpoint ep = find(h, scope.resolve(h).id(), idOrUid);
+            CustomHeaders stored = storedHeaders(h, ep.id());
             Map<String, String> result = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
             if (merge) {
-                result.putAll(ep.headers());
+                result.putAll(stored.values());
                 headers.forEach((k, v) -> {
                     if (v == null) {
                         result.remove(k);
@@ -564,8 +651,9 @@ public final class Endpoints {
                 result.putAll(headers);
             }
             checkHeaders("headers", result, ep.policy().signature());
+            CustomHeaders next = stored.replacedBy(result, sensitive == null ? Set.of() : sensitive, "sensitive");
             h.createUpdate("UPDATE endpoint SET headers = :headers, updated_at = :now WHERE id = :id")
-                    .bind("headers", Json.write(new java.util.LinkedHashMap<>(result)))
+                    .bind("headers", next.write(KeyringConfig.of(h), ep.id()))
                     .bind("now", clock.millis()).bind("id", ep.id()).execute();
             return null;
         });

@@ -8,6 +8,7 @@ import io.herald.store.PageRequest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The operational webhook endpoints: the endpoints of the reserved application
@@ -68,13 +69,13 @@ public final class OperationalEndpoints {
         endpoints.rotateSecret(RESERVED, idOrUid, newKey, overlap);
     }
 
-    public Map<String, String> headers(String idOrUid) {
-        return get(idOrUid).headers();
+    public CustomHeaders headers(String idOrUid) {
+        return endpoints.headers(RESERVED, idOrUid);
     }
 
-    /** Replaces the custom headers (Svix has no merge for operational endpoints). */
-    public void setHeaders(String idOrUid, Map<String, String> headers) {
-        endpoints.setHeaders(RESERVED, idOrUid, headers, false);
+    /** Replaces the custom headers (Svix has no merge for operational endpoints); {@code sensitive} marks some. */
+    public void setHeaders(String idOrUid, Map<String, String> headers, Set<String> sensitive) {
+        endpoints.setHeaders(RESERVED, idOrUid, headers, false, sensitive);
     }
 
     /** What only operational endpoints refuse; the rest is checked as for any endpoint. */

@@ -22,9 +22,9 @@ import tools.jackson.databind.JsonNode;
  *       {@code webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body">}, one per valid key.</li>
  *   <li>{@code svix}: the same values under {@code svix-id}, {@code svix-timestamp}, {@code svix-signature}.</li>
  *   <li>{@code hmac-sha256-hex}: {@code <header>: <prefix><hex HMAC-SHA256 of the body>}, keyed with
- *       the UTF-8 bytes of the whole secret as the API shows it ({@code whsec_…}), which is what a
- *       receiver that runs {@code hmac(secret, body)} computes. Id and time headers are sent only
- *       when named.</li>
+ *       the UTF-8 bytes of the whole secret as the API shows it (the receiver's own secret as given,
+ *       see {@link Secrets#parseGiven}, or a generated {@code whsec_…}), which is what a receiver that
+ *       runs {@code hmac(secret, body)} computes. Id and time headers are sent only when named.</li>
  * </ul>
  * The signature always covers the bytes actually sent, after formatting.
  *

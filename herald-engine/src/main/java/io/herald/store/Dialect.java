@@ -1,6 +1,7 @@
 package io.herald.store;
 
 import com.zaxxer.hikari.HikariConfig;
+import org.jdbi.v3.core.Handle;
 
 /** What differs between the databases Herald runs on. Everything else is shared SQL. */
 public enum Dialect {
@@ -51,6 +52,18 @@ public enum Dialect {
         }
 
         @Override
+        public void eraseOverwritten(Handle h, boolean on) {
+            h.execute("PRAGMA secure_delete = " + (on ? "ON" : "OFF"));
+        }
+
+        @Override
+        public void checkpoint(Handle h) {
+            // TRUNCATE: the pages are copied into the database file and the log is emptied, so the
+            // old versions of rewritten pages leave the log file too.
+            h.execute("PRAGMA wal_checkpoint(TRUNCATE)");
+        }
+
+        @Override
         String[] migrations() {
             return new String[] {SHARED_MIGRATIONS, "classpath:db/sqlite"};
         }
@@ -90,6 +103,15 @@ public enum Dialect {
         @Override
         public String writeOrder() {
             return "seq";
+        }
+
+        @Override
+        public void eraseOverwritten(Handle h, boolean on) {
+            // Old row versions stay in the table's pages until VACUUM reuses them; nothing to ask per statement.
+        }
+
+        @Override
+        public void checkpoint(Handle h) {
         }
 
         @Override
@@ -133,6 +155,16 @@ public enum Dialect {
 
     /** True when only one process may use the database (so leases can be reset at start). */
     public abstract boolean singleWriter();
+
+    /**
+     * With {@code on}, what {@code h}'s connection overwrites or deletes is overwritten with zeros in
+     * the database file rather than left in free space (SQLite's {@code secure_delete}), for writes
+     * that replace secrets. PostgreSQL has no such switch: old row versions stay until VACUUM.
+     */
+    public abstract void eraseOverwritten(Handle h, boolean on);
+
+    /** Moves what the write-ahead log holds into the database file and empties the log (SQLite); nothing on PostgreSQL. */
+    public abstract void checkpoint(Handle h);
 
     /** Flyway locations of this database's migrations. */
     abstract String[] migrations();

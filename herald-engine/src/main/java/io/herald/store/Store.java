@@ -4,10 +4,12 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.herald.HeraldException;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.config.JdbiConfig;
 import org.jdbi.v3.core.statement.UnableToCreateStatementException;
 import org.jdbi.v3.core.ConnectionException;
 
@@ -20,6 +22,7 @@ public final class Store implements AutoCloseable {
     private final HikariDataSource reads;
     private final HikariDataSource writes;
     private final Jdbi jdbi;
+    private final Jdbi writing;
     private final Dialect dialect;
     /**
      * Every write transaction goes through these threads, which commit the transactions waiting
@@ -35,7 +38,7 @@ public final class Store implements AutoCloseable {
         this.writes = writes;
         this.jdbi = Jdbi.create(reads);
         this.dialect = dialect;
-        Jdbi writing = Jdbi.create(writes);
+        this.writing = Jdbi.create(writes);
         this.writer = dialect.singleWriter()
                 ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH)
                 : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL);
@@ -123,6 +126,15 @@ public final class Store implements AutoCloseable {
         } catch (ConnectionException | UnableToCreateStatementException e) {
             throw new HeraldException.StoreUnavailable("database unavailable: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Sets a jdbi configuration on every handle of both pools (e.g. the keyring that opens sealed
+     * columns); call it before the store is used: a handle open already keeps what it had.
+     */
+    public <C extends JdbiConfig<C>> void configure(Class<C> type, Consumer<C> configurer) {
+        jdbi.configure(type, configurer);
+        writing.configure(type, configurer);
     }
 
     /** For tests and tools: handles on the reads' pool, outside of any transaction discipline. */

@@ -27,6 +27,7 @@ import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Received;
 import io.herald.testing.LoopbackReceiver.Reply;
 import io.herald.testing.SettableClock;
+import io.herald.testing.TestKeys;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -1392,7 +1393,7 @@ abstract class StoreContractTest {
     }
 
     EngineConfig config(String url, DispatcherSettings settings, List<Duration> retryDelays) {
-        return EngineConfig.defaults(url).withHttpsOnly(false).withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32")))
+        return EngineConfig.defaults(url).withKeyring(TestKeys.KEYRING).withHttpsOnly(false).withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32")))
                 .withDispatcher(settings).withRetryDelays(retryDelays);
     }
 

@@ -21,6 +21,7 @@ import io.herald.store.Ids;
 import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Reply;
 import io.herald.testing.SettableClock;
+import io.herald.testing.TestKeys;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,7 +59,7 @@ abstract class BackgroundTaskContractTest {
     @BeforeEach
     void startNode() {
         String url = createDatabase();
-        node = Herald.start(EngineConfig.defaults(url).withHttpsOnly(false)
+        node = Herald.start(EngineConfig.defaults(url).withKeyring(TestKeys.KEYRING).withHttpsOnly(false)
                 .withAllowedTargets(List.of(Cidr.parse("127.0.0.1/32"))).withDispatcher(SETTINGS), clock, random);
         db = Jdbi.create(url);
         app = node.applications().create(new ApplicationIn("tasks", "tasks", null, null), false).application().id();

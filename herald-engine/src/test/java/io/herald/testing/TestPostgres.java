@@ -49,6 +49,13 @@ public final class TestPostgres {
         return new Database(name, withDatabase(adminUrl(), name));
     }
 
+    /** A copy of {@code source}, made by the server; nothing may be connected to {@code source}. */
+    public static Database copyOf(Database source) {
+        String name = "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        execute("CREATE DATABASE " + name + " TEMPLATE " + source.name());
+        return new Database(name, withDatabase(adminUrl(), name));
+    }
+
     private static Boolean icu;
 
     private static synchronized boolean icu() {

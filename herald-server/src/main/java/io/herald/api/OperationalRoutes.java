@@ -8,7 +8,6 @@ import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.endpoint.OperationalEndpoints;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
@@ -68,13 +67,13 @@ final class OperationalRoutes {
                     grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : Duration.ofSeconds(grace));
             return Reply.noContent();
         });
-        r.add("GET", one + "/headers", Access.ADMIN_ONLY, c -> Reply.ok(Map.of("headers", ops.headers(c.param("endpoint_id")), "sensitive", List.of())));
+        r.add("GET", one + "/headers", Access.ADMIN_ONLY, c -> Reply.ok(Routes.headersOut(ops.headers(c.param("endpoint_id")))));
         r.add("PUT", one + "/headers", c -> {
             Map<String, String> headers = In.stringMap(c.json(), "headers");
             if (headers == null) {
                 throw new HeraldException.InvalidInput("headers", "is required");
             }
-            ops.setHeaders(c.param("endpoint_id"), headers);
+            ops.setHeaders(c.param("endpoint_id"), headers, In.stringSet(c.json(), "sensitive"));
             return Reply.noContent();
         });
     }

@@ -9,6 +9,7 @@ import io.herald.app.Applications;
 import io.herald.attempt.AttemptQuery;
 import io.herald.auth.Principal;
 import io.herald.auth.Tokens;
+import io.herald.endpoint.CustomHeaders;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventType;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -158,14 +160,20 @@ final class Routes {
                     grace == null ? Endpoints.DEFAULT_ROTATION_OVERLAP : Duration.ofSeconds(grace));
             return Reply.noContent();
         });
-        r.add("GET", ep + "/headers", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(Map.of(
-                "headers", h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")), "sensitive", List.of())));
+        r.add("GET", ep + "/headers", Access.APPLICATION_CREDENTIALS, c -> Reply.ok(
+                headersOut(h.endpoints().headers(c.param("app_id"), c.param("endpoint_id")))));
         r.add("PUT", ep + "/headers", c -> {
-            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), false), false);
+            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), false), false,
+                    In.stringSet(c.json(), "sensitive"));
             return Reply.noContent();
         });
         r.add("PATCH", ep + "/headers", c -> {
-            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), requireMap(c.json(), true), true);
+            Map<String, String> headers = new LinkedHashMap<>(requireMap(c.json(), true));
+            Set<String> delete = In.stringSet(c.json(), "deleteHeaders");
+            if (delete != null) {
+                delete.forEach(name -> headers.put(name, null));
+            }
+            h.endpoints().setHeaders(c.param("app_id"), c.param("endpoint_id"), headers, true, In.stringSet(c.json(), "sensitive"));
             return Reply.noContent();
         });
 
@@ -267,6 +275,15 @@ final class Routes {
         }
         return new AttemptQuery(c.queryInt("status"), endpointId, c.queryInstant("before"), c.queryInstant("after"),
                 c.queryInt("status_code_class"), c.queryChannel(), c.queryTag(), c.queryAll("event_types"));
+    }
+
+    /**
+     * Svix's EndpointHeadersOut: every header, sensitive values masked, and the names of the
+     * sensitive ones (Svix leaves those out of {@code headers}; Herald shows them masked, and a
+     * masked value sent back keeps the stored one).
+     */
+    static Map<String, Object> headersOut(CustomHeaders headers) {
+        return Map.of("headers", headers.masked(), "sensitive", headers.sensitiveNames());
     }
 
     /** An endpoint as it would be written to recreate it: its output plus its custom headers. */

@@ -46,7 +46,7 @@ public final class HeraldServer implements AutoCloseable {
                 throw new UncheckedIOException("HERALD_DATA_DIR " + config.dataDir() + " cannot be created", e);
             }
         }
-        Herald herald = Herald.start(engine, clock);
+        Herald herald = Herald.start(engine.keyring() != null ? engine : engine.withKeyring(config.keyring(clock)), clock);
         try {
             bootstrapAdmin(herald, config);
             QueuedThreadPool pool = new QueuedThreadPool();

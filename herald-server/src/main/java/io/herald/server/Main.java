@@ -1,8 +1,13 @@
 package io.herald.server;
 
 import io.herald.Herald;
+import io.herald.endpoint.SecretsAtRest;
+import io.herald.secret.Keyring;
+import io.herald.store.Store;
+import io.herald.store.StoreSettings;
 import java.time.Clock;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -10,9 +15,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-/** {@code herald serve}: flags mirror the HERALD_* environment variables and win over them. */
+/**
+ * {@code herald serve}: flags mirror the HERALD_* environment variables and win over them.
+ * {@code herald secrets new-key|rekey}: the keys that encrypt endpoint secrets at rest.
+ */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {Main.Serve.class}, description = "Herald: outbound webhook delivery server.")
+        subcommands = {Main.Serve.class, Main.SecretsCommand.class}, description = "Herald: outbound webhook delivery server.")
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -58,7 +66,19 @@ public final class Main implements Runnable {
                 System.err.println("herald: " + e.getMessage());
                 return 2;
             }
-            HeraldServer server = HeraldServer.start(config, Clock.systemUTC());
+            HeraldServer server;
+            try {
+                server = HeraldServer.start(config, Clock.systemUTC());
+            } catch (ServerConfig.Invalid e) {
+                System.err.println("herald: " + e.getMessage());
+                return 2;
+            } catch (Keyring.Unusable e) {
+                // A key that cannot open what is stored: say which, without a stack trace.
+                System.err.println("herald: cannot open the stored secrets: " + e.getMessage());
+                System.err.println("herald: start with the keys that encrypted them (HERALD_SECRET_KEY, HERALD_SECRET_KEY_FILE "
+                        + "or the key file in the data directory); see docs/security.md");
+                return 2;
+            }
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
@@ -67,10 +87,84 @@ public final class Main implements Runnable {
             stopped.await();
             return 0;
         }
+    }
 
-        private static void put(Map<String, String> env, String key, String value) {
-            if (value != null) {
-                env.put(key, value);
+    private static void put(Map<String, String> env, String key, String value) {
+        if (value != null) {
+            env.put(key, value);
+        }
+    }
+
+    @Command(name = "secrets", mixinStandardHelpOptions = true, subcommands = {NewKey.class, Rekey.class},
+            description = "The keys that encrypt endpoint secrets and custom headers at rest (docs/security.md).")
+    static final class SecretsCommand implements Runnable {
+        @Override
+        public void run() {
+            new CommandLine(this).usage(System.out);
+        }
+    }
+
+    @Command(name = "new-key", mixinStandardHelpOptions = true,
+            description = "Print a new key, <id>:<base64 of 32 bytes>, to put first in HERALD_SECRET_KEY or the key file.")
+    static final class NewKey implements Callable<Integer> {
+        @Override
+        public Integer call() {
+            System.out.println(Keyring.newKey(Clock.systemUTC()));
+            return 0;
+        }
+    }
+
+    @Command(name = "rekey", mixinStandardHelpOptions = true, description = {
+            "Encrypt every endpoint secret and custom header again with the newest key (the first of HERALD_SECRET_KEY or "
+                    + "the key file), in batches, each in its own transaction, beside running nodes.",
+            "Give every node the new key first (and restart them), then run this; afterwards the older keys may go.",
+            "Exit status: 0 when every value is under the newest key, 1 when some are not (a node wrote them with an older "
+                    + "key meanwhile), 2 when a setting or a key cannot be used."})
+    static final class Rekey implements Callable<Integer> {
+        @Option(names = "--data-dir", description = "HERALD_DATA_DIR (default ./data)")
+        String dataDir;
+        @Option(names = "--database-url", description = "HERALD_DATABASE_URL (default: SQLite in the data dir)")
+        String databaseUrl;
+        @Option(names = "--batch", description = "endpoints per transaction (default ${DEFAULT-VALUE})")
+        int batch = SecretsAtRest.DEFAULT_BATCH;
+        /** The environment the settings are read from; tests give their own. */
+        Map<String, String> environment = System.getenv();
+
+        @Override
+        public Integer call() {
+            Map<String, String> env = new HashMap<>(environment);
+            put(env, "HERALD_DATA_DIR", dataDir);
+            put(env, "HERALD_DATABASE_URL", databaseUrl);
+            if (batch < 1 || batch > 10_000) {
+                System.err.println("herald: --batch must be between 1 and 10000");
+                return 2;
+            }
+            Keyring keyring;
+            ServerConfig config;
+            try {
+                config = ServerConfig.fromEnv(env);
+                keyring = config.existingKeyring();
+            } catch (ServerConfig.Invalid e) {
+                System.err.println("herald: " + e.getMessage());
+                return 2;
+            }
+            try (Store store = Store.open(config.jdbcUrl(), new StoreSettings(4, 1))) {
+                SecretsAtRest.Report r = SecretsAtRest.reencrypt(store, keyring, batch, System.out::println);
+                int left = r.notUnder(keyring.currentId());
+                if (left > 0) {
+                    System.err.println("herald: " + left + " values are still not encrypted with key '" + keyring.currentId()
+                            + "': a node wrote them meanwhile with an older key as its newest. Give every node the new key"
+                            + " first, then run rekey again.");
+                    return 1;
+                }
+                List<String> older = keyring.ids().subList(1, keyring.ids().size());
+                System.out.println("every endpoint secret and custom header is encrypted with key '" + keyring.currentId() + "'"
+                        + (older.isEmpty() ? "" : "; the older keys (" + String.join(", ", older)
+                        + ") are needed only to open backups made before now"));
+                return 0;
+            } catch (Keyring.Unusable e) {
+                System.err.println("herald: " + e.getMessage());
+                return 2;
             }
         }
     }

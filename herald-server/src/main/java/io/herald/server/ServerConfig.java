@@ -8,9 +8,14 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.secret.KeyFile;
+import io.herald.secret.Keyring;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,9 +30,12 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Cidr> allowedTargets, Duration lease, Duration shutdownGrace,
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
-                           Duration auditRetention, List<Cidr> trustedProxies) {
+                           Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
+                           Path secretKeyFile) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
+    /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
+    public static final String DEFAULT_KEY_FILE = "herald.key";
 
     /** A setting that cannot be used; the message names it. */
     public static final class Invalid extends RuntimeException {
@@ -78,9 +86,28 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
                 (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
         List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
+        String keyText = blankToNull(env.get("HERALD_SECRET_KEY"));
+        String keyFile = blankToNull(env.get("HERALD_SECRET_KEY_FILE"));
+        if (keyText != null && keyFile != null) {
+            throw new Invalid("set HERALD_SECRET_KEY or HERALD_SECRET_KEY_FILE, not both");
+        }
+        Keyring keyring = null;
+        if (keyText != null) {
+            try {
+                keyring = Keyring.parse("HERALD_SECRET_KEY", keyText);
+            } catch (IllegalArgumentException e) {
+                throw new Invalid(e.getMessage());
+            }
+        }
+        if (db != null && db.startsWith("jdbc:postgresql:") && keyText == null && keyFile == null) {
+            // Nodes on PostgreSQL are stateless: a key made on one node's disk would differ from the
+            // next node's, and be lost with the node.
+            throw new Invalid("HERALD_SECRET_KEY (or HERALD_SECRET_KEY_FILE) is required with PostgreSQL: every node needs "
+                    + "the same key, kept apart from the nodes. Make one with 'herald secrets new-key' (see docs/security.md)");
+        }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter),
-                maxInFlight, auditRetention, List.copyOf(trustedProxies));
+                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile));
     }
 
     /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */
@@ -100,6 +127,45 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             }
         }
         return out;
+    }
+
+    /** Where the keys are read from when HERALD_SECRET_KEY is not set. */
+    public Path keyFile() {
+        return secretKeyFile != null ? secretKeyFile : dataDir.resolve(DEFAULT_KEY_FILE);
+    }
+
+    /**
+     * The keys: HERALD_SECRET_KEY's, else the key file's ({@link #keyFile()}), which is created
+     * with a new key on first start when missing.
+     */
+    public Keyring keyring(Clock clock) {
+        if (secretKey != null) {
+            return secretKey;
+        }
+        try {
+            return KeyFile.loadOrCreate(keyFile(), clock);
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new Invalid(keySetting() + ": " + e.getMessage());
+        }
+    }
+
+    /** As {@link #keyring(Clock)}, but a missing key file is an error rather than created (for commands on an existing database). */
+    public Keyring existingKeyring() {
+        if (secretKey != null) {
+            return secretKey;
+        }
+        if (!Files.exists(keyFile())) {
+            throw new Invalid(keySetting() + ": " + keyFile().toAbsolutePath() + " does not exist");
+        }
+        try {
+            return KeyFile.load(keyFile());
+        } catch (UncheckedIOException | IllegalArgumentException e) {
+            throw new Invalid(keySetting() + ": " + e.getMessage());
+        }
+    }
+
+    private String keySetting() {
+        return secretKeyFile != null ? "HERALD_SECRET_KEY_FILE" : "the key file (HERALD_SECRET_KEY and HERALD_SECRET_KEY_FILE unset)";
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
@@ -172,6 +238,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         DispatcherSettings d = new DispatcherSettings(lease, DispatcherSettings.DEFAULT_POLL_INTERVAL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store).withAuditRetention(auditRetention);
+        // The key file, when the keys come from one, is read (or made) when the server starts.
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey);
     }
 }

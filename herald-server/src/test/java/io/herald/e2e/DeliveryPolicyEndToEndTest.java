@@ -2,6 +2,7 @@ package io.herald.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.herald.endpoint.CustomHeaders;
 import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Reply;
 import java.nio.charset.StandardCharsets;
@@ -140,6 +141,63 @@ abstract class DeliveryPolicyEndToEndTest {
     }
 
     @Test
+    void hexProfile_takesTheReceiversSecretAsGiven_onCreateRotatePutAndPatch() throws Exception {
+        JsonNode ep = endpoint("byo", "\"signature\": \"hmac-sha256-hex\", \"secret\": \"optional-hmac-secret\"");
+        String url = "/api/v1/app/" + app + "/endpoint/" + ep.get("id").asString();
+        assertThat(secret(ep)).isEqualTo("optional-hmac-secret");
+        publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 1}}");
+        LoopbackReceiver.Received first = receiver.await(path("byo"), 1, WAIT).getFirst();
+        assertThat(first.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex("optional-hmac-secret", first.bodyText()));
+
+        TestHerald.expect(herald.api.post(url + "/secret/rotate", "{\"key\": \"the-receivers-2nd-secret\"}"), 204);
+        assertThat(secret(ep)).isEqualTo("the-receivers-2nd-secret");
+        assertThat(call("PATCH", url, "{\"secret\": \"patched~secret!\"}").status).isEqualTo(200);
+        assertThat(secret(ep)).isEqualTo("patched~secret!");
+        assertThat(call("PUT", url, "{\"url\": \"" + receiver.url(path("byo")) + "\", \"secret\": \"put-secret-0123\"}").status)
+                .isEqualTo(200);
+        assertThat(secret(ep)).isEqualTo("put-secret-0123");
+        publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 2}}");
+        LoopbackReceiver.Received second = receiver.await(path("byo"), 2, WAIT).get(1);
+        assertThat(second.header("X-Webhook-Signature")).isEqualTo("sha256=" + hmacHex("put-secret-0123", second.bodyText()));
+
+        // Bounds: 8 to 256 printable ASCII characters, no spaces; named in the refusal.
+        String hex = "{\"url\": \"" + receiver.url(path("x")) + "\", \"signature\": \"hmac-sha256-hex\", \"secret\": ";
+        String endpoints = "/api/v1/app/" + app + "/endpoint";
+        for (String bad : new String[] {"\"short7!\"", "\"with space\"", "\"" + "x".repeat(257) + "\"", "\"caf\u00e9-secret\"",
+                "\"tab\\tinside\""}) {
+            ApiAnswer refused = call("POST", endpoints, hex + bad + "}");
+            assertThat(refused.status).as(bad).isEqualTo(422);
+            assertThat(refused.body.get("errors").get(0).get("field").asString()).isEqualTo("secret");
+        }
+        assertThat(call("POST", endpoints, hex + "\"" + "x".repeat(256) + "\"}").status).isEqualTo(201);
+        assertThat(call("POST", endpoints, hex + "\"8chars!!\"}").status).isEqualTo(201);
+        // The standard and svix profiles keep whsec_ keys, on every route that takes one.
+        ApiAnswer standard = call("POST", endpoints, "{\"url\": \"" + receiver.url(path("x")) + "\", \"secret\": \"optional-hmac-secret\"}");
+        assertThat(standard.status).isEqualTo(422);
+        assertThat(standard.body.get("errors").get(0).get("field").asString()).isEqualTo("secret");
+        JsonNode svix = endpoint("svixbyo", "\"signature\": \"svix\"");
+        String svixUrl = "/api/v1/app/" + app + "/endpoint/" + svix.get("id").asString();
+        ApiAnswer rotate = call("POST", svixUrl + "/secret/rotate", "{\"key\": \"optional-hmac-secret\"}");
+        assertThat(rotate.status).isEqualTo(422);
+        assertThat(rotate.body.get("errors").get(0).get("field").asString()).isEqualTo("key");
+        ApiAnswer patchSecret = call("PATCH", svixUrl, "{\"secret\": \"optional-hmac-secret\"}");
+        assertThat(patchSecret.status).isEqualTo(422);
+        assertThat(patchSecret.body.get("errors").get(0).get("field").asString()).isEqualTo("secret");
+
+        // Switching the hex endpoint to standard needs a whsec_ key: in the same request, or first.
+        ApiAnswer toStandard = call("PATCH", url, "{\"signature\": \"standard\"}");
+        assertThat(toStandard.status).isEqualTo(422);
+        assertThat(toStandard.body.get("errors").get(0).get("field").asString()).isEqualTo("signature");
+        assertThat(secret(ep)).as("nothing was written").isEqualTo("put-secret-0123");
+        String whsec = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw";
+        assertThat(call("PATCH", url, "{\"signature\": \"standard\", \"secret\": \"" + whsec + "\"}").status).isEqualTo(200);
+        publish("{\"eventType\": \"scan.finished\", \"payload\": {\"n\": 3}}");
+        LoopbackReceiver.Received third = receiver.await(path("byo"), 3, WAIT).get(2);
+        new com.standardwebhooks.Webhook(whsec).verify(third.bodyText(), third.headerLists());
+        assertThat(third.header("webhook-signature").split(" ")).as("the hex secret rotated out does not sign").hasSize(1);
+    }
+
+    @Test
     void signature_badProfiles_refusedNamingTheField() {
         String base = "{\"url\": \"" + receiver.url(path("x")) + "\", ";
         String url = "/api/v1/app/" + app + "/endpoint";
@@ -171,7 +229,7 @@ abstract class DeliveryPolicyEndToEndTest {
         assertThat(put.body.get("errors").get(0).get("field").asString()).isEqualTo("headers.event-uuid");
         assertThat(patch.status).isEqualTo(422);
         assertThat(ok.status).isEqualTo(204);
-        assertThat(herald.get(headers).get("headers").toString()).isEqualTo("{\"Authorization\":\"Token abc\"}");
+        assertThat(herald.get(headers).get("headers").toString()).isEqualTo("{\"Authorization\":\"" + CustomHeaders.MASK + "\"}");
     }
 
     @Test
@@ -299,7 +357,9 @@ abstract class DeliveryPolicyEndToEndTest {
         assertThat(svixPut.body.get("timeoutMs").asInt()).isEqualTo(5000);
         assertThat(svixPut.body.get("format").get("type").asString()).isEqualTo("slack");
         assertThat(svixPut.body.get("filter").asString()).isEqualTo("data.n > 0");
-        assertThat(herald.get(url + "/headers").get("headers").get("Authorization").asString()).isEqualTo("x");
+        JsonNode kept = herald.get(url + "/headers");
+        assertThat(kept.get("headers").get("Authorization").asString()).as("kept, and masked").isEqualTo(CustomHeaders.MASK);
+        assertThat(kept.get("sensitive").toString()).isEqualTo("[\"Authorization\"]");
 
         ApiAnswer reset = call("PUT", url, "{\"url\": \"" + receiver.url(path("put2")) + "\", \"signature\": null, \"retry\": null}");
         assertThat(reset.body.get("signature").get("type").asString()).isEqualTo("standard");

@@ -1,6 +1,7 @@
 package io.herald.e2e;
 
 import io.herald.api.ApiClient;
+import io.herald.testing.TestKeys;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
@@ -37,6 +38,10 @@ final class HeraldProcess implements AutoCloseable {
         pb.environment().putAll(Map.of("HERALD_PORT", Integer.toString(port), "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TestHerald.TOKEN, "HERALD_HTTPS_ONLY", "false",
                 "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
+        if (env.containsKey("HERALD_DATABASE_URL")) {
+            // PostgreSQL needs a key set; on SQLite the key file in the data directory is made on first start.
+            pb.environment().put("HERALD_SECRET_KEY", TestKeys.TEXT);
+        }
         pb.environment().putAll(env);
         Process p;
         try {

@@ -68,4 +68,25 @@ class StartupTest {
         assertThat(p.exitValue()).isEqualTo(2);
         assertThat(out).contains("HERALD_ALLOWED_TARGETS");
     }
+
+    @Test
+    void serve_wrongSecretKey_exitsNamingTheKey_withoutAStackTrace() throws Exception {
+        Path data = dir.resolve("data");
+        try (HeraldProcess first = HeraldProcess.start(data, dir.resolve("herald.log"), Map.of())) {
+            assertThat(first.log()).contains("Herald created a new secret key in " + data.resolve("herald.key").toAbsolutePath())
+                    .contains("BACK IT UP");
+            assertThat(first.api.post("/api/v1/app", "{\"name\": \"A\", \"uid\": \"a\"}").status()).isEqualTo(201);
+            assertThat(first.api.post("/api/v1/app/a/endpoint", "{\"url\": \"http://127.0.0.1:9/hook\"}").status()).isEqualTo(201);
+        }
+        ProcessBuilder pb = HeraldProcess.serve().redirectErrorStream(true);
+        pb.environment().put("HERALD_DATA_DIR", data.toString());
+        pb.environment().put("HERALD_ADMIN_TOKEN", TestHerald.TOKEN);
+        pb.environment().put("HERALD_SECRET_KEY", "other:" + java.util.Base64.getEncoder().encodeToString(new byte[32]));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isEqualTo(2);
+        assertThat(out).containsPattern("herald: cannot open the stored secrets: endpoint:ep_\\w+:secret is encrypted with key 'k\\d{8}-[0-9a-f]{4}', "
+                + "which is not among the keys of HERALD_SECRET_KEY \\(other\\)").doesNotContain("\tat ");
+    }
 }

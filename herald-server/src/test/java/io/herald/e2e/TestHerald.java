@@ -6,6 +6,7 @@ import io.herald.delivery.DispatcherSettings;
 import io.herald.server.HeraldServer;
 import io.herald.server.ServerConfig;
 import io.herald.testing.SettableClock;
+import io.herald.testing.TestKeys;
 import io.herald.testing.TestPostgres;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -58,6 +59,8 @@ public final class TestHerald implements AutoCloseable {
                 "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
         if (database != null) {
             all.put("HERALD_DATABASE_URL", database.url());
+            // PostgreSQL needs a key set; on SQLite the key file in the data directory is made on first start.
+            all.put("HERALD_SECRET_KEY", TestKeys.TEXT);
         }
         all.putAll(env);
         ServerConfig config = ServerConfig.fromEnv(all);

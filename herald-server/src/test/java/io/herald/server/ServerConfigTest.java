@@ -11,6 +11,7 @@ import java.util.Map;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ServerConfigTest {
     @Test
@@ -48,10 +49,12 @@ class ServerConfigTest {
 
     @Test
     void fromEnv_allSet_areRead() {
-        ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_PORT", "9090", "HERALD_DATA_DIR", "/tmp/h",
+        Map<String, String> env = new java.util.HashMap<>(Map.of("HERALD_PORT", "9090", "HERALD_DATA_DIR", "/tmp/h",
                 "HERALD_DATABASE_URL", "jdbc:postgresql://db/herald", "HERALD_ADMIN_TOKEN", "0123456789abcdef",
                 "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32, 10.0.0.0/8",
                 "HERALD_DATABASE_POOL_SIZE", "40", "HERALD_DATABASE_WRITERS", "8", "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", "4"));
+        env.put("HERALD_SECRET_KEY", KEY_2 + ", " + KEY_1);
+        ServerConfig c = ServerConfig.fromEnv(env);
         assertThat(c.port()).isEqualTo(9090);
         assertThat(c.jdbcUrl()).isEqualTo("jdbc:postgresql://db/herald");
         assertThat(c.httpsOnly()).isFalse();
@@ -60,6 +63,7 @@ class ServerConfigTest {
         assertThat(c.engineConfig().dispatcher().perEndpoint()).isEqualTo(4);
         assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(365));
         assertThat(c.trustedProxies()).isEmpty();
+        assertThat(c.engineConfig().keyring().ids()).containsExactly("k2", "k1");
     }
 
     @Test
@@ -67,6 +71,30 @@ class ServerConfigTest {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_AUDIT_RETENTION_DAYS", "30", "HERALD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"));
         assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(30));
         assertThat(c.trustedProxies()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.1/32"));
+    }
+
+    private static final String KEY_1 = "k1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    private static final String KEY_2 = "k2:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+
+    @Test
+    void secretKey_onPostgresql_isRequired_andOnlyOneSourceMayBeSet() {
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_DATABASE_URL", "jdbc:postgresql://db/herald")))
+                .isInstanceOf(ServerConfig.Invalid.class)
+                .hasMessageContaining("HERALD_SECRET_KEY (or HERALD_SECRET_KEY_FILE) is required with PostgreSQL");
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_DATABASE_URL", "jdbc:postgresql://db/herald",
+                "HERALD_SECRET_KEY_FILE", "/run/secrets/herald")).keyFile()).isEqualTo(Path.of("/run/secrets/herald"));
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_SECRET_KEY", KEY_1, "HERALD_SECRET_KEY_FILE", "/k")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("not both");
+    }
+
+    @Test
+    void secretKey_unset_isTheKeyFileInTheDataDirectory_whichRekeyDoesNotCreate(@TempDir Path dir) {
+        ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_DATA_DIR", dir.toString()));
+        assertThat(c.keyFile()).isEqualTo(dir.resolve("herald.key"));
+        assertThat(c.engineConfig().keyring()).as("read when the server starts").isNull();
+        assertThatThrownBy(c::existingKeyring).isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("does not exist");
+        assertThat(c.keyring(java.time.Clock.systemUTC()).ids()).hasSize(1);
+        assertThat(c.existingKeyring().ids()).isEqualTo(c.keyring(java.time.Clock.systemUTC()).ids());
     }
 
     @ParameterizedTest
@@ -94,7 +122,10 @@ class ServerConfigTest {
             "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 65",
             "HERALD_AUDIT_RETENTION_DAYS | 0",
             "HERALD_AUDIT_RETENTION_DAYS | 3651",
-            "HERALD_TRUSTED_PROXIES | proxy.internal"})
+            "HERALD_TRUSTED_PROXIES | proxy.internal",
+            "HERALD_SECRET_KEY | a-key-without-id",
+            "HERALD_SECRET_KEY | k1:c2hvcnQ=",
+            "HERALD_SECRET_KEY | k1:not base64!"})
     void fromEnv_badValue_failsNamingTheSetting(String name, String value) {
         assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of(name, value)))
                 .isInstanceOf(ServerConfig.Invalid.class)
