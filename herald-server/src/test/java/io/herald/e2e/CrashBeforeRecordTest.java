@@ -19,6 +19,8 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * At least once across a crash in the one window batching opens: the receiver has answered, and
@@ -26,6 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * lock on the attempt table, or SQLite's write lock), kills Herald with SIGKILL, and starts it
  * again on the same database: the message must be delivered again, and recorded once.
  */
+// A separate process, mostly waited for: runs beside the other test classes (junit-platform.properties).
+@Execution(ExecutionMode.CONCURRENT)
 class CrashBeforeRecordTest {
     @TempDir
     Path dir;

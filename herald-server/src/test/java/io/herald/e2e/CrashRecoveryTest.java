@@ -21,12 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Nothing lost: a real Herald process is killed with SIGKILL while publishers are publishing and
  * deliveries are in flight, at a random moment, then started again on the same database. Every
  * message that was answered 201 must reach every subscribed endpoint at least once.
  */
+// A separate process, mostly waited for: runs beside the other test classes (junit-platform.properties).
+@Execution(ExecutionMode.CONCURRENT)
 class CrashRecoveryTest {
     private static final List<String> PATHS = List.of("/a", "/b", "/c", "/d");
 

@@ -18,6 +18,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * FIFO holds across a crash: a real Herald process is killed with SIGKILL while one publisher
@@ -27,6 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * before message k has ended. A crash may repeat the message that was under way (at least once),
  * never reorder.
  */
+// A separate process, mostly waited for: runs beside the other test classes (junit-platform.properties).
+@Execution(ExecutionMode.CONCURRENT)
 class FifoCrashTest {
     private static final String PATH = "/fifo";
     /** Retries after 1 s, often enough that a random failure never exhausts a message here. */

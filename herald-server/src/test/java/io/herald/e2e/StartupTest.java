@@ -13,8 +13,12 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /** {@code herald serve} as an operator meets it: a real process, its output, its data directory. */
+// A separate process, mostly waited for: runs beside the other test classes (junit-platform.properties).
+@Execution(ExecutionMode.CONCURRENT)
 class StartupTest {
     private static final Pattern PRINTED = Pattern.compile("Admin token \\(shown once, store it now\\): (hrld_\\S+)");
 
