@@ -229,9 +229,9 @@ public final class Dispatcher implements AutoCloseable {
     }
 
     /**
-     * The circuits of {@code endpointIds} opened: what waits in their lanes here is held in one
-     * transaction, instead of one by one as each would start (a hanging endpoint's lane holds
-     * hundreds), and leaves this node. What is not held (the circuit closed meanwhile) goes back to
+     * The circuits of {@code endpointIds} opened: what waits in their lanes here is held a chunk
+     * of {@link #HOLD_CHUNK} per transaction, instead of one transaction per delivery as each would
+     * start (a hanging endpoint's lane holds hundreds), and leaves this node. What is not held (the circuit closed meanwhile) goes back to
      * the database due now. Runs on its own thread, so the recorder that calls it goes on; never throws.
      */
     private void holdWaiting(Set<String> endpointIds) {
