@@ -86,7 +86,7 @@ abstract class StoreContractTest {
     Herald node;
     String app;
 
-    /** A fresh, empty database for one test; returns its JDBC URL. */
+    /** A fresh database for one test, with no data in it; returns its JDBC URL. */
     abstract String createDatabase();
 
     /** Removes what {@link #createDatabase} made; called after every node is closed. */

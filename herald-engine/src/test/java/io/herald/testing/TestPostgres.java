@@ -1,5 +1,7 @@
 package io.herald.testing;
 
+import io.herald.store.Store;
+import io.herald.store.StoreSettings;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -16,7 +18,7 @@ import java.util.regex.Pattern;
  * The PostgreSQL server tests run against: {@code HERALD_TEST_POSTGRES_URL} when set, else the
  * server at 127.0.0.1:5432 (user postgres), else an embedded one started for this JVM, so that a
  * machine without a server still runs every PostgreSQL test instead of skipping it. Each test
- * takes a database of its own and drops it afterwards.
+ * takes a database of its own, with Herald's schema, and drops it afterwards.
  */
 public final class TestPostgres {
     private static final String LOCAL = "jdbc:postgresql://127.0.0.1:5432/postgres?user=postgres";
@@ -26,7 +28,7 @@ public final class TestPostgres {
 
     private TestPostgres() {}
 
-    /** A fresh, empty database; closing it drops it. */
+    /** A fresh database; closing it drops it. */
     public record Database(String name, String url) implements AutoCloseable {
         @Override
         public void close() {
@@ -35,23 +37,56 @@ public final class TestPostgres {
     }
 
     /**
-     * A fresh database. Where the server has ICU (PostgreSQL 15+), it sorts text by the linguistic
-     * en-US collation, as many production servers do, rather than byte order: ordering that only
-     * works under "C" shows up in tests.
+     * A fresh database holding Herald's current schema. Where the server has ICU (PostgreSQL 15+),
+     * it sorts text by the linguistic en-US collation, as many production servers do, rather than
+     * byte order: ordering that only works under "C" shows up in tests.
+     *
+     * <p>It is a copy of a template that this JVM migrated once, so that Herald's migrations find
+     * nothing to do: run on each test's database, they made a node's start about 0.4 s slower (0.5
+     * to 0.7 s against 0.15 to 0.2 s), for every PostgreSQL test.
      */
     public static Database create() {
-        String name = "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String template = template();
+        String name = newName();
+        synchronized (TestPostgres.class) {
+            // one copy at a time: PostgreSQL refuses to copy a template that another session uses
+            execute("CREATE DATABASE " + name + " TEMPLATE " + template);
+        }
+        return new Database(name, withDatabase(adminUrl(), name));
+    }
+
+    private static String template;
+
+    /** The database {@link #create()} copies: migrated by {@link Store#open}, dropped when the JVM exits. */
+    private static synchronized String template() {
+        if (template != null) {
+            return template;
+        }
+        String name = newName() + "_template";
         if (icu()) {
             execute("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'");
         } else {
             execute("CREATE DATABASE " + name);
         }
-        return new Database(name, withDatabase(adminUrl(), name));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            } catch (RuntimeException e) {
+                // the server is gone (an embedded one stops in a hook of its own): nothing to drop
+            }
+        }));
+        Store.open(withDatabase(adminUrl(), name), StoreSettings.DEFAULTS).close();
+        template = name;
+        return name;
+    }
+
+    private static String newName() {
+        return "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
     }
 
     /** A copy of {@code source}, made by the server; nothing may be connected to {@code source}. */
     public static Database copyOf(Database source) {
-        String name = "herald_test_" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+        String name = newName();
         execute("CREATE DATABASE " + name + " TEMPLATE " + source.name());
         return new Database(name, withDatabase(adminUrl(), name));
     }

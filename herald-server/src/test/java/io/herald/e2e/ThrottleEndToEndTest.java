@@ -19,6 +19,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * Rate limits ({@code rateLimit}, Svix 2.x {@code throttleRate}) through the HTTP API, timed by a
@@ -28,6 +30,9 @@ import org.junit.jupiter.api.io.TempDir;
  * so a slow machine cannot fail them. Exact slots and hand-backs are tested with a test clock in
  * the engine's {@code StoreContractTest}. Run against each database by a subclass.
  */
+// Mostly waited for (a hundred messages at five a second): runs beside the other test classes,
+// which the bounds above allow (junit-platform.properties).
+@Execution(ExecutionMode.CONCURRENT)
 abstract class ThrottleEndToEndTest {
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static final long MS = 1_000_000L;
