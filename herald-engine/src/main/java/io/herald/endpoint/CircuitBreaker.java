@@ -79,7 +79,7 @@ public record CircuitBreaker(Integer failures, Duration disableAfter) {
     }
 
     /** The stored form, read back without checks; read on every row, so cached. */
-    static CircuitBreaker stored(String json) {
+    public static CircuitBreaker stored(String json) {
         return json == null ? null : STORED.get(json, text -> {
             JsonNode n = Json.read(text);
             JsonNode f = n.get("failures");

@@ -61,9 +61,14 @@ public final class Endpoints {
             new DeliveryPolicy(Format.stored(rs.getString("format")), rs.getString("filter"), SignatureProfile.stored(rs.getString("signature")), RetrySchedule.stored(rs.getString("retry")),
                     Rows.intOrNull(rs, "timeout_ms"), CircuitBreaker.stored(rs.getString("circuit")),
                     DeliveryPolicy.FIFO.equals(rs.getString("ordering")), Rows.intOrNull(rs, "max_in_flight")),
-            new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
-                    Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
-                    rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason")));
+            health(rs));
+    }
+
+    /** The health columns of an endpoint row. */
+    public static Health health(ResultSet rs) throws SQLException {
+        return new Health(rs.getInt("failures"), Rows.instantOrNull(rs, "failing_since"), Rows.instantOrNull(rs, "last_success_at"),
+                Rows.instantOrNull(rs, "last_failure_at"), rs.getString("last_error"), Rows.instantOrNull(rs, "circuit_until"),
+                rs.getInt("probes"), rs.getBoolean("holding"), rs.getString("disabled_reason"));
     }
 
     private static Secrets secrets(ResultSet rs, Supplier<Keyring> keyring) throws SQLException {

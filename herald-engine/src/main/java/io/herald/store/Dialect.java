@@ -37,6 +37,11 @@ public enum Dialect {
         }
 
         @Override
+        public String inJsonArray(String column) {
+            return column + " IN (SELECT value FROM json_each(?))";
+        }
+
+        @Override
         public String rowLockClause() {
             return "";
         }
@@ -87,6 +92,11 @@ public enum Dialect {
         @Override
         public String contains(String column, String param) {
             return "strpos(" + column + ", :" + param + ") > 0";
+        }
+
+        @Override
+        public String inJsonArray(String column) {
+            return column + " IN (SELECT jsonb_array_elements_text(CAST(? AS jsonb)))";
         }
 
         @Override
@@ -146,6 +156,12 @@ public enum Dialect {
 
     /** A condition: the text of {@code column} holds the text bound to {@code param}, as is (no wildcards, case counts). */
     public abstract String contains(String column, String param);
+
+    /**
+     * A condition with one positional parameter, a JSON array of strings: {@code column} is one of
+     * them. One statement text for any number of values, so that it can be kept ({@link Prepared}).
+     */
+    public abstract String inJsonArray(String column);
 
     /**
      * A column of {@code delivery} that orders rows as they were written (committed one after
