@@ -2,11 +2,13 @@ package io.herald.store;
 
 import io.herald.HeraldException;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
@@ -38,6 +40,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The native work (statements, fsync) happens on these threads, so callers on virtual threads
  * wait parked instead of pinning one of the few carrier threads to the database.
+ *
+ * <p>A <em>commit delay</em> lets a writer wait briefly for more works before it begins a
+ * transaction that would hold only a few, as PostgreSQL's {@code commit_delay} does: when works
+ * come one at a time but often (a steady few hundred publishes and attempt records a second), each
+ * would otherwise commit alone, and on SQLite every commit costs an fsync, the WAL frames of every
+ * page it touched, and every reader's page cache. The writer waits only while works are arriving
+ * (the previous batch was taken less than the delay ago), so a work after a quiet spell commits at
+ * once; it waits at most the delay, and not at all once the batch is full.
  */
 final class GroupCommit implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(GroupCommit.class);
@@ -57,6 +67,7 @@ final class GroupCommit implements AutoCloseable {
 
     private final Jdbi jdbi;
     private final int maxBatch;
+    private final long delayNanos;
     private final LinkedBlockingQueue<Work<?>> queue = new LinkedBlockingQueue<>();
     private final List<Thread> writers = new ArrayList<>();
     private int running;
@@ -64,13 +75,25 @@ final class GroupCommit implements AutoCloseable {
     private final LongAdder transactions = new LongAdder();
     private final LongAdder ranAgain = new LongAdder();
 
-    /** Starts {@code writers} threads named {@code name-1} …, each committing up to {@code maxBatch} works at once. */
+    /** Without a commit delay. */
     GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch) {
+        this(jdbi, name, writers, maxBatch, Duration.ZERO);
+    }
+
+    /**
+     * Starts {@code writers} threads named {@code name-1} …, each committing up to {@code maxBatch}
+     * works at once, waiting up to {@code commitDelay} for more while works keep coming.
+     */
+    GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch, Duration commitDelay) {
         if (writers < 1 || maxBatch < 1) {
             throw new IllegalArgumentException("writers and maxBatch must be at least 1");
         }
+        if (commitDelay.isNegative()) {
+            throw new IllegalArgumentException("commitDelay must not be negative");
+        }
         this.jdbi = jdbi;
         this.maxBatch = maxBatch;
+        this.delayNanos = commitDelay.toNanos();
         synchronized (this) {
             for (int i = 1; i <= writers; i++) {
                 this.writers.add(Thread.ofPlatform().daemon().name(writers == 1 ? name : name + "-" + i).unstarted(this::loop));
@@ -99,6 +122,7 @@ final class GroupCommit implements AutoCloseable {
 
     private void loop() {
         List<Work<?>> batch = new ArrayList<>(maxBatch);
+        long previousTake = System.nanoTime() - delayNanos;
         try {
             while (true) {
                 // Only STOP ends the loop: an interrupt left over by a callback is not a reason to.
@@ -115,6 +139,11 @@ final class GroupCommit implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, maxBatch - 1);
+                long taken = System.nanoTime();
+                if (taken - previousTake < delayNanos) {
+                    waitForMore(batch, taken + delayNanos);
+                }
+                previousTake = taken;
                 // Nothing is queued after STOP (close() adds it last), so what came before it is all
                 // there is; the others stop when they take it.
                 boolean stop = batch.remove(STOP);
@@ -152,6 +181,24 @@ final class GroupCommit implements AutoCloseable {
             if (last) {
                 failAll(queue, new HeraldException.StoreUnavailable("database is closed", null));
             }
+        }
+    }
+
+    /** Adds works as they come until {@code deadline} (nanoTime), a full batch, or close(). */
+    private void waitForMore(List<Work<?>> batch, long deadline) {
+        while (batch.size() < maxBatch && !batch.contains(STOP)) {
+            long left = deadline - System.nanoTime();
+            Work<?> next;
+            try {
+                next = left <= 0 ? null : queue.poll(left, TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            if (next == null) {
+                return;
+            }
+            batch.add(next);
+            queue.drainTo(batch, maxBatch - batch.size());
         }
     }
 

@@ -4,6 +4,7 @@ import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.herald.HeraldException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.Consumer;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Handle;
@@ -33,15 +34,15 @@ public final class Store implements AutoCloseable {
      */
     private final GroupCommit writer;
 
-    private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers) {
+    private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers, Duration commitDelay) {
         this.reads = reads;
         this.writes = writes;
         this.jdbi = Jdbi.create(reads);
         this.dialect = dialect;
         this.writing = Jdbi.create(writes);
         this.writer = dialect.singleWriter()
-                ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH)
-                : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL);
+                ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH, commitDelay)
+                : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL, commitDelay);
     }
 
     /** The SQLite file Herald uses by default in {@code dataDir}. */
@@ -78,7 +79,7 @@ public final class Store implements AutoCloseable {
             reads.close();
             throw e;
         }
-        return new Store(reads, writes, dialect, writers);
+        return new Store(reads, writes, dialect, writers, settings.commitDelay(dialect));
     }
 
     private static HikariDataSource pool(String jdbcUrl, Dialect dialect, String name, int size) {

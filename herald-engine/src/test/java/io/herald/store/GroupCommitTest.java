@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.herald.HeraldException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -188,6 +189,41 @@ abstract class GroupCommitTest {
         assertThat(waiting.get(10, TimeUnit.SECONDS)).as("queued before close: committed").isEqualTo(1);
         assertThatThrownBy(() -> writer.run(h -> 1)).isInstanceOf(HeraldException.StoreUnavailable.class);
         assertThat(keys()).containsExactly("running", "waiting");
+    }
+
+    @Test
+    void withACommitDelay_aWriteAfterAQuietSpellCommitsAtOnce_andWritesComingSoonAfterShareACommit() throws Exception {
+        // Batches of two, so the writer stops waiting as soon as two works share one.
+        try (GroupCommit delayed = new GroupCommit(store.jdbi(), "delayed", 1, 2, Duration.ofSeconds(5))) {
+            long start = System.nanoTime();
+            delayed.run(h -> h.execute("INSERT INTO t VALUES ('quiet')"));
+            assertThat(Duration.ofNanos(System.nanoTime() - start)).as("not delayed after a quiet spell")
+                    .isLessThan(Duration.ofSeconds(4));
+            assertThat(delayed.transactions()).isEqualTo(1);
+
+            // Within the delay of the last batch: the writer waits for the second, and both commit once.
+            CompletableFuture<Integer> first = async(() -> delayed.run(h -> h.execute("INSERT INTO t VALUES ('first')")));
+            Thread.sleep(100); // the first is taken alone by now, and waited with
+            CompletableFuture<Integer> second = async(() -> delayed.run(h -> h.execute("INSERT INTO t VALUES ('second')")));
+            assertThat(first.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(second.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+            assertThat(delayed.transactions()).as("the quiet one's, then one shared").isEqualTo(2);
+        }
+        assertThat(keys()).containsExactly("first", "quiet", "second");
+    }
+
+    @Test
+    void withACommitDelay_closingEndsTheWait_andCommitsWhatWaits() throws Exception {
+        GroupCommit delayed = new GroupCommit(store.jdbi(), "delayed", 1, maxBatch(), Duration.ofSeconds(30));
+        delayed.run(h -> h.execute("INSERT INTO t VALUES ('quiet')"));
+        CompletableFuture<Integer> waiting = async(() -> delayed.run(h -> h.execute("INSERT INTO t VALUES ('waiting')")));
+        Thread.sleep(100); // taken, and waited with for more (up to 30 s)
+        long start = System.nanoTime();
+        delayed.close();
+        assertThat(waiting.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThat(Duration.ofNanos(System.nanoTime() - start)).as("close does not wait out the delay")
+                .isLessThan(Duration.ofSeconds(20));
+        assertThat(keys()).containsExactly("quiet", "waiting");
     }
 
     @Test

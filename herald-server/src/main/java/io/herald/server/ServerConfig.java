@@ -76,6 +76,10 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             throw new Invalid("HERALD_DATABASE_WRITERS (" + writers + ") may be at most half of HERALD_DATABASE_POOL_SIZE ("
                     + poolSize + "): reads need connections too");
         }
+        // Unset: the database's own default (StoreSettings.commitDelay), which differs by database.
+        Duration commitDelay = blankToNull(env.get("HERALD_DATABASE_COMMIT_DELAY_MS")) == null ? null
+                : Duration.ofMillis(intSetting(env, "HERALD_DATABASE_COMMIT_DELAY_MS", 0, 0,
+                        (int) StoreSettings.MAX_COMMIT_DELAY.toMillis()));
         int failures = intSetting(env, "HERALD_CIRCUIT_FAILURES", CircuitBreaker.DEFAULT.failures(),
                 CircuitBreaker.MIN_FAILURES, CircuitBreaker.MAX_FAILURES);
         Duration disableAfter = Duration.ofSeconds(intSetting(env, "HERALD_CIRCUIT_DISABLE_AFTER_SECONDS",
@@ -106,7 +110,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                     + "the same key, kept apart from the nodes. Make one with 'herald secrets new-key' (see docs/security.md)");
         }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
-                new StoreSettings(poolSize, writers), new CircuitBreaker(failures, disableAfter),
+                new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
                 maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile));
     }
 

@@ -67,6 +67,17 @@ class ServerConfigTest {
     }
 
     @Test
+    void fromEnv_commitDelay_isReadInMilliseconds_unsetIsTheDatabasesDefault_andBounded() {
+        assertThat(ServerConfig.fromEnv(Map.of()).engineConfig().store().commitDelay()).isNull();
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_DATABASE_COMMIT_DELAY_MS", "0")).engineConfig().store().commitDelay())
+                .isEqualTo(java.time.Duration.ZERO);
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_DATABASE_COMMIT_DELAY_MS", "10")).engineConfig().store().commitDelay())
+                .isEqualTo(java.time.Duration.ofMillis(10));
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_DATABASE_COMMIT_DELAY_MS", "101")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("HERALD_DATABASE_COMMIT_DELAY_MS must be between 0 and 100");
+    }
+
+    @Test
     void fromEnv_auditRetentionAndTrustedProxies_areRead() {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_AUDIT_RETENTION_DAYS", "30", "HERALD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"));
         assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(30));
