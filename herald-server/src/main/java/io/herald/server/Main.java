@@ -3,8 +3,11 @@ package io.herald.server;
 import io.herald.Herald;
 import io.herald.endpoint.SecretsAtRest;
 import io.herald.secret.Keyring;
+import io.herald.store.SqliteBackup;
 import io.herald.store.Store;
 import io.herald.store.StoreSettings;
+import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.List;
@@ -14,13 +17,17 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code herald serve}: flags mirror the HERALD_* environment variables and win over them.
+ * {@code herald backup FILE}: a consistent copy of the SQLite file while Herald runs.
  * {@code herald secrets new-key|rekey}: the keys that encrypt endpoint secrets at rest.
  */
 @Command(name = "herald", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-        subcommands = {Main.Serve.class, Main.SecretsCommand.class}, description = "Herald: outbound webhook delivery server.")
+        subcommands = {Main.Serve.class, Main.Backup.class, Main.SecretsCommand.class}, description = "Herald: outbound webhook delivery server.")
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(new CommandLine(new Main()).execute(args));
@@ -86,6 +93,55 @@ public final class Main implements Runnable {
             }, "herald-shutdown"));
             stopped.await();
             return 0;
+        }
+    }
+
+    @Command(name = "backup", mixinStandardHelpOptions = true, description = {
+            "Write a consistent copy of Herald's SQLite database to FILE while Herald keeps running (VACUUM INTO: one "
+                    + "snapshot, neither waiting for writers nor holding them up). FILE must not exist; it appears only "
+                    + "once whole and checked.",
+            "The copy holds endpoint secrets encrypted: keep the key file (or HERALD_SECRET_KEY) too, apart from it. "
+                    + "Restore: stop Herald, put the copy in place of herald.db (removing herald.db-wal and -shm), start. "
+                    + "On PostgreSQL use pg_dump (docs/operations.md).",
+            "Exit status: 0 when the copy is written, 2 when it cannot be."})
+    static final class Backup implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "FILE", description = "where to write the copy (a new file)")
+        Path file;
+        @Option(names = "--data-dir", description = "HERALD_DATA_DIR (default ./data)")
+        String dataDir;
+        @Option(names = "--database-url", description = "HERALD_DATABASE_URL (default: SQLite in the data dir)")
+        String databaseUrl;
+        @Spec
+        CommandSpec spec;
+        /** The environment the settings are read from; tests give their own. */
+        Map<String, String> environment = System.getenv();
+
+        @Override
+        public Integer call() {
+            Map<String, String> env = new HashMap<>(environment);
+            put(env, "HERALD_DATA_DIR", dataDir);
+            put(env, "HERALD_DATABASE_URL", databaseUrl);
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            try {
+                if (env.getOrDefault("HERALD_DATABASE_URL", "").strip().startsWith("jdbc:postgresql:")) {
+                    // Said before the settings ask for a key that a copy does not need.
+                    err.println("herald: " + SqliteBackup.ON_POSTGRESQL);
+                    return 2;
+                }
+                ServerConfig config = ServerConfig.fromEnv(env);
+                SqliteBackup.Copy copy = SqliteBackup.copy(config.jdbcUrl(), file);
+                out.println("backup written: " + copy.file() + " (" + copy.bytes() + " bytes; " + copy.messages()
+                        + " messages, " + copy.attempts() + " attempts)");
+                if (config.secretKey() == null) {
+                    out.println("endpoint secrets in it open only with the key file " + config.keyFile().toAbsolutePath()
+                            + ": back that up too, kept apart (docs/security.md)");
+                }
+                return 0;
+            } catch (ServerConfig.Invalid | SqliteBackup.Refused e) {
+                err.println("herald: " + e.getMessage());
+                return 2;
+            }
         }
     }
 
