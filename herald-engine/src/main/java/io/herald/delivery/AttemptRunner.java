@@ -92,12 +92,14 @@ final class AttemptRunner {
         } catch (RuntimeException | Error e) {
             // The store failed (reading, giving back, or recording even a stand-in): the row stays
             // to be claimed again; the caller frees the lane's slot and the node's room.
-            log.error("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
-                    c.id(), c.messageId(), c.endpointId(), e);
+            DeliveryLog.about(log.atError(), c, "failed_inside_herald").setCause(e)
+                    .log("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
+                            c.id(), c.messageId(), c.endpointId());
             try {
                 giveBack(c, clock.millis() + TROUBLE_BACKOFF.toMillis());
             } catch (RuntimeException | Error again) {
-                log.warn("could not give back delivery {}; its lease will expire", c.id(), again);
+                DeliveryLog.about(log.atWarn(), c, "failed_inside_herald").setCause(again)
+                        .log("could not give back delivery {}; its lease will expire", c.id());
             }
         }
     }
@@ -256,13 +258,16 @@ final class AttemptRunner {
         boolean kept = recorder.record(new OutcomeRecorder.Entry(c, a, outcome, own, finishedAt));
         attemptsMade.incrementAndGet();
         if (!kept) {
-            log.warn("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",
-                    c.id(), c.messageId(), c.endpointId(), n);
+            DeliveryLog.about(log.atWarn(), c, "lease_lost")
+                    .log("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",
+                            c.id(), c.messageId(), c.endpointId(), n);
         }
         switch (outcome.kind()) {
-            case GONE -> log.info("endpoint {} answered 410 Gone and was disabled", ep.id());
-            case EXHAUSTED -> log.info("delivery {} (message {}, endpoint {}) failed for good after attempt {} of {}",
-                    c.id(), c.messageId(), c.endpointId(), n, own.maxAttempts());
+            case GONE -> DeliveryLog.about(log.atInfo(), c, "gone")
+                    .log("endpoint {} answered 410 Gone and was disabled", ep.id());
+            case EXHAUSTED -> DeliveryLog.about(log.atInfo(), c, "exhausted")
+                    .log("delivery {} (message {}, endpoint {}) failed for good after attempt {} of {}",
+                            c.id(), c.messageId(), c.endpointId(), n, own.maxAttempts());
             default -> { }
         }
     }
@@ -286,13 +291,15 @@ final class AttemptRunner {
         } catch (BudgetExceeded | HeraldException.Overloaded e) {
             // The tenant's template is too costly for this payload (or Herald had no room to run it):
             // this attempt fails saying so, and is retried on the schedule like any failure.
-            log.info("delivery {} (message {}, endpoint {}): the request was not rendered: {}", c.id(), c.messageId(), ep.id(),
-                    e.getMessage());
+            DeliveryLog.about(log.atInfo(), c, "not_rendered")
+                    .log("delivery {} (message {}, endpoint {}): the request was not rendered: {}", c.id(), c.messageId(),
+                            ep.id(), e.getMessage());
             return new HttpSender.Result(0, "", 0, Optional.empty(), "failed inside Herald before sending: " + e.getMessage());
         } catch (RuntimeException | Error e) {
             // A template that runs out of memory or recurses too deep is this attempt's failure,
             // recorded and retried on the schedule like any other, never a loop of silent re-claims.
-            log.warn("delivery {} (message {}, endpoint {}): preparing the request failed", c.id(), c.messageId(), ep.id(), e);
+            DeliveryLog.about(log.atWarn(), c, "prepare_failed").setCause(e)
+                    .log("delivery {} (message {}, endpoint {}): preparing the request failed", c.id(), c.messageId(), ep.id());
             return new HttpSender.Result(0, "", 0, Optional.empty(),
                     "failed inside Herald before sending: could not render or sign the request");
         }

@@ -139,7 +139,8 @@ final class Lanes {
                     attempt.accept(t);
                 } catch (RuntimeException | Error e) {
                     // The attempt catches what it can; this lane must go on to the next one regardless.
-                    log.error("delivery {}: the attempt ended abnormally", t.claim().id(), e);
+                    DeliveryLog.about(log.atError(), t.claim(), "ended_abnormally").setCause(e)
+                            .log("delivery {}: the attempt ended abnormally", t.claim().id());
                 } finally {
                     t.finished();
                 }

@@ -182,8 +182,9 @@ final class OutcomeRecorder implements AutoCloseable {
                 failed.next(), a.timestamp());
         try {
             boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
-            log.warn("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
-                    e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber(), cause);
+            DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)
+                    .log("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
+                            e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber());
             p.done.complete(kept);
         } catch (RuntimeException | Error again) {
             again.addSuppressed(cause);

@@ -90,6 +90,11 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
                 (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
         List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
+        // Read by logback.xml, which has chosen its appender by now; checked here so a typo stops start-up.
+        String logFormat = blankToNull(env.get("HERALD_LOG_FORMAT"));
+        if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
+            throw new Invalid("HERALD_LOG_FORMAT must be text or json, got '" + logFormat + "'");
+        }
         String keyText = blankToNull(env.get("HERALD_SECRET_KEY"));
         String keyFile = blankToNull(env.get("HERALD_SECRET_KEY_FILE"));
         if (keyText != null && keyFile != null) {

@@ -61,7 +61,21 @@ final class HeraldProcess implements AutoCloseable {
     static ProcessBuilder serve() {
         String java = ProcessHandle.current().info().command().orElse("java");
         return new ProcessBuilder(List.of(java, "--enable-native-access=ALL-UNNAMED", "-Xmx256m",
+                // The jar's logging set-up, not the tests' logback-test.xml that the class path also holds.
+                "-Dlogback.configurationFile=" + serverLogback(),
                 "-cp", System.getProperty("java.class.path"), "io.herald.server.Main", "serve"));
+    }
+
+    private static String serverLogback() {
+        java.net.URL url = HeraldProcess.class.getClassLoader().getResource("logback.xml");
+        if (url == null) {
+            throw new IllegalStateException("herald-server's logback.xml is not on the class path");
+        }
+        try {
+            return Path.of(url.toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void awaitHealthy(Duration timeout) {

@@ -78,6 +78,14 @@ class ServerConfigTest {
     }
 
     @Test
+    void fromEnv_logFormat_isTextOrJson() {
+        ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "json"));
+        ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "text"));
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "JSON")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessage("HERALD_LOG_FORMAT must be text or json, got 'JSON'");
+    }
+
+    @Test
     void fromEnv_auditRetentionAndTrustedProxies_areRead() {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_AUDIT_RETENTION_DAYS", "30", "HERALD_TRUSTED_PROXIES", "10.0.0.0/8, 127.0.0.1"));
         assertThat(c.engineConfig().auditRetention()).isEqualTo(java.time.Duration.ofDays(30));
