@@ -3,6 +3,7 @@ package io.herald;
 import io.herald.audit.AuditLog;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
+import io.herald.delivery.EgressProxy;
 import io.herald.delivery.RetryPolicy;
 import io.herald.secret.Keyring;
 import io.herald.store.StoreSettings;
@@ -22,10 +23,11 @@ import java.util.List;
  * @param keyring        the keys that encrypt endpoint secrets and custom headers at rest; required
  *                       to start (the defaults have none: an embedding application chooses where its
  *                       keys live, see {@link Keyring} and {@link io.herald.secret.KeyFile})
+ * @param proxy          the HTTP proxy deliveries leave through (CONNECT), or null to connect directly
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
                            DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
-                           Duration auditRetention, Keyring keyring) {
+                           Duration auditRetention, Keyring keyring, EgressProxy proxy) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
@@ -35,7 +37,7 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     /** With the audit log's default retention and no keyring yet. */
     public EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
                         DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store) {
-        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, AuditLog.DEFAULT_RETENTION, null);
+        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, AuditLog.DEFAULT_RETENTION, null, null);
     }
 
     public static EngineConfig defaults(String databaseUrl) {
@@ -44,30 +46,34 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, proxy);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention, keyring);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention, keyring, proxy);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention, keyring);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention, keyring, proxy);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention, keyring);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention, keyring, proxy);
     }
 
     public EngineConfig withStore(StoreSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention, keyring);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention, keyring, proxy);
     }
 
     public EngineConfig withAuditRetention(Duration v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v, keyring);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v, keyring, proxy);
     }
 
     public EngineConfig withKeyring(Keyring v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, v);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, v, proxy);
+    }
+
+    public EngineConfig withProxy(EgressProxy v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, v);
     }
 }

@@ -56,7 +56,7 @@ public final class Herald implements AutoCloseable {
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
         SsrfGuard guard = new SsrfGuard(config.allowedTargets());
-        this.sender = new HttpSender(guard, userAgent);
+        this.sender = new HttpSender(guard, userAgent, config.proxy());
         OperationalEvents events = new OperationalEvents(ids, retry -> Json.write(RetrySchedule.stored(retry)
                 .delays(config.retryDelays()).stream().map(Duration::toMillis).toList()));
         this.dispatcher = new Dispatcher(store, sender, new RetryPolicy(config.retryDelays(), RetryPolicy.DEFAULT_JITTER, random),

@@ -42,11 +42,21 @@ public final class HttpSender implements AutoCloseable {
     private final HttpClient client;
 
     public HttpSender(SsrfGuard guard, String userAgent) {
-        this(guard, userAgent, MAX_CONNECTIONS_PER_POOL);
+        this(guard, userAgent, null);
+    }
+
+    /** With every connection tunnelled through {@code proxy} (none when null). */
+    public HttpSender(SsrfGuard guard, String userAgent, EgressProxy proxy) {
+        this(guard, userAgent, MAX_CONNECTIONS_PER_POOL, proxy);
     }
 
     HttpSender(SsrfGuard guard, String userAgent, int maxConnectionsPerPool) {
-        ClientConnector connector = new ClientConnector();
+        this(guard, userAgent, maxConnectionsPerPool, null);
+    }
+
+    HttpSender(SsrfGuard guard, String userAgent, int maxConnectionsPerPool, EgressProxy proxy) {
+        // The guard resolves and vets the target either way; through a proxy the tunnel goes to that address.
+        ClientConnector connector = proxy == null ? new ClientConnector() : new ProxyTunnelConnector(proxy);
         connector.setSslContextFactory(new SslContextFactory.Client());
         connector.setConnectTimeout(Duration.ofSeconds(10));
         QueuedThreadPool pool = new QueuedThreadPool();
@@ -120,7 +130,7 @@ public final class HttpSender implements AutoCloseable {
 
     static String describe(Throwable t, Duration timeout) {
         for (Throwable c = t; c != null; c = c.getCause()) {
-            if (c instanceof SsrfGuard.RefusedTarget) {
+            if (c instanceof SsrfGuard.RefusedTarget || c instanceof ProxyTunnelConnector.Failed) {
                 return c.getMessage();
             }
             if (c instanceof TimeoutException) {

@@ -4,6 +4,7 @@ import io.herald.EngineConfig;
 import io.herald.audit.AuditLog;
 import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
+import io.herald.delivery.EgressProxy;
 import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
@@ -31,7 +32,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
-                           Path secretKeyFile) {
+                           Path secretKeyFile, EgressProxy proxy) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -90,6 +91,15 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
                 (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
         List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
+        EgressProxy proxy = null;
+        String proxyUrl = blankToNull(env.get("HERALD_PROXY_URL"));
+        if (proxyUrl != null) {
+            try {
+                proxy = EgressProxy.parse(proxyUrl);
+            } catch (IllegalArgumentException e) {
+                throw new Invalid("HERALD_PROXY_URL " + e.getMessage());
+            }
+        }
         // Read by logback.xml, which has chosen its appender by now; checked here so a typo stops start-up.
         String logFormat = blankToNull(env.get("HERALD_LOG_FORMAT"));
         if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
@@ -116,7 +126,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
-                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile));
+                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile), proxy);
     }
 
     /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */
@@ -248,6 +258,6 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
         // The key file, when the keys come from one, is read (or made) when the server starts.
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey, proxy);
     }
 }

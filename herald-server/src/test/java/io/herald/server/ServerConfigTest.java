@@ -78,6 +78,16 @@ class ServerConfigTest {
     }
 
     @Test
+    void fromEnv_proxyUrl_isRead_andABadOneNamesTheSettingWithoutItsPassword() {
+        assertThat(ServerConfig.fromEnv(Map.of()).engineConfig().proxy()).isNull();
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_PROXY_URL", "http://egress.internal:3128")).engineConfig().proxy())
+                .isEqualTo(io.herald.delivery.EgressProxy.parse("http://egress.internal:3128"));
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_PROXY_URL", "https://u:hunter2@egress.internal:3128")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageStartingWith("HERALD_PROXY_URL must start with http://")
+                .message().doesNotContain("hunter2");
+    }
+
+    @Test
     void fromEnv_logFormat_isTextOrJson() {
         ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "json"));
         ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "text"));
