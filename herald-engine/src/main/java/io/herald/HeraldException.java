@@ -95,15 +95,62 @@ public abstract class HeraldException extends RuntimeException {
         }
     }
 
-    /** The store could not be reached or failed; the operation had no effect. */
+    /** The store could not be reached or cannot take writes; the operation had no effect. */
     public static final class StoreUnavailable extends HeraldException {
+        /** Why, in the operator's terms. */
+        public enum Reason {
+            /** No connection, a broken one, or the server shutting down or refusing connections. */
+            UNREACHABLE("unreachable", "the database cannot be reached"),
+            /** The database's disk (or SQLite's file system) is full. */
+            DISK_FULL("disk_full", "the database's disk is full"),
+            /** The database takes no writes (a read-only file, mount or server). */
+            READ_ONLY("read_only", "the database is read-only"),
+            /** This node is stopping. */
+            CLOSED("closed", "this node is shutting down");
+
+            public final String code;
+            public final String description;
+
+            Reason(String code, String description) {
+                this.code = code;
+                this.description = description;
+            }
+        }
+
+        private final Reason reason;
+
         public StoreUnavailable(String message, Throwable cause) {
+            this(Reason.UNREACHABLE, message, cause);
+        }
+
+        public StoreUnavailable(Reason reason, String message, Throwable cause) {
             super(message, cause);
+            this.reason = reason;
+        }
+
+        public Reason reason() {
+            return reason;
         }
 
         @Override
         public String code() {
             return "store_unavailable";
+        }
+    }
+
+    /**
+     * The connection to the database broke while a transaction was being committed: it may or may
+     * not have been written. Only a later read can tell (a retry with the same {@code eventId} or
+     * idempotency key does).
+     */
+    public static final class CommitUnknown extends HeraldException {
+        public CommitUnknown(String message, Throwable cause) {
+            super(message, cause);
+        }
+
+        @Override
+        public String code() {
+            return "commit_unknown";
         }
     }
 

@@ -13,6 +13,7 @@ import io.herald.message.Message;
 import io.herald.message.Messages;
 import io.herald.store.Ids;
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One attempt of one delivery: load what it needs, wait for its rate-limit slot, render, sign,
@@ -92,13 +94,13 @@ final class AttemptRunner {
         } catch (RuntimeException | Error e) {
             // The store failed (reading, giving back, or recording even a stand-in): the row stays
             // to be claimed again; the caller frees the lane's slot and the node's room.
-            DeliveryLog.about(log.atError(), c, "failed_inside_herald").setCause(e)
+            DeliveryLog.about(StoreFaults.logAt(log, Level.ERROR, e), c, "failed_inside_herald")
                     .log("delivery {} (message {}, endpoint {}) failed inside Herald; it will be retried",
                             c.id(), c.messageId(), c.endpointId());
             try {
                 giveBack(c, clock.millis() + TROUBLE_BACKOFF.toMillis());
             } catch (RuntimeException | Error again) {
-                DeliveryLog.about(log.atWarn(), c, "failed_inside_herald").setCause(again)
+                DeliveryLog.about(StoreFaults.logAt(log, Level.WARN, again), c, "failed_inside_herald")
                         .log("could not give back delivery {}; its lease will expire", c.id());
             }
         }

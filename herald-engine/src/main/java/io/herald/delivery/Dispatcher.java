@@ -5,6 +5,7 @@ import io.herald.message.Message;
 import io.herald.operational.OperationalEvents;
 import io.herald.store.Ids;
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -21,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Runs deliveries: those handed over by publish (already leased to this node, see
@@ -78,7 +80,7 @@ public final class Dispatcher implements AutoCloseable {
         this.pacer = new Pacer(this::clockNanos, this::awaitClock, new PaceSlots(store), this::heldInLane);
         this.events = events;
         this.breaker = new Breaker(settings.circuitBreaker());
-        this.recorder = new OutcomeRecorder(store, breaker, events, this::wake, this::holdWaiting);
+        this.recorder = new OutcomeRecorder(store, clock, breaker, events, this::wake, this::holdWaiting);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
                 () -> accepting);
         this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
@@ -210,7 +212,7 @@ public final class Dispatcher implements AutoCloseable {
         try {
             store.inTransaction(h -> Breaker.release(h, store.dialect(), clock.millis()));
         } catch (RuntimeException e) {
-            log.warn("releasing held deliveries failed; retrying on the next tick", e);
+            StoreFaults.logAt(log, Level.WARN, e).log("releasing held deliveries failed; retrying on the next tick");
         }
     }
 
@@ -219,7 +221,7 @@ public final class Dispatcher implements AutoCloseable {
         try {
             store.inTransaction(h -> Fifo.advance(h, store.dialect(), null, clock.millis()));
         } catch (RuntimeException e) {
-            log.warn("letting out FIFO deliveries failed; retrying on the next tick", e);
+            StoreFaults.logAt(log, Level.WARN, e).log("letting out FIFO deliveries failed; retrying on the next tick");
         }
     }
 
@@ -262,8 +264,8 @@ public final class Dispatcher implements AutoCloseable {
                 giveBack(back);
             } catch (RuntimeException | Error e) {
                 // Still leased here, unattempted: their leases end and a claim holds them then.
-                log.warn("holding {} deliveries of endpoints whose circuit opened failed; their leases will expire",
-                        waiting.size(), e);
+                StoreFaults.logAt(log, Level.WARN, e).log("holding {} deliveries of endpoints whose circuit opened failed; their leases will expire",
+                        waiting.size());
             } finally {
                 waiting.forEach(Task::finished);
             }
@@ -356,7 +358,7 @@ public final class Dispatcher implements AutoCloseable {
                 return;
             } catch (RuntimeException | Error e) {
                 // The loop never dies: a database outage is waited out.
-                log.warn("claiming due deliveries failed; retrying in {} ms", settings.pollInterval().toMillis(), e);
+                StoreFaults.logAt(log, Level.WARN, e).log("claiming due deliveries failed; retrying in {} ms", settings.pollInterval().toMillis());
                 try {
                     Thread.sleep(settings.pollInterval().toMillis());
                 } catch (InterruptedException ie) {
@@ -415,8 +417,8 @@ public final class Dispatcher implements AutoCloseable {
             store.inTransaction(h -> Deliveries.release(h, refused.stream().map(r -> r.task().claim()).toList(),
                     refused.stream().map(HandBack::dueAt).toList(), now));
         } catch (RuntimeException | Error e) {
-            log.warn("could not give back {} deliveries their lanes had no room for; their leases will expire",
-                    refused.size(), e);
+            StoreFaults.logAt(log, Level.WARN, e).log("could not give back {} deliveries their lanes had no room for; their leases will expire",
+                    refused.size());
         } finally {
             refused.forEach(r -> r.task().finished());
         }

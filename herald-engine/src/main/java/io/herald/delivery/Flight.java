@@ -1,6 +1,7 @@
 package io.herald.delivery;
 
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -8,6 +9,7 @@ import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.HandleCallback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * An endpoint's own cap on attempts in flight ({@code maxInFlight}) across every node on the
@@ -118,7 +120,7 @@ final class Flight {
             write(h -> h.createUpdate("DELETE FROM flight WHERE endpoint_id = :ep AND holder = :holder")
                     .bind("ep", endpointId).bind("holder", holder).execute());
         } catch (RuntimeException e) {
-            log.warn("endpoint {}: could not give back a place in flight; it counts until it expires", endpointId, e);
+            StoreFaults.logAt(log, Level.WARN, e).log("endpoint {}: could not give back a place in flight; it counts until it expires", endpointId);
         }
     }
 

@@ -6,6 +6,8 @@ import io.herald.attempt.Attempts;
 import io.herald.endpoint.Endpoints;
 import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.ArrayList;
@@ -31,8 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>An attempt always ends in a record. When a batch fails, its records are written one by one;
  * one that still fails (its data, say, is refused by the database) is replaced by the record of a
  * failed attempt that says why, without the response, on the delivery's schedule like any failure.
- * Only when even that cannot be written (the database is down) does {@link #record} throw; the
- * delivery then stays leased and is attempted again when its lease ends.
+ * When the database itself is in trouble (unreachable, disk full, read-only, see {@link StoreFaults}),
+ * a batch is written again after growing pauses while its deliveries' leases last; only when that
+ * fails too does {@link #record} throw, and the delivery is attempted again when its lease ends.
  *
  * <p>Not guaranteed: that a receipt is recorded. A node that dies between a receiver's answer and
  * the commit of its batch leaves the delivery to be sent again (at least once).
@@ -41,6 +44,8 @@ final class OutcomeRecorder implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(OutcomeRecorder.class);
     /** Records in one transaction at most. */
     static final int MAX_BATCH = 256;
+    /** How long a batch the database could not take is tried again (while its leases last, too). */
+    static final java.time.Duration RETRY_FOR = java.time.Duration.ofSeconds(60);
     private static final Pending STOP = new Pending(null);
 
     /**
@@ -50,6 +55,7 @@ final class OutcomeRecorder implements AutoCloseable {
     record Entry(Deliveries.Claim claim, Attempt attempt, Outcome outcome, RetryPolicy policy, Instant finishedAt) {}
 
     private final Store store;
+    private final Clock clock;
     private final Breaker breaker;
     private final OperationalEvents events;
     /** Called after a commit that let a FIFO endpoint's next delivery out, so that a claim takes it soon. */
@@ -68,9 +74,10 @@ final class OutcomeRecorder implements AutoCloseable {
      * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
      * attempt notices that records cause are told.
      */
-    OutcomeRecorder(Store store, Breaker breaker, OperationalEvents events, Runnable letOutNext,
+    OutcomeRecorder(Store store, Clock clock, Breaker breaker, OperationalEvents events, Runnable letOutNext,
                     Consumer<Set<String>> circuitsOpened) {
         this.store = store;
+        this.clock = clock;
         this.breaker = breaker;
         this.events = events;
         this.letOutNext = letOutNext;
@@ -154,6 +161,11 @@ final class OutcomeRecorder implements AutoCloseable {
             }
             return;
         } catch (RuntimeException | Error e) {
+            if (StoreFaults.of(e).isPresent() || e instanceof HeraldException.CommitUnknown) {
+                // The database's trouble, not these records': no use splitting them or writing stand-ins.
+                retryToTheStore(batch, e);
+                return;
+            }
             if (batch.size() == 1) {
                 standIn(batch.getFirst(), e);
                 return;
@@ -167,6 +179,67 @@ final class OutcomeRecorder implements AutoCloseable {
                 standIn(p, e);
             }
         }
+    }
+
+    /**
+     * The database could not take {@code batch}: writes it again after growing pauses, while the
+     * deliveries' leases last (another node may claim them after), at most {@link #RETRY_FOR} in all
+     * and not once the recorder is closing. What still cannot be written fails its caller; the
+     * delivery is then attempted again when its lease ends. A commit whose outcome was unknown is
+     * looked up first: written, it is not written twice.
+     */
+    private void retryToTheStore(List<Pending> batch, Throwable first) {
+        long leaseEnds = batch.stream().mapToLong(p -> p.entry().claim().lockedUntil()).min().orElse(0)
+                - DispatcherSettings.LEASE_MARGIN.toMillis();
+        long giveUpAt = System.nanoTime() + RETRY_FOR.toNanos();
+        boolean unknown = first instanceof HeraldException.CommitUnknown;
+        Throwable last = first;
+        long pause = 250;
+        while (!closed && System.nanoTime() < giveUpAt && clock.millis() < leaseEnds) {
+            try {
+                Thread.sleep(pause);
+            } catch (InterruptedException e) {
+                break;
+            }
+            pause = Math.min(pause * 2, 2_000);
+            try {
+                if (unknown && written(batch.getFirst().entry().attempt().id())) {
+                    // The commit that broke had gone through: every record of the batch is there.
+                    batch.forEach(p -> p.done.complete(true));
+                    return;
+                }
+                unknown = false;
+                boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).done.complete(kept[i]);
+                }
+                return;
+            } catch (HeraldException.CommitUnknown again) {
+                unknown = true;
+                last = again;
+            } catch (RuntimeException | Error again) {
+                if (StoreFaults.of(again).isEmpty()) {
+                    // The database answers again, and refuses something of these records: as usual.
+                    for (Pending p : batch) {
+                        try {
+                            p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry())))[0]);
+                        } catch (RuntimeException | Error e) {
+                            standIn(p, e);
+                        }
+                    }
+                    return;
+                }
+                last = again;
+            }
+        }
+        RuntimeException failure = last instanceof RuntimeException re ? re
+                : new HeraldException.StoreUnavailable("recording attempts failed: " + last, last);
+        batch.forEach(p -> p.done.completeExceptionally(failure));
+    }
+
+    private boolean written(String attemptId) {
+        return store.read(h -> h.createQuery("SELECT 1 FROM attempt WHERE id = :id").bind("id", attemptId)
+                .mapTo(Integer.class).findOne().isPresent());
     }
 
     /** {@code p}'s record could not be written: writes a failed attempt saying so, or fails the caller. */

@@ -1,5 +1,6 @@
 package io.herald.delivery;
 
+import io.herald.store.StoreFaults;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -11,6 +12,7 @@ import java.util.function.LongSupplier;
 import java.util.function.ToIntFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Holds attempts to the rate limits ({@code throttleRate}, 1.x {@code rateLimit}) of their
@@ -382,8 +384,8 @@ final class Pacer {
         try {
             shared.pause(endpointId, until.toEpochMilli());
         } catch (RuntimeException e) {
-            log.warn("endpoint {}: could not share its receiver's pause until {}; it holds on this node only",
-                    endpointId, until, e);
+            StoreFaults.logAt(log, Level.WARN, e).log("endpoint {}: could not share its receiver's pause until {}; it holds on this node only",
+                    endpointId, until);
         }
     }
 
@@ -408,7 +410,7 @@ final class Pacer {
             }
         } catch (RuntimeException e) {
             // Pauses are advice: an attempt goes on with what this node knew.
-            log.warn("could not read the pauses receivers asked for; going on with those known", e);
+            StoreFaults.logAt(log, Level.WARN, e).log("could not read the pauses receivers asked for; going on with those known");
         }
     }
 

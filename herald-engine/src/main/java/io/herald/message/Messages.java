@@ -180,6 +180,8 @@ public final class Messages {
                 .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
         // Scheduled deliveries are not started here: they wait for a claim when due.
         String insertSql = INSERT.get(store.dialect());
+        // Made before the transaction, so that a commit whose outcome is unknown can be looked up.
+        String msgId = ids.next("msg");
         try (Handover handover = dispatcher.handover(deliverAt == null ? targets.size() : 0)) {
             Written written;
             try {
@@ -189,7 +191,7 @@ public final class Messages {
                     // have endpoints that this message, planned for none, does not reach).
                     Application app = plan.app() != null ? plan.app()
                             : Applications.find(h, appIdOrUid).orElseGet(() -> Applications.insertOrFind(h, ids, now, alongside).application());
-                    Message m = new Message(ids.next("msg"), app.id(), in.eventType(), in.eventId(), payload,
+                    Message m = new Message(msgId, app.id(), in.eventType(), in.eventId(), payload,
                             plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
                             java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
                     // Written only while the application still exists: a concurrent delete leaves no orphan.
@@ -214,12 +216,36 @@ public final class Messages {
                     throw duplicate(in.eventId());
                 }
                 throw e;
+            } catch (HeraldException.CommitUnknown unknown) {
+                // The connection broke during the commit: the message is stored or not. Often the
+                // database is still there (a connection was cut), and one read tells.
+                Message stored = committedOrNot(msgId, unknown);
+                // Stored, and its deliveries with it (one transaction), leased to this node.
+                handover.start(stored, plan.targets());
+                return new Published(stored, targets.size(), tree);
             }
             // Committed: from here on the message survives anything, and nothing fails the publish;
             // starting now only saves a poll.
             handover.start(written.message(), plan.targets());
             return new Published(written.message(), written.queued(), tree);
         }
+    }
+
+    /**
+     * After a commit of unknown outcome: the message if it was written; else the publish wrote
+     * nothing ({@link HeraldException.StoreUnavailable}, safe to retry); {@code unknown} again when
+     * the database cannot be asked.
+     */
+    private Message committedOrNot(String msgId, HeraldException.CommitUnknown unknown) {
+        java.util.Optional<Message> stored;
+        try {
+            stored = store.read(h -> byId(h, msgId));
+        } catch (HeraldException.StoreUnavailable again) {
+            unknown.addSuppressed(again);
+            throw unknown;
+        }
+        return stored.orElseThrow(() -> new HeraldException.StoreUnavailable(HeraldException.StoreUnavailable.Reason.UNREACHABLE,
+                "the connection to the database broke during the commit, which did not happen: nothing was written", unknown));
     }
 
     /** The message's insert, one text per database made once: kept statements are found by their text. */

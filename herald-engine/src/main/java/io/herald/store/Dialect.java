@@ -77,6 +77,12 @@ public enum Dialect {
         @Override
         void configure(HikariConfig config) {
             config.addDataSourceProperty("reWriteBatchedInserts", "true");
+            // Bounds on a server that went away: opening a connection (seconds), and waiting for any
+            // one answer (seconds; Herald's statements take milliseconds, a purge batch well under
+            // a second), so that no caller waits past Store.CONNECTION_WAIT plus this.
+            config.addDataSourceProperty("connectTimeout", "3");
+            config.addDataSourceProperty("socketTimeout", "30");
+            config.addDataSourceProperty("tcpKeepAlive", "true");
         }
 
         @Override

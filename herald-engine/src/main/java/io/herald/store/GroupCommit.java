@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * savepoint and its caller gets the exception; the others in the batch are not affected. A caller
  * returns only after the commit that holds its writes, so "returned" still means "committed" (and,
  * on SQLite with {@code synchronous=FULL}, on disk). If the transaction itself fails (begin, commit,
- * a savepoint statement), every work of the batch fails with that error and none of it is written.
+ * a savepoint statement), every work of the batch fails with that error and none of it is written;
+ * except that when the connection breaks during the commit (PostgreSQL), the server may have
+ * committed it before the answer was lost, and every work fails with {@link
+ * HeraldException.CommitUnknown} instead.
  *
  * <p>A work that the database aborts for a deadlock or a serialization failure (SQLSTATE
  * {@code 40P01}, {@code 40001}) runs once more, alone in a transaction of its own, before its
@@ -217,12 +220,14 @@ final class GroupCommit implements AutoCloseable {
                 throw e;
             }
         } catch (Throwable e) {
-            // begin, commit or a savepoint statement failed: nothing of the batch is written, and
-            // every caller is told so, even one whose own work failed: its failure may have come
+            // begin, commit or a savepoint statement failed: nothing of the batch is written (or, when
+            // the connection broke during the commit, nobody knows: CommitUnknown), and every caller
+            // is told so, even one whose own work failed: its failure may have come
             // from another caller's write that is now gone (a unique key, say), so it must not
             // look final.
+            Throwable failure = told(e);
             for (Work<?> w : batch) {
-                w.failBecauseTheBatchFailed(e);
+                w.failBecauseTheBatchFailed(failure);
             }
         }
         List<Work<?>> again = new ArrayList<>();
@@ -253,7 +258,7 @@ final class GroupCommit implements AutoCloseable {
         begin(h);
         while (!batch.get(next++).run(h)) {
             // On PostgreSQL a failed statement leaves the transaction unusable until this rollback.
-            h.rollback();
+            undo(h, batch.get(next - 1), null);
             if (next == batch.size()) {
                 return;
             }
@@ -272,10 +277,62 @@ final class GroupCommit implements AutoCloseable {
             if (empty) {
                 // Plain SQL, not jdbi's savepoint calls, which forget a savepoint once rolled back to.
                 // If this fails (the work released the savepoint itself, say), the batch fails as a whole.
-                h.execute("ROLLBACK TO " + SAVEPOINT);
+                undo(h, batch.get(next), "ROLLBACK TO " + SAVEPOINT);
             }
         }
-        h.commit();
+        commit(h);
+    }
+
+    /**
+     * Undoes a failed work: rolls the transaction back ({@code rollbackTo} null) or back to the
+     * savepoint. When that fails because the database's own trouble made the work fail (SQLite ends
+     * the whole transaction by itself on a full disk or an I/O error, so there is nothing left to
+     * roll back), the batch fails with that trouble, which every caller is then told, not with the
+     * rollback's complaint.
+     */
+    private static void undo(Handle h, Work<?> failed, String rollbackTo) {
+        try {
+            if (rollbackTo == null) {
+                h.rollback();
+            } else {
+                h.execute(rollbackTo);
+            }
+        } catch (RuntimeException e) {
+            if (failed.failure instanceof RuntimeException cause && StoreFaults.of(cause).isPresent()) {
+                cause.addSuppressed(e);
+                throw cause;
+            }
+            throw e;
+        }
+    }
+
+    /** The commit failed; whether it was written is for {@link #told} to say. */
+    private static final class CommitFailed extends RuntimeException {
+        CommitFailed(RuntimeException cause) {
+            super(cause.getMessage(), cause);
+        }
+    }
+
+    private static void commit(Handle h) {
+        try {
+            h.commit();
+        } catch (RuntimeException e) {
+            throw new CommitFailed(e);
+        }
+    }
+
+    /**
+     * What the callers of a failed batch are told: a commit whose connection broke may have been
+     * written ({@link HeraldException.CommitUnknown}); any other failure wrote nothing.
+     */
+    private static Throwable told(Throwable e) {
+        if (!(e instanceof CommitFailed)) {
+            return e;
+        }
+        Throwable cause = e.getCause();
+        return StoreFaults.connectionLost(cause)
+                ? new HeraldException.CommitUnknown("the connection to the database broke during the commit: " + cause.getMessage(), cause)
+                : cause;
     }
 
     private void begin(Handle h) {
@@ -290,12 +347,12 @@ final class GroupCommit implements AutoCloseable {
         try (Handle h = jdbi.open()) {
             begin(h);
             if (w.run(h)) {
-                h.commit();
+                commit(h);
             } else {
                 h.rollback();
             }
         } catch (Throwable e) {
-            w.failBecauseTheBatchFailed(e);
+            w.failBecauseTheBatchFailed(told(e));
         }
     }
 

@@ -7,6 +7,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Runs a piece of housekeeping (a purge of expired rows, a batched write) every {@code interval}
@@ -49,7 +50,7 @@ public final class Periodic implements AutoCloseable {
             }
         } catch (RuntimeException e) {
             // A thrown exception would cancel every later run of a scheduled executor.
-            log.warn("{} failed; trying again in {}", name, interval, e);
+            StoreFaults.logAt(log, Level.WARN, e).log("{} failed; trying again in {}", name, interval);
         }
     }
 

@@ -11,8 +11,6 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.HandleCallback;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.config.JdbiConfig;
-import org.jdbi.v3.core.statement.UnableToCreateStatementException;
-import org.jdbi.v3.core.ConnectionException;
 
 /**
  * The database: two pools (one for reads, one for the writers), the schema, and transactions
@@ -33,6 +31,7 @@ public final class Store implements AutoCloseable {
      * {@link StoreSettings#writers}), each committing a batch.
      */
     private final GroupCommit writer;
+    private final StoreHealth health = new StoreHealth();
 
     private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers, Duration commitDelay) {
         this.reads = reads;
@@ -44,6 +43,13 @@ public final class Store implements AutoCloseable {
                 ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH, commitDelay)
                 : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL, commitDelay);
     }
+
+    /**
+     * How long a caller waits for a pooled connection before it is told the database is unavailable
+     * (a 503 at the API): long enough for a busy pool to free one, short enough that a stopped
+     * database is reported within seconds.
+     */
+    public static final Duration CONNECTION_WAIT = Duration.ofSeconds(3);
 
     /** The SQLite file Herald uses by default in {@code dataDir}. */
     public static String sqliteUrl(Path dataDir) {
@@ -87,7 +93,7 @@ public final class Store implements AutoCloseable {
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName(name);
         config.setMaximumPoolSize(size);
-        config.setConnectionTimeout(10_000);
+        config.setConnectionTimeout(CONNECTION_WAIT.toMillis());
         dialect.configure(config);
         try {
             return new HikariDataSource(config);
@@ -121,12 +127,46 @@ public final class Store implements AutoCloseable {
         return translate(() -> jdbi.withHandle(callback));
     }
 
-    private static <T> T translate(java.util.function.Supplier<T> work) {
+    /**
+     * Runs {@code work}, turning a failure of the database itself into {@link
+     * HeraldException.StoreUnavailable} with its reason (see {@link StoreFaults}); a statement's own
+     * failure and Herald's exceptions pass unchanged.
+     */
+    private <T> T translate(java.util.function.Supplier<T> work) {
         try {
-            return work.get();
-        } catch (ConnectionException | UnableToCreateStatementException e) {
-            throw new HeraldException.StoreUnavailable("database unavailable: " + e.getMessage(), e);
+            T result = work.get();
+            health.succeeded();
+            return result;
+        } catch (HeraldException e) {
+            if (e instanceof HeraldException.StoreUnavailable || e instanceof HeraldException.CommitUnknown) {
+                health.failed(e);
+            }
+            throw e;
+        } catch (RuntimeException e) {
+            java.util.Optional<HeraldException.StoreUnavailable.Reason> reason = StoreFaults.of(e);
+            if (reason.isEmpty()) {
+                health.succeeded(); // the database answered: this statement failed, not the store
+                throw e;
+            }
+            HeraldException.StoreUnavailable.Reason r = reason.get();
+            HeraldException.StoreUnavailable unavailable = new HeraldException.StoreUnavailable(r, r.description + ": "
+                    + rootMessage(e), e);
+            health.failed(unavailable);
+            throw unavailable;
         }
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    /** Whether the database answers, as the last operations found; one log line per episode. */
+    public StoreHealth health() {
+        return health;
     }
 
     /**

@@ -2,6 +2,7 @@ package io.herald.task;
 
 import io.herald.operational.OperationalEvents;
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashSet;
@@ -14,6 +15,7 @@ import java.util.concurrent.locks.LockSupport;
 import org.jdbi.v3.core.Handle;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Runs due tasks, one batch at a time: it leases the due task that waited longest since its last
@@ -157,7 +159,7 @@ final class TaskRunner implements AutoCloseable {
             row.filter(r -> r.task().status() != BackgroundTask.Status.RUNNING).ifPresent(TaskRunner::logEnd);
         } catch (RuntimeException again) {
             // The lease still holds the task: it is due again when the lease expires, uncounted.
-            log.warn("background task {}: could not record the failed batch", id, again);
+            StoreFaults.logAt(log, Level.WARN, again).log("background task {}: could not record the failed batch", id);
         }
     }
 
@@ -201,7 +203,7 @@ final class TaskRunner implements AutoCloseable {
                 runDueOnce();
             } catch (RuntimeException e) {
                 // The loop never dies: a database outage is waited out.
-                log.warn("running background tasks failed; retrying in {} ms", pollInterval.toMillis(), e);
+                StoreFaults.logAt(log, Level.WARN, e).log("running background tasks failed; retrying in {} ms", pollInterval.toMillis());
             }
             LockSupport.parkNanos(this, TimeUnit.MILLISECONDS.toNanos(pollInterval.toMillis()));
         }

@@ -38,7 +38,7 @@ class EgressProxyTest {
     }
 
     @Test
-    void delivery_goesThroughTheProxy_toTheAddressTheGuardAllowed_andReusesTheTunnel() {
+    void delivery_goesThroughTheProxy_toTheAddressTheGuardAllowed() {
         receiver.fallback(Reply.status(200, Map.of(), "thanks"));
         try (HttpSender sender = new HttpSender(new SsrfGuard(LOOPBACK), "Herald-test/1",
                 EgressProxy.parse("http://127.0.0.1:" + proxy.port()))) {
@@ -53,8 +53,10 @@ class EgressProxyTest {
                 .allSatisfy(r -> assertThat(r.header("webhook-id")).isEqualTo("msg_1"))
                 .allSatisfy(r -> assertThat(r.header("host")).as("the URL's own host, end to end")
                         .isEqualTo("localhost:" + receiver.port()));
-        assertThat(proxy.asks()).as("one tunnel, kept alive; to the vetted address, not the name")
-                .extracting(LoopbackConnectProxy.Ask::target).containsExactly("127.0.0.1:" + receiver.port());
+        // One tunnel per pooled connection (usually one here; two when the second request starts
+        // before the first's connection is back in the pool), each to the vetted address, not the name.
+        assertThat(proxy.asks()).extracting(LoopbackConnectProxy.Ask::target).isNotEmpty()
+                .containsOnly("127.0.0.1:" + receiver.port());
         assertThat(proxy.asks().get(0).header("proxy-authorization")).isNull();
     }
 

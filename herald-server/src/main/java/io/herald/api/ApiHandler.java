@@ -196,7 +196,16 @@ public final class ApiHandler extends Handler.Abstract {
             case HeraldException.NotFound nf -> problem(404, nf.code(), null, nf.getMessage());
             case HeraldException.Conflict c -> problem(409, c.code(), c.field(), c.getMessage());
             case HeraldException.InvalidInput v -> problem(422, v.code(), v.field(), v.reason(), v.details());
-            case HeraldException.StoreUnavailable s -> problem(503, s.code(), null, "the database is unavailable; nothing was written");
+            case HeraldException.StoreUnavailable s -> {
+                Reply r = problem(503, s.code(), null, s.reason().description + "; nothing was written. Retry later");
+                @SuppressWarnings("unchecked")
+                Map<String, Object> p = (Map<String, Object>) r.body();
+                p.put("reason", s.reason().code);
+                yield r;
+            }
+            case HeraldException.CommitUnknown c -> problem(503, c.code(), null, "the connection to the database broke while "
+                    + "this was being committed: it may or may not have been written. Retry with the same eventId (a 409 then "
+                    + "means it was stored) or the same idempotency-key");
             case HeraldException.Overloaded o -> problem(503, o.code(), null, o.getMessage());
             default -> problem(500, e.code(), null, e.getMessage());
         };
@@ -239,8 +248,14 @@ public final class ApiHandler extends Handler.Abstract {
         };
     }
 
+    /** Seconds a client is asked to wait after a 503 (the database or Herald's tenant pool is busy or away). */
+    static final int RETRY_AFTER_SECONDS = 2;
+
     private static void write(Response response, Callback callback, Reply reply) {
         response.setStatus(reply.status());
+        if (reply.status() == 503) {
+            response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
+        }
         Encoded body = Encoded.of(reply);
         if (body != null && body.replayed()) {
             response.getHeaders().put(Idempotency.REPLAYED, "true");
