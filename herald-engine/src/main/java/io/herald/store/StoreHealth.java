@@ -12,14 +12,19 @@ import org.slf4j.LoggerFactory;
  * does. An outage is an episode: its first failure logs one line naming the database as the cause,
  * the first success after it logs how long it lasted and how many operations failed meanwhile, and
  * nothing in between does, so a stopped database is two lines in the log, not a stack trace per
- * delivery.
+ * delivery. Outages less than 10 s apart (connections cut one after another) log at DEBUG after the
+ * first.
  */
 public final class StoreHealth {
     private static final Logger log = LoggerFactory.getLogger(StoreHealth.class);
 
-    private record Episode(long startNanos, Reason reason, LongAdder failures) {}
+    /** An outage that starts this soon after the last one ended continues it in the log: cut connections come in bursts. */
+    private static final long QUIET_NANOS = 10_000_000_000L;
+
+    private record Episode(long startNanos, Reason reason, LongAdder failures, boolean logged) {}
 
     private volatile Episode episode;
+    private long lastEndNanos = System.nanoTime() - QUIET_NANOS;
 
     /** The reason of the outage going on, or empty when the last operation got an answer. */
     public Optional<Reason> failing() {
@@ -36,8 +41,10 @@ public final class StoreHealth {
                     if (reason == Reason.CLOSED) {
                         return; // this node is stopping: not the database's fault
                     }
-                    episode = new Episode(System.nanoTime(), reason, new LongAdder());
-                    log.atWarn().addKeyValue("store_reason", reason.code)
+                    long now = System.nanoTime();
+                    boolean logged = now - lastEndNanos >= QUIET_NANOS;
+                    episode = new Episode(now, reason, new LongAdder(), logged);
+                    (logged ? log.atWarn() : log.atDebug()).addKeyValue("store_reason", reason.code)
                             .log("database unavailable ({}): {}. Writes and reads fail with 503 until it answers again; "
                                     + "deliveries wait. This is logged once per outage.", reason.code, cause.getMessage());
                 }
@@ -55,7 +62,9 @@ public final class StoreHealth {
             Episode e = episode;
             if (e != null) {
                 episode = null;
-                log.atInfo().addKeyValue("store_reason", e.reason().code)
+                lastEndNanos = System.nanoTime();
+                boolean lasting = lastEndNanos - e.startNanos() >= QUIET_NANOS;
+                (e.logged() || lasting ? log.atInfo() : log.atDebug()).addKeyValue("store_reason", e.reason().code)
                         .log("database answers again after {} ms; {} operations failed meanwhile",
                                 (System.nanoTime() - e.startNanos()) / 1_000_000, e.failures().sum());
             }

@@ -104,7 +104,11 @@ public final class TestHerald implements AutoCloseable {
      * (as behind a load balancer), or one after another (a restart).
      */
     public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env) {
-        return new TestHerald(dataDir, shared, false, env, Time.TEST_CLOCK);
+        return postgresNode(dataDir, shared, env, Time.TEST_CLOCK);
+    }
+
+    public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env, Time time) {
+        return new TestHerald(dataDir, shared, false, env, time);
     }
 
     /**
