@@ -78,6 +78,8 @@ public final class Store implements AutoCloseable {
             Flyway.configure()
                     .dataSource(reads)
                     .locations(dialect.migrations())
+                    // A node of the previous version starts beside newer ones during a rolling upgrade.
+                    .ignoreMigrationPatterns("*:future")
                     .load()
                     .migrate();
         } catch (RuntimeException e) {
