@@ -14,15 +14,18 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code herald serve}: flags mirror the HERALD_* environment variables and win over them.
+ * {@code herald serve}: every setting is a HERALD_* environment variable, and a flag that wins over it
+ * (made from {@link ServerConfig#SETTINGS}).
  * {@code herald backup FILE}: a consistent copy of the SQLite file while Herald runs.
  * {@code herald secrets new-key|rekey}: the keys that encrypt endpoint secrets at rest.
  */
@@ -30,7 +33,53 @@ import picocli.CommandLine.Spec;
         subcommands = {Main.Serve.class, Main.Backup.class, Main.SecretsCommand.class}, description = "Herald: outbound webhook delivery server.")
 public final class Main implements Runnable {
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine().execute(args));
+    }
+
+    /**
+     * The command line: every setting of {@link ServerConfig#SETTINGS} becomes a flag of
+     * {@code serve} (secrets excepted: they stay in the environment, out of {@code ps}), and the
+     * database's settings flags of the commands that open it.
+     */
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new Main());
+        addSettings(cl.getSubcommands().get("serve").getCommandSpec(), ServerConfig.SETTINGS);
+        List<Setting<?>> database = List.of(ServerConfig.DATA_DIR, ServerConfig.DATABASE_URL);
+        addSettings(cl.getSubcommands().get("backup").getCommandSpec(), database);
+        addSettings(cl.getSubcommands().get("secrets").getSubcommands().get("rekey").getCommandSpec(), database);
+        return cl;
+    }
+
+    private static void addSettings(CommandSpec spec, List<Setting<?>> settings) {
+        List<String> secrets = new java.util.ArrayList<>();
+        for (Setting<?> s : settings) {
+            if (s.secret()) {
+                secrets.add(s.variable() + ": " + describe(s));
+                continue;
+            }
+            spec.addOption(OptionSpec.builder(s.flag()).type(String.class).paramLabel("<value>")
+                    .description(s.variable() + ": " + describe(s)).build());
+        }
+        if (!secrets.isEmpty()) {
+            spec.usageMessage().footer(Stream.concat(Stream.of("", "Read from the environment only (secrets):"),
+                    secrets.stream().map(line -> "  " + line)).toArray(String[]::new));
+        }
+    }
+
+    private static String describe(Setting<?> s) {
+        return s.description() + " (default " + s.defaultText() + (s.boundsText().isEmpty() ? "" : "; " + s.boundsText()) + ")";
+    }
+
+    /** {@code base} with every setting given as a flag of {@code spec} put over it: flags win. */
+    static Map<String, String> environment(CommandSpec spec, Map<String, String> base) {
+        Map<String, String> env = new HashMap<>(base);
+        for (Setting<?> s : ServerConfig.SETTINGS) {
+            OptionSpec o = spec == null ? null : spec.findOption(s.flag());
+            if (o != null && o.getValue() != null) {
+                env.put(s.variable(), o.getValue());
+            }
+        }
+        return env;
     }
 
     @Override
@@ -45,27 +94,16 @@ public final class Main implements Runnable {
         }
     }
 
-    @Command(name = "serve", description = "Start the server.")
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = {"Start the server.",
+            "Every setting is read from its HERALD_* environment variable; a flag given here wins over it. "
+                    + "A bad value stops start-up with a message that names the setting."})
     static final class Serve implements Callable<Integer> {
-        @Option(names = "--port", description = "HERALD_PORT (default 8080)")
-        Integer port;
-        @Option(names = "--data-dir", description = "HERALD_DATA_DIR (default ./data)")
-        String dataDir;
-        @Option(names = "--database-url", description = "HERALD_DATABASE_URL (default: SQLite in the data dir)")
-        String databaseUrl;
-        @Option(names = "--https-only", arity = "1", description = "HERALD_HTTPS_ONLY (default true)")
-        String httpsOnly;
-        @Option(names = "--allowed-targets", description = "HERALD_ALLOWED_TARGETS, e.g. 127.0.0.1/32")
-        String allowedTargets;
+        @Spec
+        CommandSpec spec;
 
         @Override
         public Integer call() throws InterruptedException {
-            Map<String, String> env = new HashMap<>(System.getenv());
-            put(env, "HERALD_PORT", port == null ? null : port.toString());
-            put(env, "HERALD_DATA_DIR", dataDir);
-            put(env, "HERALD_DATABASE_URL", databaseUrl);
-            put(env, "HERALD_HTTPS_ONLY", httpsOnly);
-            put(env, "HERALD_ALLOWED_TARGETS", allowedTargets);
+            Map<String, String> env = environment(spec, System.getenv());
             ServerConfig config;
             try {
                 config = ServerConfig.fromEnv(env);
@@ -107,10 +145,6 @@ public final class Main implements Runnable {
     static final class Backup implements Callable<Integer> {
         @Parameters(index = "0", paramLabel = "FILE", description = "where to write the copy (a new file)")
         Path file;
-        @Option(names = "--data-dir", description = "HERALD_DATA_DIR (default ./data)")
-        String dataDir;
-        @Option(names = "--database-url", description = "HERALD_DATABASE_URL (default: SQLite in the data dir)")
-        String databaseUrl;
         @Spec
         CommandSpec spec;
         /** The environment the settings are read from; tests give their own. */
@@ -118,9 +152,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, String> env = new HashMap<>(environment);
-            put(env, "HERALD_DATA_DIR", dataDir);
-            put(env, "HERALD_DATABASE_URL", databaseUrl);
+            Map<String, String> env = environment(spec, environment);
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
             try {
@@ -142,12 +174,6 @@ public final class Main implements Runnable {
                 err.println("herald: " + e.getMessage());
                 return 2;
             }
-        }
-    }
-
-    private static void put(Map<String, String> env, String key, String value) {
-        if (value != null) {
-            env.put(key, value);
         }
     }
 
@@ -177,10 +203,8 @@ public final class Main implements Runnable {
             "Exit status: 0 when every value is under the newest key, 1 when some are not (a node wrote them with an older "
                     + "key meanwhile), 2 when a setting or a key cannot be used."})
     static final class Rekey implements Callable<Integer> {
-        @Option(names = "--data-dir", description = "HERALD_DATA_DIR (default ./data)")
-        String dataDir;
-        @Option(names = "--database-url", description = "HERALD_DATABASE_URL (default: SQLite in the data dir)")
-        String databaseUrl;
+        @Spec
+        CommandSpec spec;
         @Option(names = "--batch", description = "endpoints per transaction (default ${DEFAULT-VALUE})")
         int batch = SecretsAtRest.DEFAULT_BATCH;
         /** The environment the settings are read from; tests give their own. */
@@ -188,9 +212,7 @@ public final class Main implements Runnable {
 
         @Override
         public Integer call() {
-            Map<String, String> env = new HashMap<>(environment);
-            put(env, "HERALD_DATA_DIR", dataDir);
-            put(env, "HERALD_DATABASE_URL", databaseUrl);
+            Map<String, String> env = environment(spec, environment);
             if (batch < 1 || batch > 10_000) {
                 System.err.println("herald: --batch must be between 1 and 10000");
                 return 2;

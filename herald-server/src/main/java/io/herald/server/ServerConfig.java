@@ -20,7 +20,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -45,80 +44,121 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         }
     }
 
+    static final Setting.Whole PORT = new Setting.Whole("HERALD_PORT", "", "HTTP port of the API (0: any free port)",
+            DEFAULT_PORT, 0, 65_535);
+    static final Setting.Text<String> DATA_DIR = Setting.Text.plain("HERALD_DATA_DIR",
+            "where the SQLite file (and, on SQLite, the key file) lives", "./data", DEFAULT_DATA_DIR.toString());
+    static final Setting.Text<String> DATABASE_URL = new Setting.Text<>("HERALD_DATABASE_URL",
+            "jdbc:postgresql://host/db?user=… for PostgreSQL, which any number of nodes may share", false,
+            "SQLite in the data dir", "jdbc:postgresql:… or jdbc:sqlite:…", null, v -> {
+                if (!v.startsWith("jdbc:postgresql:") && !v.startsWith("jdbc:sqlite:")) {
+                    throw new IllegalArgumentException("must start with jdbc:postgresql: (or jdbc:sqlite:), or be unset for the "
+                            + "embedded SQLite file");
+                }
+                return v;
+            });
+    static final Setting.Text<String> ADMIN_TOKEN = new Setting.Text<>("HERALD_ADMIN_TOKEN",
+            "the bootstrap admin bearer token; changing it revokes the previous value", true, "generated on first start",
+            "16 characters or more", null, v -> {
+                if (v.length() < 16) {
+                    throw new IllegalArgumentException("must be at least 16 characters long");
+                }
+                return v;
+            });
+    static final Setting.Flag HTTPS_ONLY = new Setting.Flag("HERALD_HTTPS_ONLY", "endpoint URLs must be https", true);
+    static final Setting.Text<List<Cidr>> ALLOWED_TARGETS = Setting.cidrs("HERALD_ALLOWED_TARGETS",
+            "non-public ranges the SSRF guard lets deliveries reach");
+    static final Setting.Text<EgressProxy> PROXY_URL = new Setting.Text<>("HERALD_PROXY_URL",
+            "an HTTP proxy every delivery leaves through (CONNECT); the SSRF guard still vets each target", true, "none",
+            "http://[user:password@]host:port", null, EgressProxy::parse);
+    static final Setting.Time LEASE = Setting.Time.seconds("HERALD_LEASE_SECONDS",
+            "how long a node holds a claimed delivery before another may take it", DispatcherSettings.DEFAULT_LEASE,
+            Duration.ofSeconds(40), Duration.ofHours(1));
+    static final Setting.Time SHUTDOWN_GRACE = Setting.Time.seconds("HERALD_SHUTDOWN_GRACE_SECONDS",
+            "how long shutdown waits for attempts in flight", DispatcherSettings.DEFAULT_SHUTDOWN_GRACE, Duration.ZERO,
+            Duration.ofMinutes(10));
+    static final Setting.Text<List<Duration>> RETRY_DELAYS = new Setting.Text<>("HERALD_RETRY_DELAYS",
+            "the server's retry schedule: seconds between attempts, jittered ±20 %", false,
+            RetryPolicy.DEFAULT_DELAYS.stream().map(d -> Long.toString(d.toSeconds())).collect(java.util.stream.Collectors.joining(",")),
+            "comma-separated seconds, each 1–" + RetrySchedule.MAX_DELAY_SECONDS + ", at most " + RetrySchedule.MAX_SCHEDULE_LENGTH
+                    + "; none for a single attempt", RetryPolicy.DEFAULT_DELAYS, ServerConfig::delays);
+    static final Setting.Time ATTEMPT_TIMEOUT = Setting.Time.seconds("HERALD_ATTEMPT_TIMEOUT_SECONDS",
+            "how long an attempt may take unless the endpoint sets timeoutMs", DispatcherSettings.DEFAULT_TIMEOUT,
+            DispatcherSettings.MIN_TIMEOUT, DispatcherSettings.MAX_ENDPOINT_TIMEOUT);
+    static final Setting.Whole POOL_SIZE = new Setting.Whole("HERALD_DATABASE_POOL_SIZE", "",
+            "database connections of a node, reads and writes together", StoreSettings.DEFAULT_POOL_SIZE, 2, 1_000);
+    static final Setting.Whole WRITERS = new Setting.Whole("HERALD_DATABASE_WRITERS", "",
+            "on PostgreSQL, the threads that commit write transactions, each on a connection of its own (at most half the pool)",
+            StoreSettings.DEFAULT_WRITERS, 1, 500);
+    static final Setting.OptionalMillis COMMIT_DELAY = new Setting.OptionalMillis("HERALD_DATABASE_COMMIT_DELAY_MS",
+            "while writes keep coming, how long a writer waits for more to share its commit",
+            "3 on SQLite, 0 on PostgreSQL", StoreSettings.MAX_COMMIT_DELAY);
+    static final Setting.Whole CIRCUIT_FAILURES = new Setting.Whole("HERALD_CIRCUIT_FAILURES", "",
+            "failed attempts in a row after which an endpoint's circuit opens", CircuitBreaker.DEFAULT.failures(),
+            CircuitBreaker.MIN_FAILURES, CircuitBreaker.MAX_FAILURES);
+    static final Setting.Time CIRCUIT_DISABLE_AFTER = Setting.Time.seconds("HERALD_CIRCUIT_DISABLE_AFTER_SECONDS",
+            "how long an endpoint may fail without a success before Herald disables it", CircuitBreaker.DEFAULT.disableAfter(),
+            CircuitBreaker.MIN_DISABLE_AFTER, CircuitBreaker.MAX_DISABLE_AFTER);
+    static final Setting.Whole MAX_IN_FLIGHT = new Setting.Whole("HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", "",
+            "attempts in flight at once to one endpoint on each node, unless the endpoint sets maxInFlight",
+            DispatcherSettings.DEFAULT_PER_ENDPOINT, DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
+    static final Setting.Time AUDIT_RETENTION = Setting.Time.days("HERALD_AUDIT_RETENTION_DAYS",
+            "how long the audit log keeps its rows", AuditLog.DEFAULT_RETENTION, AuditLog.MIN_RETENTION, AuditLog.MAX_RETENTION);
+    static final Setting.Text<List<Cidr>> TRUSTED_PROXIES = Setting.cidrs("HERALD_TRUSTED_PROXIES",
+            "reverse proxies whose X-Forwarded-For the audit log believes");
+    static final Setting.Text<Keyring> SECRET_KEY = new Setting.Text<>("HERALD_SECRET_KEY",
+            "the keys that encrypt endpoint secrets at rest, newest first; required with PostgreSQL (or HERALD_SECRET_KEY_FILE)",
+            true, "the key file", "<id>:<base64 of 32 bytes>, comma-separated", null, v -> Keyring.parse("HERALD_SECRET_KEY", v));
+    static final Setting.Text<String> SECRET_KEY_FILE = Setting.Text.plain("HERALD_SECRET_KEY_FILE",
+            "a file holding the keys, one per line, newest first (made on first start on SQLite when neither is set)",
+            "<data dir>/" + DEFAULT_KEY_FILE, null);
+    static final Setting.Text<String> LOG_FORMAT = Setting.choice("HERALD_LOG_FORMAT",
+            "text, or one JSON object per log line (read by logback.xml; checked here)", "text", List.of("text", "json"));
+
+    /** Every setting of the server, in the order --help and the README list them. */
+    public static final List<Setting<?>> SETTINGS = List.of(PORT, DATA_DIR, DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE,
+            ADMIN_TOKEN, HTTPS_ONLY, ALLOWED_TARGETS, PROXY_URL, LEASE, SHUTDOWN_GRACE, MAX_IN_FLIGHT, RETRY_DELAYS,
+            ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, TRUSTED_PROXIES, WRITERS,
+            COMMIT_DELAY, LOG_FORMAT);
+
     public static ServerConfig fromEnv(Map<String, String> env) {
-        int port = intSetting(env, "HERALD_PORT", DEFAULT_PORT, 0, 65_535);
-        Path dataDir = Path.of(env.getOrDefault("HERALD_DATA_DIR", DEFAULT_DATA_DIR.toString()));
-        String db = blankToNull(env.get("HERALD_DATABASE_URL"));
-        if (db != null && !db.startsWith("jdbc:postgresql:") && !db.startsWith("jdbc:sqlite:")) {
-            throw new Invalid("HERALD_DATABASE_URL must start with jdbc:postgresql: (or jdbc:sqlite:), or be unset for the embedded SQLite file");
-        }
-        String token = blankToNull(env.get("HERALD_ADMIN_TOKEN"));
-        if (token != null && token.length() < 16) {
-            throw new Invalid("HERALD_ADMIN_TOKEN must be at least 16 characters long");
-        }
-        boolean httpsOnly = boolSetting(env, "HERALD_HTTPS_ONLY", true);
-        List<Cidr> allowed = cidrsSetting(env, "HERALD_ALLOWED_TARGETS");
-        Duration lease = Duration.ofSeconds(intSetting(env, "HERALD_LEASE_SECONDS",
-                (int) DispatcherSettings.DEFAULT_LEASE.toSeconds(), 40, 3_600));
-        Duration grace = Duration.ofSeconds(intSetting(env, "HERALD_SHUTDOWN_GRACE_SECONDS",
-                (int) DispatcherSettings.DEFAULT_SHUTDOWN_GRACE.toSeconds(), 0, 600));
-        List<Duration> delays = delaysSetting(env, "HERALD_RETRY_DELAYS", RetryPolicy.DEFAULT_DELAYS);
-        Duration timeout = Duration.ofSeconds(intSetting(env, "HERALD_ATTEMPT_TIMEOUT_SECONDS",
-                (int) DispatcherSettings.DEFAULT_TIMEOUT.toSeconds(), (int) DispatcherSettings.MIN_TIMEOUT.toSeconds(),
-                (int) DispatcherSettings.MAX_ENDPOINT_TIMEOUT.toSeconds()));
+        int port = PORT.read(env);
+        Path dataDir = Path.of(DATA_DIR.read(env));
+        String db = DATABASE_URL.read(env);
+        String token = ADMIN_TOKEN.read(env);
+        boolean httpsOnly = HTTPS_ONLY.read(env);
+        List<Cidr> allowed = ALLOWED_TARGETS.read(env);
+        Duration lease = LEASE.read(env);
+        Duration grace = SHUTDOWN_GRACE.read(env);
+        List<Duration> delays = RETRY_DELAYS.read(env);
+        Duration timeout = ATTEMPT_TIMEOUT.read(env);
         if (lease.compareTo(DispatcherSettings.leaseCovering(timeout)) < 0) {
             throw new Invalid("HERALD_LEASE_SECONDS must be at least " + DispatcherSettings.leaseCovering(timeout).toSeconds()
                     + " with HERALD_ATTEMPT_TIMEOUT_SECONDS " + timeout.toSeconds() + " (twice the timeout plus "
                     + DispatcherSettings.LEASE_MARGIN.toSeconds() + " s)");
         }
-        int poolSize = intSetting(env, "HERALD_DATABASE_POOL_SIZE", StoreSettings.DEFAULT_POOL_SIZE, 2, 1_000);
-        int writers = intSetting(env, "HERALD_DATABASE_WRITERS", StoreSettings.DEFAULT_WRITERS, 1, 500);
+        int poolSize = POOL_SIZE.read(env);
+        int writers = WRITERS.read(env);
         if (writers > poolSize / 2) {
             throw new Invalid("HERALD_DATABASE_WRITERS (" + writers + ") may be at most half of HERALD_DATABASE_POOL_SIZE ("
                     + poolSize + "): reads need connections too");
         }
         // Unset: the database's own default (StoreSettings.commitDelay), which differs by database.
-        Duration commitDelay = blankToNull(env.get("HERALD_DATABASE_COMMIT_DELAY_MS")) == null ? null
-                : Duration.ofMillis(intSetting(env, "HERALD_DATABASE_COMMIT_DELAY_MS", 0, 0,
-                        (int) StoreSettings.MAX_COMMIT_DELAY.toMillis()));
-        int failures = intSetting(env, "HERALD_CIRCUIT_FAILURES", CircuitBreaker.DEFAULT.failures(),
-                CircuitBreaker.MIN_FAILURES, CircuitBreaker.MAX_FAILURES);
-        Duration disableAfter = Duration.ofSeconds(intSetting(env, "HERALD_CIRCUIT_DISABLE_AFTER_SECONDS",
-                (int) CircuitBreaker.DEFAULT.disableAfter().toSeconds(), (int) CircuitBreaker.MIN_DISABLE_AFTER.toSeconds(),
-                (int) CircuitBreaker.MAX_DISABLE_AFTER.toSeconds()));
-        int maxInFlight = intSetting(env, "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT", DispatcherSettings.DEFAULT_PER_ENDPOINT,
-                DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
-        Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
-                (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
-        List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
-        EgressProxy proxy = null;
-        String proxyUrl = blankToNull(env.get("HERALD_PROXY_URL"));
-        if (proxyUrl != null) {
-            try {
-                proxy = EgressProxy.parse(proxyUrl);
-            } catch (IllegalArgumentException e) {
-                throw new Invalid("HERALD_PROXY_URL " + e.getMessage());
-            }
-        }
+        Duration commitDelay = COMMIT_DELAY.read(env);
+        int failures = CIRCUIT_FAILURES.read(env);
+        Duration disableAfter = CIRCUIT_DISABLE_AFTER.read(env);
+        int maxInFlight = MAX_IN_FLIGHT.read(env);
+        Duration auditRetention = AUDIT_RETENTION.read(env);
+        List<Cidr> trustedProxies = TRUSTED_PROXIES.read(env);
+        EgressProxy proxy = PROXY_URL.read(env);
         // Read by logback.xml, which has chosen its appender by now; checked here so a typo stops start-up.
-        String logFormat = blankToNull(env.get("HERALD_LOG_FORMAT"));
-        if (logFormat != null && !logFormat.equals("text") && !logFormat.equals("json")) {
-            throw new Invalid("HERALD_LOG_FORMAT must be text or json, got '" + logFormat + "'");
-        }
-        String keyText = blankToNull(env.get("HERALD_SECRET_KEY"));
-        String keyFile = blankToNull(env.get("HERALD_SECRET_KEY_FILE"));
-        if (keyText != null && keyFile != null) {
+        LOG_FORMAT.read(env);
+        Keyring keyring = SECRET_KEY.read(env);
+        String keyFile = SECRET_KEY_FILE.read(env);
+        if (keyring != null && keyFile != null) {
             throw new Invalid("set HERALD_SECRET_KEY or HERALD_SECRET_KEY_FILE, not both");
         }
-        Keyring keyring = null;
-        if (keyText != null) {
-            try {
-                keyring = Keyring.parse("HERALD_SECRET_KEY", keyText);
-            } catch (IllegalArgumentException e) {
-                throw new Invalid(e.getMessage());
-            }
-        }
-        if (db != null && db.startsWith("jdbc:postgresql:") && keyText == null && keyFile == null) {
+        if (db != null && db.startsWith("jdbc:postgresql:") && keyring == null && keyFile == null) {
             // Nodes on PostgreSQL are stateless: a key made on one node's disk would differ from the
             // next node's, and be lost with the node.
             throw new Invalid("HERALD_SECRET_KEY (or HERALD_SECRET_KEY_FILE) is required with PostgreSQL: every node needs "
@@ -126,26 +166,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
-                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile), proxy);
-    }
-
-    /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */
-    private static List<Cidr> cidrsSetting(Map<String, String> env, String name) {
-        List<Cidr> out = new ArrayList<>();
-        String v = blankToNull(env.get(name));
-        if (v != null) {
-            for (String part : v.split(",")) {
-                if (part.isBlank()) {
-                    continue;
-                }
-                try {
-                    out.add(Cidr.parse(part));
-                } catch (IllegalArgumentException e) {
-                    throw new Invalid(name + ": " + e.getMessage() + " (expected e.g. 127.0.0.1/32,10.0.0.0/8)");
-                }
-            }
-        }
-        return out;
+                maxInFlight, auditRetention, trustedProxies, keyring, keyFile == null ? null : Path.of(keyFile), proxy);
     }
 
     /** Where the keys are read from when HERALD_SECRET_KEY is not set. */
@@ -188,17 +209,13 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     }
 
     /** Comma-separated whole seconds, each allowed in an endpoint's own schedule; "none" for no retries. */
-    private static List<Duration> delaysSetting(Map<String, String> env, String name, List<Duration> dflt) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return dflt;
-        }
+    private static List<Duration> delays(String v) {
         if (v.equalsIgnoreCase("none")) {
             return List.of();
         }
         String[] parts = v.split(",", -1);
         if (parts.length > RetrySchedule.MAX_SCHEDULE_LENGTH) {
-            throw new Invalid(name + " may hold at most " + RetrySchedule.MAX_SCHEDULE_LENGTH + " delays, got " + parts.length);
+            throw new IllegalArgumentException("may hold at most " + RetrySchedule.MAX_SCHEDULE_LENGTH + " delays, got " + parts.length);
         }
         List<Duration> delays = new ArrayList<>();
         for (String part : parts) {
@@ -206,46 +223,15 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             try {
                 seconds = Long.parseLong(part.strip());
             } catch (NumberFormatException e) {
-                throw new Invalid(name + " must be comma-separated whole seconds (e.g. 5,300,1800) or none, got '" + v + "'");
+                throw new IllegalArgumentException("must be comma-separated whole seconds (e.g. 5,300,1800) or none, got '" + v + "'");
             }
             if (seconds < 1 || seconds > RetrySchedule.MAX_DELAY_SECONDS) {
-                throw new Invalid(name + ": each delay must be from 1 to " + RetrySchedule.MAX_DELAY_SECONDS + " seconds, got " + seconds);
+                throw new IllegalArgumentException(": each delay must be from 1 to " + RetrySchedule.MAX_DELAY_SECONDS
+                        + " seconds, got " + seconds);
             }
             delays.add(Duration.ofSeconds(seconds));
         }
         return List.copyOf(delays);
-    }
-
-    private static String blankToNull(String s) {
-        return s == null || s.isBlank() ? null : s.strip();
-    }
-
-    private static int intSetting(Map<String, String> env, String name, int dflt, int min, int max) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return dflt;
-        }
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > max) {
-                throw new Invalid(name + " must be between " + min + " and " + max + ", got " + n);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new Invalid(name + " must be a whole number, got '" + v + "'");
-        }
-    }
-
-    private static boolean boolSetting(Map<String, String> env, String name, boolean dflt) {
-        String v = blankToNull(env.get(name));
-        if (v == null) {
-            return dflt;
-        }
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes" -> true;
-            case "false", "0", "no" -> false;
-            default -> throw new Invalid(name + " must be true or false, got '" + v + "'");
-        };
     }
 
     /** The JDBC URL to open: the configured one, or the SQLite file in the data directory. */
