@@ -245,7 +245,7 @@ public final class Messages {
             throw unknown;
         }
         return stored.orElseThrow(() -> new HeraldException.StoreUnavailable(HeraldException.StoreUnavailable.Reason.UNREACHABLE,
-                "the connection to the database broke during the commit, which did not happen: nothing was written", unknown));
+                "the connection to the database broke during the commit, and the message was not stored", unknown));
     }
 
     /** The message's insert, one text per database made once: kept statements are found by their text. */
