@@ -290,14 +290,21 @@ abstract class RouteScopeTest {
         return out;
     }
 
+    /** What a public route answers anyone: readiness 200 with its state, liveness a constant 204. */
+    private static int publicStatus(Route r) {
+        return r.pattern().endsWith("/ready") ? 200 : 204;
+    }
+
     @Test
     void publicRoutes_answerWithoutAToken() {
         ApiClient anonymous = new ApiClient("http://127.0.0.1:" + herald.server.port(), null);
         List<Route> open = routes.stream().filter(r -> r.access() == Access.PUBLIC).toList();
         assertThat(open).extracting(r -> r.method() + " " + r.pattern()).contains(
-                "GET /api/v1/health", "HEAD /api/v1/health", "GET /api/v1/health/ping", "HEAD /api/v1/health/ping");
+                "GET /api/v1/health", "HEAD /api/v1/health", "GET /api/v1/health/ping", "HEAD /api/v1/health/ping",
+                "GET /api/v1/health/ready", "HEAD /api/v1/health/ready");
         for (Route r : open) {
-            assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern()).isEqualTo(204);
+            assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern())
+                    .isEqualTo(publicStatus(r));
         }
         assertThat(anonymous.post("/api/v1/auth/logout", null).status()).isEqualTo(401);
         assertThat(anonymous.get("/api/v1/app/" + a.id() + "/endpoint").status()).isEqualTo(401);
@@ -360,14 +367,14 @@ abstract class RouteScopeTest {
                     ids.put("task_id", t.ids().get("task_id"));
                 }
                 String path = path(r, t, false, ids);
-                int refused = r.access() == Access.PUBLIC ? 204 : 401;
+                int refused = r.access() == Access.PUBLIC ? publicStatus(r) : 401;
                 walked.add(new Expected("no token", call(anonymous, r, path), refused));
                 walked.add(new Expected("expired", call(expired, r, path), refused));
                 walked.add(new Expected("revoked", call(revoked, r, path), refused));
 
                 // A viewer reads what the admin reads, but no credential, token or audit row, and changes nothing.
                 Call byViewer = call(viewer, r, path);
-                int forViewer = r.access() == Access.PUBLIC ? 204
+                int forViewer = r.access() == Access.PUBLIC ? publicStatus(r)
                         : r.access() == Access.APPLICATION_CREDENTIALS || r.access() == Access.ADMIN_ONLY || !reads(r) ? 403
                         : call(admin, r, path).status();
                 walked.add(new Expected("viewer", byViewer, forViewer));
@@ -388,7 +395,7 @@ abstract class RouteScopeTest {
                     continue; // a change: walked on A's twin below
                 }
                 int forA = asAdmin ? call(admin, r, path).status() : switch (r.access()) {
-                    case PUBLIC -> 204;
+                    case PUBLIC -> publicStatus(r);
                     case APPLICATION_ADMIN -> own ? 403 : 404;
                     default -> 404;
                 };
