@@ -72,8 +72,10 @@ public final class StoreGauges {
                         + COUNT_CAP + ") p").mapTo(Long.class).one();
                 long held = h.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = 'held' LIMIT "
                         + COUNT_CAP + ") p").mapTo(Long.class).one();
-                Long firstDue = h.createQuery("SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'")
-                        .mapTo(Long.class).one();
+                // ORDER BY … LIMIT 1 rather than MIN(): one step down delivery_due on both databases.
+                Long firstDue = h.createQuery("SELECT next_attempt_at FROM delivery WHERE status = 'pending' "
+                                + "AND next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1")
+                        .mapTo(Long.class).findOne().orElse(null);
                 var endpoints = h.createQuery("SELECT "
                                 + "COALESCE(SUM(CASE WHEN disabled THEN 1 ELSE 0 END), 0) AS disabled, "
                                 + "COALESCE(SUM(CASE WHEN NOT disabled AND failures > 0 THEN 1 ELSE 0 END), 0) AS failing, "
