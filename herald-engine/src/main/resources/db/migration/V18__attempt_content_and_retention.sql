@@ -10,3 +10,7 @@ ALTER TABLE attempt ADD COLUMN request_body_truncated BOOLEAN NOT NULL DEFAULT F
 ALTER TABLE attempt ADD COLUMN response_headers TEXT;
 -- An application's attempts across its endpoints, newest first (Attempts.byApplication).
 CREATE INDEX attempt_app ON attempt (app_id, id);
+-- When a message's payload is deleted by the retention purge (Svix's payloadRetentionPeriod or
+-- payloadRetentionHours); null: kept as long as the message. Cleared when the payload is.
+ALTER TABLE message ADD COLUMN payload_expires_at BIGINT;
+CREATE INDEX message_payload_expiry ON message (payload_expires_at, id) WHERE payload_expires_at IS NOT NULL;

@@ -198,6 +198,7 @@ public final class Messages {
                     int inserted = Prepared.on(h, insertSql)
                             .set(m.id()).set(m.appId()).set(m.eventType()).set(m.eventId()).set(payload)
                             .set(writeSet(m.channels())).set(writeSet(m.tags())).set(now).set(test).set(deliverAt)
+                            .set(in.payloadRetention() == null ? null : now + in.payloadRetention().toMillis())
                             .set(m.appId())
                             .update();
                     if (inserted == 0) {
@@ -254,8 +255,9 @@ public final class Messages {
     static {
         for (Dialect d : Dialect.values()) {
             INSERT.put(d, """
-                    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
-                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at,
+                                         payload_expires_at)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
                     WHERE EXISTS (SELECT 1 FROM application WHERE id = ? %s)""".formatted(d.shareLockClause()));
         }
     }
@@ -358,7 +360,7 @@ public final class Messages {
 
     /** Deletes message {@code :id}'s payload at {@code :now}; it reads as {@code {}} from then on. */
     private static final String EXPUNGE =
-            "UPDATE message SET payload = '{}', expunged_at = :now WHERE id = :id AND expunged_at IS NULL";
+            "UPDATE message SET payload = '{}', expunged_at = :now, payload_expires_at = NULL WHERE id = :id AND expunged_at IS NULL";
 
     /**
      * Deletes a message's payload (it reads as {@code {}} from then on) and keeps the record and its

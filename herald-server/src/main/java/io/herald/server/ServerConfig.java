@@ -9,6 +9,7 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.retention.Retention;
 import io.herald.secret.KeyFile;
 import io.herald.secret.Keyring;
 import io.herald.store.Store;
@@ -32,7 +33,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
-                           Path secretKeyFile, EgressProxy proxy) {
+                           Path secretKeyFile, EgressProxy proxy, Duration retention) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -90,6 +91,8 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
         Duration auditRetention = Duration.ofDays(intSetting(env, "HERALD_AUDIT_RETENTION_DAYS",
                 (int) AuditLog.DEFAULT_RETENTION.toDays(), (int) AuditLog.MIN_RETENTION.toDays(), (int) AuditLog.MAX_RETENTION.toDays()));
+        Duration retention = Duration.ofDays(intSetting(env, "HERALD_RETENTION_DAYS",
+                (int) Retention.DEFAULT.toDays(), (int) Retention.MIN.toDays(), (int) Retention.MAX.toDays()));
         List<Cidr> trustedProxies = cidrsSetting(env, "HERALD_TRUSTED_PROXIES");
         EgressProxy proxy = null;
         String proxyUrl = blankToNull(env.get("HERALD_PROXY_URL"));
@@ -126,7 +129,8 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         }
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
-                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile), proxy);
+                maxInFlight, auditRetention, List.copyOf(trustedProxies), keyring, keyFile == null ? null : Path.of(keyFile), proxy,
+                retention);
     }
 
     /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */
@@ -258,6 +262,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
         // The key file, when the keys come from one, is read (or made) when the server starts.
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey, proxy);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey, proxy,
+                retention);
     }
 }
