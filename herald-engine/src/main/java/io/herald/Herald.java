@@ -19,6 +19,7 @@ import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.operational.OperationalEvents;
+import io.herald.retention.Retention;
 import io.herald.secret.KeyringConfig;
 import io.herald.store.Ids;
 import io.herald.store.Store;
@@ -50,6 +51,7 @@ public final class Herald implements AutoCloseable {
     private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
     private final AuditLog audit;
+    private final Retention retention;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
         this.store = openStore(config);
@@ -74,6 +76,7 @@ public final class Herald implements AutoCloseable {
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
+        this.retention = new Retention(store, clock, config.retention());
     }
 
     /**
@@ -108,6 +111,7 @@ public final class Herald implements AutoCloseable {
         h.idempotencyKeys.start();
         h.tokens.start();
         h.audit.start();
+        h.retention.start();
         return h;
     }
 
@@ -172,8 +176,14 @@ public final class Herald implements AutoCloseable {
         return audit;
     }
 
+    /** The purge of messages, deliveries and attempts past their retention, and what it purged. */
+    public Retention retention() {
+        return retention;
+    }
+
     @Override
     public void close() {
+        retention.close();
         tasks.close();
         idempotencyKeys.close();
         audit.close();

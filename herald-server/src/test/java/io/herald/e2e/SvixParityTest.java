@@ -260,9 +260,10 @@ abstract class SvixParityTest {
         assertThat(herald.api.get("/api/v1/app/tenant-6").status()).isEqualTo(404);
 
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
-                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 30}"), 422, "payloadRetentionPeriod");
+                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 0}"), 422, "payloadRetentionPeriod");
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
-                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionHours\": 3}"), 422, "payloadRetentionHours");
+                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 1, \"payloadRetentionHours\": 3}"),
+                422, "payloadRetentionHours");
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
                 "{\"eventType\": \"a\", \"payload\": {}, \"transformationsParams\": {\"headers\": {}}}"), 422, "transformationsParams.headers");
         assertThat(herald.get("/api/v1/app/acme/msg").get("data").size()).isZero();
