@@ -32,7 +32,7 @@ import tools.jackson.databind.JsonNode;
  * row's, the row is lost (as an idempotency key's response is, see docs/architecture.md); if this
  * write fails, the change stands, the caller gets its answer, and the row is logged at ERROR.
  */
-final class AuditTrail {
+public final class AuditTrail {
     private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
     private static final Set<String> READS = Set.of("GET", "HEAD");
     /**
@@ -158,6 +158,12 @@ final class AuditTrail {
             client = hops.get(i);
         }
         return client;
+    }
+
+    /** Whether the connection's peer is one of {@code trusted} (HERALD_TRUSTED_PROXIES), whose forwarding headers may be believed. */
+    public static boolean peerIsTrusted(Request request, List<Cidr> trusted) {
+        SocketAddress sa = request.getConnectionMetaData().getRemoteSocketAddress();
+        return sa instanceof InetSocketAddress isa && isa.getAddress() != null && isTrusted(isa.getAddress().getAddress(), trusted);
     }
 
     private static boolean isTrusted(byte[] address, List<Cidr> trusted) {
