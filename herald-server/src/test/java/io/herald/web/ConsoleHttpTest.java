@@ -79,7 +79,11 @@ class ConsoleHttpTest {
 
     /** Signs in with the admin token; returns the Cookie header to send. */
     static String signIn(String base) {
-        HttpResponse<String> r = post(base, "/console/sign-in", null, Map.of("token", TestHerald.TOKEN));
+        return signIn(base, TestHerald.TOKEN);
+    }
+
+    static String signIn(String base, String token) {
+        HttpResponse<String> r = post(base, "/console/sign-in", null, Map.of("token", token));
         assertThat(r.statusCode()).isEqualTo(303);
         String setCookie = r.headers().firstValue("Set-Cookie").orElseThrow();
         return setCookie.substring(0, setCookie.indexOf(';'));
@@ -99,6 +103,7 @@ class ConsoleHttpTest {
     void root_redirectsToTheConsole_andTheApiAnswersAsBefore() {
         assertThat(get("/", null).statusCode()).isEqualTo(303);
         assertThat(get("/", null).headers().firstValue("Location")).contains("/console/");
+        assertThat(get("/console", null).headers().firstValue("Location")).contains("/console/");
         assertThat(get("/console/apps", null).headers().firstValue("Location")).as("signed out").contains("/console/sign-in");
         assertThat(get("/api/v1/health", null).statusCode()).isEqualTo(204);
         assertThat(get("/api/v1/app", null).statusCode()).as("the API's own 401").isEqualTo(401);
@@ -183,6 +188,26 @@ class ConsoleHttpTest {
                 "Origin", base, "Sec-Fetch-Site", "same-origin");
         assertThat(ok.statusCode()).isEqualTo(303);
         assertThat(applicationCount()).isEqualTo(before + 1);
+    }
+
+    @Test
+    void aViewer_readsButCannotCreate_andAnApplicationToken_isSentToItsPortal() {
+        String viewer = herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString();
+        String cookie = signIn(base, viewer);
+        HttpResponse<String> list = get("/console/apps", cookie);
+        assertThat(list.statusCode()).isEqualTo(200);
+        assertThat(list.body()).doesNotContain("New application");
+        int before = applicationCount();
+        String csrf = csrfOf(list.body());
+        assertThat(post(base, "/console/apps/new", cookie, Map.of("name", "by a viewer", "csrf", csrf)).statusCode()).isEqualTo(403);
+        assertThat(applicationCount()).isEqualTo(before);
+
+        String app = herald.post("/api/v1/app", "{\"name\": \"portal only\"}", 201).get("id").asString();
+        String appToken = herald.post("/api/v1/auth/app-portal-access/" + app, "{}", 200).get("token").asString();
+        HttpResponse<String> refused = post(base, "/console/sign-in", null, Map.of("token", appToken));
+        assertThat(refused.statusCode()).isEqualTo(422);
+        assertThat(refused.body()).contains("portal");
+        assertThat(refused.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
     @Test
