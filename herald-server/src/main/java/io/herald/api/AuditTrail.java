@@ -46,7 +46,7 @@ public final class AuditTrail {
     private final Applications applications;
     private final List<Cidr> trustedProxies;
 
-    AuditTrail(AuditLog audit, Applications applications, List<Cidr> trustedProxies) {
+    public AuditTrail(AuditLog audit, Applications applications, List<Cidr> trustedProxies) {
         this.audit = audit;
         this.applications = applications;
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -85,6 +85,21 @@ public final class AuditTrail {
         AuditEntry.Change change = new AuditEntry.Change(principal.tokenId(), principal.role().wire(), principal.appId(),
                 route.method(), route.pattern(), reply.status(), app, params, idOf(reply, encoded), fieldsOf(body),
                 clientAddress(request, trustedProxies));
+        append(change);
+    }
+
+    /**
+     * Writes the row of a change made through the web console: {@code route} is the page's
+     * pattern (e.g. {@code /console/apps/new}), {@code fields} the names of the form fields that
+     * carried the change (never their values).
+     */
+    public void recordWeb(Request request, Principal principal, String route, int status, String appId,
+                          Map<String, String> params, String resourceId, List<String> fields) {
+        append(new AuditEntry.Change(principal.tokenId(), principal.role().wire(), principal.appId(), request.getMethod(),
+                route, status, appId, params, resourceId, fields, clientAddress(request, trustedProxies)));
+    }
+
+    private void append(AuditEntry.Change change) {
         try {
             audit.append(change);
         } catch (RuntimeException e) {

@@ -8,6 +8,7 @@ import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.Json;
 import io.herald.api.ApiError;
+import io.herald.api.AuditTrail;
 import io.herald.api.Authorizer;
 import io.herald.api.In;
 import io.herald.api.Router.Access;
@@ -47,7 +48,8 @@ import tools.jackson.databind.node.ObjectNode;
  * Jetty glue for the web console ({@code /console/…}): routing, the session cookie, CSRF checks,
  * the page headers, and the one place where exceptions become HTML error pages. Who may open a
  * page is decided by the API's {@link Authorizer}, from the route's {@link Access} and the
- * session's principal (the principal of the token it was opened with). {@code /portal/…} is still
+ * session's principal (the principal of the token it was opened with); changes are written to the
+ * audit log as the API's are, under the page's route. {@code /portal/…} is still
  * the placeholder page.
  */
 public final class WebHandler extends Handler.Abstract {
@@ -97,6 +99,7 @@ public final class WebHandler extends Handler.Abstract {
     private final Applications applications;
     private final Endpoints endpoints;
     private final Authorizer authorizer;
+    private final AuditTrail audit;
     private final List<Route> routes;
 
     /** {@code trustedProxies}: peers whose X-Forwarded-Proto is believed (HERALD_TRUSTED_PROXIES). */
@@ -106,6 +109,7 @@ public final class WebHandler extends Handler.Abstract {
         this.applications = herald.applications();
         this.endpoints = herald.endpoints();
         this.authorizer = new Authorizer(herald.applications());
+        this.audit = new AuditTrail(herald.audit(), herald.applications(), trustedProxies);
         this.routes = List.of(
                 new Route("GET", PathSpec.from("/console/"), Access.ADMIN, x -> new Redirect("/console/apps")),
                 new Route("GET", PathSpec.from(SIGN_IN), null, this::signInForm),
@@ -246,6 +250,8 @@ public final class WebHandler extends Handler.Abstract {
         }
         try {
             Application app = applications.create(In.application(tree), false).application();
+            audit.recordWeb(x.request(), x.principal(), "/console/apps/new", 201, app.id(), Map.of(), app.id(),
+                    List.copyOf(tree.propertyNames()));
             return new Redirect("/console/app/" + encode(app.id()));
         } catch (HeraldException.InvalidInput e) {
             return new Html(422, "console/app-new.jte", "New application", new Views.AppForm(name, uid, e.field(), e.reason()));

@@ -188,6 +188,10 @@ class ConsoleHttpTest {
                 "Origin", base, "Sec-Fetch-Site", "same-origin");
         assertThat(ok.statusCode()).isEqualTo(303);
         assertThat(applicationCount()).isEqualTo(before + 1);
+        var audited = herald.get("/api/v1/audit?limit=250").get("data");
+        assertThat(audited.valueStream().filter(e -> e.get("route").asString().equals("/console/apps/new")).toList())
+                .as("one audit row for the change, none for the refusals").hasSize(1)
+                .allSatisfy(e -> assertThat(e.get("fields").toString()).contains("name").doesNotContain("csrf"));
     }
 
     @Test
