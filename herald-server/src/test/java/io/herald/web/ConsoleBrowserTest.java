@@ -4,17 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
-import com.microsoft.playwright.BrowserType;
 import com.microsoft.playwright.Page;
-import com.microsoft.playwright.Playwright;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
+import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.Cookie;
 import com.microsoft.playwright.options.SameSiteAttribute;
 import io.herald.e2e.TestHerald;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,17 +26,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console in a real browser: Debian's chromium driven by Playwright (never a downloaded
- * browser), against Herald on SQLite. Every page is checked by axe-core (from the test class
- * path, WCAG 2 A and AA) and must log no CSP refusal or script error.
+ * browser, see {@link TestBrowser}), against Herald on SQLite. Every page is checked by axe-core
+ * (from the test class path, WCAG 2 A and AA) and must log no CSP refusal or script error.
  */
 class ConsoleBrowserTest {
-    static final Path CHROMIUM = Path.of("/usr/bin/chromium");
-    static final String AXE = "META-INF/resources/webjars/axe-core/" + System.getProperty("axe.version", "4.6.3") + "/axe.min.js";
+    /** The WebJar's script; its version is the pom's axe-core.version, handed over by surefire. */
+    static final String AXE = "META-INF/resources/webjars/axe-core/" + System.getProperty("axe.version") + "/axe.min.js";
 
     @TempDir
     static Path dir;
-    static Playwright playwright;
-    static Browser browser;
     static TestHerald herald;
     static String base;
     static String axeSource;
@@ -49,17 +45,10 @@ class ConsoleBrowserTest {
 
     @BeforeAll
     static void start() throws IOException {
-        assertThat(Files.isExecutable(CHROMIUM)).as("the browser tests need Debian's chromium: "
-                + "apt-get install -y --no-install-recommends chromium fonts-dejavu-core").isTrue();
         try (InputStream in = ConsoleBrowserTest.class.getClassLoader().getResourceAsStream(AXE)) {
             assertThat(in).as("axe-core on the test class path (org.webjars.npm:axe-core): " + AXE).isNotNull();
             axeSource = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        // One Playwright (it unpacks its driver) and one browser for the whole class.
-        playwright = Playwright.create(new Playwright.CreateOptions().setEnv(Map.of("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")));
-        browser = playwright.chromium().launch(new BrowserType.LaunchOptions()
-                .setExecutablePath(CHROMIUM).setHeadless(true)
-                .setArgs(List.of("--no-sandbox", "--disable-dev-shm-usage"))); // root needs --no-sandbox
         herald = TestHerald.sqlite(dir, Map.of());
         base = "http://127.0.0.1:" + herald.server.port();
         herald.post("/api/v1/app", "{\"name\":\"Billing\",\"uid\":\"billing\"}", 201);
@@ -68,12 +57,6 @@ class ConsoleBrowserTest {
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.close();
-        }
-        if (playwright != null) {
-            playwright.close();
-        }
         if (herald != null) {
             herald.close();
         }
@@ -81,7 +64,7 @@ class ConsoleBrowserTest {
 
     @BeforeEach
     void openPage() {
-        context = browser.newContext(new Browser.NewContextOptions().setViewportSize(1280, 800).setLocale("en-US").setTimezoneId("UTC"));
+        context = TestBrowser.get().newContext(new Browser.NewContextOptions().setViewportSize(1280, 800).setLocale("en-US").setTimezoneId("UTC"));
         page = context.newPage();
         page.onConsoleMessage(m -> console.add(m.type() + ": " + m.text()));
         page.onPageError(e -> console.add("pageerror: " + e));
@@ -115,7 +98,7 @@ class ConsoleBrowserTest {
     void signIn() {
         page.navigate(base + "/console/sign-in");
         page.getByLabel("API token").fill(TestHerald.TOKEN);
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON,
+        page.getByRole(AriaRole.BUTTON,
                 new Page.GetByRoleOptions().setName("Sign in")).click();
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Applications");
     }
@@ -127,8 +110,8 @@ class ConsoleBrowserTest {
         axe("the sign-in page");
 
         page.getByLabel("API token").fill("not-a-token");
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
-        PlaywrightAssertions.assertThat(page.getByRole(com.microsoft.playwright.options.AriaRole.ALERT))
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign in")).click();
+        PlaywrightAssertions.assertThat(page.getByRole(AriaRole.ALERT))
                 .containsText("This token is not valid");
         PlaywrightAssertions.assertThat(page.getByLabel("API token")).hasAttribute("aria-invalid", "true");
         axe("the sign-in page with its error");
@@ -149,25 +132,25 @@ class ConsoleBrowserTest {
         axe("the applications list");
 
         page.getByLabel("Search by name or uid").fill("bill");
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();
         PlaywrightAssertions.assertThat(page).hasURL(base + "/console/apps?q=bill");
         PlaywrightAssertions.assertThat(page.locator("table.list tbody tr")).hasCount(1);
         PlaywrightAssertions.assertThat(page.locator("table.list tbody")).containsText("Billing");
 
-        page.getByRole(com.microsoft.playwright.options.AriaRole.LINK, new Page.GetByRoleOptions().setName("New application")).click();
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New application")).click();
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("New application");
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
         PlaywrightAssertions.assertThat(page.locator("#name-error")).isVisible();
         PlaywrightAssertions.assertThat(page.getByLabel("Name")).hasAttribute("aria-invalid", "true");
         axe("the new-application form with a field error");
 
         page.getByLabel("Name").fill("Payments <EU>");
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Payments <EU>");
         PlaywrightAssertions.assertThat(page.locator(".facts")).containsText("Endpoints");
         axe("an application");
 
-        page.getByRole(com.microsoft.playwright.options.AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign out")).click();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Sign out")).click();
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Sign in");
         assertThat(context.cookies()).isEmpty();
         page.navigate(base + "/console/apps");
