@@ -150,7 +150,7 @@ public final class WebHandler extends Handler.Abstract {
         } catch (HeraldException.NotFound e) {
             result = problem(404, e.getMessage());
         } catch (HeraldException.InvalidInput e) {
-            result = problem(e.field() == null ? 422 : 400, e.getMessage());
+            result = problem(422, e.getMessage());
         } catch (HeraldException.StoreUnavailable e) {
             result = problem(503, "The database is unavailable; nothing was written. Try again shortly.");
         } catch (RuntimeException e) {
