@@ -215,6 +215,26 @@ class ConsoleHttpTest {
     }
 
     @Test
+    void aFormThatCannotBeRead_isA4xxPage_andWritesNothing() {
+        String cookie = signIn(base);
+        String csrf = csrfOf(get("/console/apps/new", cookie).body());
+        int before = applicationCount();
+        Map<String, Integer> bodies = Map.of(
+                "name=%ZZ&csrf=" + csrf, 400,          // not a percent escape
+                "name=a%00b&csrf=" + csrf, 400,        // U+0000
+                "name=%FF%FE&csrf=" + csrf, 400,       // not UTF-8
+                "name=" + "a".repeat(WebHandler.MAX_FORM_BYTES) + "&csrf=" + csrf, 413);
+        bodies.forEach((body, status) -> {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + "/console/apps/new"))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie)
+                    .POST(HttpRequest.BodyPublishers.ofString(body)));
+            assertThat(r.statusCode()).as(body.length() > 80 ? "oversized" : body).isEqualTo(status);
+            assertThat(r.headers().firstValue("Content-Type")).contains("text/html; charset=utf-8");
+        });
+        assertThat(applicationCount()).isEqualTo(before);
+    }
+
+    @Test
     void signOut_endsTheSession() {
         String cookie = signIn(base);
         String csrf = csrfOf(get("/console/apps", cookie).body());
