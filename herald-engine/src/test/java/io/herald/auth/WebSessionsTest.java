@@ -79,6 +79,19 @@ abstract class WebSessionsTest {
     }
 
     @Test
+    void aSessionOpenedOnOneNode_worksOnAnother_untilItIsClosedOnEither() {
+        // Another node: its own token cache over the same database.
+        Tokens otherTokens = new Tokens(store, new Ids(clock, new Random(6)), clock);
+        WebSessions otherNode = new WebSessions(store, otherTokens, clock);
+        Principal viewer = viewer();
+        WebSessions.Opened s = sessions.open(WebSessions.Kind.CONSOLE, viewer, WebSessions.CONSOLE_LIFETIME);
+
+        assertThat(otherNode.find(WebSessions.Kind.CONSOLE, s.secret())).contains(viewer);
+        sessions.close(s.secret());
+        assertThat(otherNode.find(WebSessions.Kind.CONSOLE, s.secret())).as("a sign-out is seen at once").isEmpty();
+    }
+
+    @Test
     void findById_believesTheDatabaseAgainAfterTheRememberTime() {
         Principal viewer = viewer();
         assertThat(tokens.findById(viewer.tokenId())).contains(viewer);
