@@ -4,6 +4,7 @@ import io.herald.app.Applications;
 import io.herald.attempt.Attempts;
 import io.herald.audit.AuditLog;
 import io.herald.auth.Tokens;
+import io.herald.auth.WebSessions;
 import io.herald.delivery.Dispatcher;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.HttpSender;
@@ -47,6 +48,7 @@ public final class Herald implements AutoCloseable {
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
+    private final WebSessions webSessions;
     private final BackgroundTasks tasks;
     private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
@@ -72,6 +74,7 @@ public final class Herald implements AutoCloseable {
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, ids, clock);
+        this.webSessions = new WebSessions(store, tokens, clock);
         this.latestDeliveries = new LatestDeliveries(store, clock);
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
@@ -155,6 +158,10 @@ public final class Herald implements AutoCloseable {
 
     public Tokens tokens() {
         return tokens;
+    }
+
+    public WebSessions webSessions() {
+        return webSessions;
     }
 
     /** Where messages stand with endpoints: attempted messages and destinations, endpoint stats. */

@@ -20,7 +20,7 @@ import tools.jackson.databind.JsonNode;
  * Reads request bodies into the engine's input records, checking JSON types on the way so that a
  * wrong type is a 422 naming the field, not a 500. Range and format checks are the engine's.
  */
-final class In {
+public final class In {
     private In() {}
 
     /**
@@ -36,7 +36,7 @@ final class In {
     static final Map<String, String> ALIASES = Map.of(EVENT_TYPES, FILTER_TYPES, FILTER_TYPES, EVENT_TYPES,
             THROTTLE_RATE, RATE_LIMIT, RATE_LIMIT, THROTTLE_RATE, FEATURE_FLAGS, FEATURE_FLAG, FEATURE_FLAG, FEATURE_FLAGS);
 
-    static ApplicationIn application(JsonNode n) {
+    public static ApplicationIn application(JsonNode n) {
         return new ApplicationIn(str(n, "name"), str(n, "uid"), aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer),
                 stringMap(n, "metadata"));
     }
