@@ -109,7 +109,8 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             "how long messages, their attempts and what was sent are kept (none still waiting to be delivered is purged)",
             Retention.DEFAULT, Retention.MIN, Retention.MAX);
     static final Setting.Text<List<Cidr>> TRUSTED_PROXIES = Setting.cidrs("HERALD_TRUSTED_PROXIES",
-            "reverse proxies whose X-Forwarded-For the audit log believes");
+            "reverse proxies whose X-Forwarded-For the audit log believes, and whose X-Forwarded-Proto: https makes the "
+                    + "console's cookie Secure");
     static final Setting.Text<Keyring> SECRET_KEY = new Setting.Text<>("HERALD_SECRET_KEY",
             "the keys that encrypt endpoint secrets at rest, newest first; required with PostgreSQL (or HERALD_SECRET_KEY_FILE)",
             true, "the key file", "<id>:<base64 of 32 bytes>, comma-separated", null, v -> Keyring.parse("HERALD_SECRET_KEY", v));

@@ -152,7 +152,13 @@ public final class WebHandler extends Handler.Abstract {
         } catch (HeraldException.InvalidInput e) {
             result = problem(422, e.getMessage());
         } catch (HeraldException.StoreUnavailable e) {
-            result = problem(503, "The database is unavailable; nothing was written. Try again shortly.");
+            result = problem(503, "Herald cannot use its database now (" + e.reason().description
+                    + "); nothing was written. Try again shortly.");
+        } catch (HeraldException.CommitUnknown e) {
+            result = problem(503, "The connection to the database broke while this was being saved: it may or may not "
+                    + "have been. Reload the page to see, then try again if needed.");
+        } catch (HeraldException.Overloaded e) {
+            result = problem(503, e.getMessage() + ". Try again shortly.");
         } catch (RuntimeException e) {
             log.error("{} {} failed", request.getMethod(), path, e);
             result = problem(500, "Internal error; see the server log.");
