@@ -94,7 +94,7 @@ public final class ApiClient {
             String raw = r.body();
             OpenApiContract c = contract;
             if (c != null) {
-                String violation = c.violation(method, path, r.statusCode(), r.headers().firstValue("content-type").orElse(null), raw);
+                String violation = c.violation(method, path, r.statusCode(), name -> r.headers().firstValue(name).orElse(null), raw);
                 if (violation != null) {
                     throw new AssertionError("response not as the OpenAPI document describes it: " + violation);
                 }

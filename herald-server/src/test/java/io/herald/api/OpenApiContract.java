@@ -18,6 +18,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -109,7 +110,8 @@ public final class OpenApiContract {
      * Requests to paths or methods the document does not have are Herald's 404 and 405: their
      * problem documents are checked against {@code Problem}.
      */
-    public String violation(String method, String path, int status, String contentType, String body) {
+    public String violation(String method, String path, int status, Function<String, String> header, String body) {
+        String contentType = header.apply("content-type");
         String p = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
         String template = template(p);
         String m = method.toLowerCase(Locale.ROOT);
@@ -124,6 +126,13 @@ public final class OpenApiContract {
             return where + ": status not documented (documented: " + String.join(", ", responses.propertyNames()) + ")";
         }
         JsonNode response = resolve(responses.get(key));
+        if (response.has("headers")) {
+            for (Map.Entry<String, JsonNode> h : response.get("headers").properties()) {
+                if (resolve(h.getValue()).path("required").asBoolean(false) && header.apply(h.getKey()) == null) {
+                    return where + ": no " + h.getKey() + " header, which the document says is always there";
+                }
+            }
+        }
         boolean hasBody = body != null && !body.isEmpty();
         JsonNode content = response.get("content");
         if (content == null || m.equals("head")) {

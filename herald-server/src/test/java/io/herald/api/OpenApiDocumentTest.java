@@ -16,6 +16,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
@@ -181,21 +182,31 @@ class OpenApiDocumentTest {
     @Test
     void aResponseTheDocumentDoesNotDescribe_failsTheCheck_namingRouteStatusAndError() {
         // The check itself must be able to fail: an application without its id, an undocumented status.
+        Function<String, String> json = headers(Map.of("content-type", "application/json"));
+        Function<String, String> problem = headers(Map.of("content-type", "application/problem+json"));
+        Function<String, String> retryLater = headers(Map.of("content-type", "application/problem+json", "retry-after", "2"));
         String app = "{\"uid\": null, \"name\": \"n\", \"throttleRate\": null, \"rateLimit\": null, \"metadata\": {},"
                 + " \"createdAt\": \"2026-01-01T00:00:00Z\", \"updatedAt\": \"2026-01-01T00:00:00Z\"}";
-        assertThat(contract.violation("GET", "/api/v1/app/app_1", 200, "application/json", app))
+        assertThat(contract.violation("GET", "/api/v1/app/app_1", 200, json, app))
                 .contains("GET /api/v1/app/app_1 (/api/v1/app/{app_id}) -> 200").contains("id");
-        assertThat(contract.violation("GET", "/api/v1/app/app_1", 202, "application/json", app)).contains("status not documented");
-        assertThat(contract.violation("DELETE", "/api/v1/app/app_1", 204, null, "{}")).contains("a body where the document describes none");
-        assertThat(contract.violation("GET", "/api/v1/app/app_1", 404, "application/problem+json",
+        assertThat(contract.violation("GET", "/api/v1/app/app_1", 202, json, app)).contains("status not documented");
+        assertThat(contract.violation("DELETE", "/api/v1/app/app_1", 204, json, "{}")).contains("a body where the document describes none");
+        assertThat(contract.violation("GET", "/api/v1/app/app_1", 404, problem,
                 "{\"type\": \"urn:herald:problem:not_found\", \"title\": \"Not found\", \"status\": 404, \"code\": \"not_found\", \"detail\": \"x\"}"))
                 .isNull();
-        assertThat(contract.violation("POST", "/api/v1/app", 422, "application/problem+json",
+        assertThat(contract.violation("POST", "/api/v1/app", 422, problem,
                 "{\"type\": \"t\", \"title\": \"Invalid input\", \"status\": 422, \"code\": \"validation\", \"detail\": \"x\"}"))
                 .as("a 422 without errors[]").contains("errors");
-        assertThat(contract.violation("POST", "/api/v1/app/a/msg", 503, "application/problem+json",
-                "{\"type\": \"t\", \"title\": \"t\", \"status\": 503, \"code\": \"store_unavailable\", \"detail\": \"x\", \"reason\": \"disk_full\"}"))
-                .isNull();
+        String unavailable = "{\"type\": \"t\", \"title\": \"t\", \"status\": 503, \"code\": \"store_unavailable\", \"detail\": \"x\","
+                + " \"reason\": \"disk_full\"}";
+        assertThat(contract.violation("POST", "/api/v1/app/a/msg", 503, retryLater, unavailable)).isNull();
+        assertThat(contract.violation("POST", "/api/v1/app/a/msg", 503, problem, unavailable)).contains("no Retry-After header");
+        assertThat(contract.violation("POST", "/api/v1/app/a/msg", 503, retryLater, unavailable.replace("store_unavailable", "internal")))
+                .contains("/code");
+    }
+
+    private static Function<String, String> headers(Map<String, String> lowerCase) {
+        return name -> lowerCase.get(name.toLowerCase(Locale.ROOT));
     }
 
     /**
