@@ -149,6 +149,29 @@ public final class OpenApiContract {
         return checkBody(where, pointer, body);
     }
 
+    /**
+     * What is wrong with this request body according to the operation's {@code requestBody}, or
+     * null: a request Herald accepts must be one the document accepts.
+     */
+    public String requestViolation(String method, String path, String body) {
+        String p = path.contains("?") ? path.substring(0, path.indexOf('?')) : path;
+        String template = template(p);
+        String m = method.toLowerCase(Locale.ROOT);
+        String where = method + " " + p + " (" + template + ") request";
+        JsonNode op = template == null ? null : doc.get("paths").get(template).get(m);
+        if (op == null) {
+            return where + ": not in the document";
+        }
+        JsonNode requestBody = op.has("requestBody") ? resolve(op.get("requestBody")) : null;
+        if (requestBody == null) {
+            return body == null || body.isEmpty() ? null : where + ": a body where the document describes none";
+        }
+        if (body == null || body.isEmpty()) {
+            return requestBody.path("required").asBoolean(false) ? where + ": no body where the document requires one" : null;
+        }
+        return checkBody(where, "/paths/" + escape(template) + "/" + m + "/requestBody/content/application~1json/schema", body);
+    }
+
     private String checkBody(String where, String pointer, String body) {
         if (body == null || body.isEmpty()) {
             return where + ": no body";

@@ -131,6 +131,21 @@ class OpenApiDocumentTest {
     }
 
     @Test
+    void membersHeraldRefuses_areNotDocumentedAsAccepted() {
+        // Each is a 422 naming it (README, Svix compatibility): documenting it would promise what Herald refuses.
+        for (String refused : List.of("payloadRetentionPeriod", "payloadRetentionHours", "capabilities", "sessionId", "sessionIds",
+                "with_msg")) {
+            assertThat(contract.text).as(refused).doesNotContain("\"" + refused + "\"");
+        }
+        JsonNode schemas = contract.doc.get("components").get("schemas");
+        assertThat(schemas.get("MessageIn").get("properties").get("transformationsParams").get("properties").propertyNames())
+                .containsExactly("rawPayload");
+        assertThat(schemas.get("OperationalWebhookEndpointIn").toString() + schemas.get("EndpointCommonIn"))
+                .as("an operational endpoint takes no channels").doesNotContain("\"channels\"");
+        assertThat(schemas.get("TokenIn").get("additionalProperties").asBoolean(true)).as("unknown token members are refused").isFalse();
+    }
+
+    @Test
     void everyRouteOfTheRouter_isInTheDocument_withItsAccess_andNothingElse() {
         List<Route> routes = Routes.build(herald.server.herald()).routes();
         Set<String> inRouter = new LinkedHashSet<>();
@@ -349,6 +364,7 @@ class OpenApiDocumentTest {
         JsonNode ok(ApiClient client, String method, String path, String body) {
             ApiClient.Answer a = client.send(method, path, body);
             assertThat(a.status()).as(method + " " + path + ": " + a.raw()).isBetween(200, 299);
+            assertThat(contract.requestViolation(method, path, body)).as("a request Herald accepted").isNull();
             succeeded.add(method + " " + contract.template(path.contains("?") ? path.substring(0, path.indexOf('?')) : path));
             return a.body();
         }
