@@ -133,8 +133,7 @@ class OpenApiDocumentTest {
     @Test
     void membersHeraldRefuses_areNotDocumentedAsAccepted() {
         // Each is a 422 naming it (README, Svix compatibility): documenting it would promise what Herald refuses.
-        for (String refused : List.of("payloadRetentionPeriod", "payloadRetentionHours", "capabilities", "sessionId", "sessionIds",
-                "with_msg")) {
+        for (String refused : List.of("capabilities", "sessionId", "sessionIds", "with_msg")) {
             assertThat(contract.text).as(refused).doesNotContain("\"" + refused + "\"");
         }
         JsonNode schemas = contract.doc.get("components").get("schemas");
@@ -278,7 +277,7 @@ class OpenApiDocumentTest {
         w.ok("PATCH", ep + "/headers", "{\"headers\": {\"x-extra\": \"1\"}, \"deleteHeaders\": [\"x-team\"]}");
 
         JsonNode msg = w.ok("POST", "/api/v1/app/walk/msg", "{\"eventType\": \"" + type + "\", \"eventId\": \"evt-1\","
-                + " \"payload\": {\"n\": 2}, \"tags\": [\"t1\"], \"channels\": [\"c:1\"]}");
+                + " \"payload\": {\"n\": 2}, \"tags\": [\"t1\"], \"channels\": [\"c:1\"], \"payloadRetentionPeriod\": 30}");
         String msgId = msg.get("id").asString();
         String attemptId = herald.awaitAttempts("walk", msgId, 1).get(0).get("id").asString();
         w.ok("POST", ep + "/send-example", "{\"eventType\": \"" + type + "\"}");
