@@ -202,6 +202,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (reply.status() == 503) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
         }
+        reply.headers().forEach(response.getHeaders()::put);
         Encoded body = Encoded.of(reply);
         if (body != null && body.replayed()) {
             response.getHeaders().put(Idempotency.REPLAYED, "true");

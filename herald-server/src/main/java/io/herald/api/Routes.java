@@ -41,6 +41,8 @@ final class Routes {
             r.add(method, "/api/v1/health", Access.PUBLIC, c -> Reply.noContent());
             r.add(method, "/api/v1/health/ping", Access.PUBLIC, c -> Reply.noContent());
         }
+        OpenApiDocument openApi = OpenApiDocument.get();
+        r.add("GET", OpenApiDocument.PATH, Access.PUBLIC, openApi::reply);
 
         // Authentication: application tokens and their end
         // Running it again creates the application at most once and issues another token.

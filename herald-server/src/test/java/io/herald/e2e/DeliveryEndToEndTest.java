@@ -36,6 +36,7 @@ abstract class DeliveryEndToEndTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
     }

@@ -35,6 +35,7 @@ abstract class SvixParityTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of("HERALD_RETRY_DELAYS", "none"));
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
     }
