@@ -5,6 +5,7 @@ import io.herald.delivery.Cidr;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.EgressProxy;
 import io.herald.delivery.RetryPolicy;
+import io.herald.retention.Retention;
 import io.herald.secret.Keyring;
 import io.herald.store.StoreSettings;
 import java.time.Duration;
@@ -24,14 +25,23 @@ import java.util.List;
  *                       to start (the defaults have none: an embedding application chooses where its
  *                       keys live, see {@link Keyring} and {@link io.herald.secret.KeyFile})
  * @param proxy          the HTTP proxy deliveries leave through (CONNECT), or null to connect directly
+ * @param retention      how long messages, their deliveries and attempts are kept (see {@link Retention})
  */
 public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
                            DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
-                           Duration auditRetention, Keyring keyring, EgressProxy proxy) {
+                           Duration auditRetention, Keyring keyring, EgressProxy proxy, Duration retention) {
 
     public EngineConfig {
         allowedTargets = List.copyOf(allowedTargets);
         retryDelays = List.copyOf(retryDelays);
+    }
+
+    /** With the default retention of messages. */
+    public EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> allowedTargets,
+                        DispatcherSettings dispatcher, List<Duration> retryDelays, StoreSettings store,
+                        Duration auditRetention, Keyring keyring, EgressProxy proxy) {
+        this(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, proxy,
+                Retention.DEFAULT);
     }
 
     /** With the audit log's default retention and no keyring yet. */
@@ -46,34 +56,38 @@ public record EngineConfig(String databaseUrl, boolean httpsOnly, List<Cidr> all
     }
 
     public EngineConfig withHttpsOnly(boolean v) {
-        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, proxy);
+        return new EngineConfig(databaseUrl, v, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, proxy, retention);
     }
 
     public EngineConfig withAllowedTargets(List<Cidr> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention, keyring, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, v, dispatcher, retryDelays, store, auditRetention, keyring, proxy, retention);
     }
 
     public EngineConfig withDispatcher(DispatcherSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention, keyring, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, v, retryDelays, store, auditRetention, keyring, proxy, retention);
     }
 
     public EngineConfig withRetryDelays(List<Duration> v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention, keyring, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, v, store, auditRetention, keyring, proxy, retention);
     }
 
     public EngineConfig withStore(StoreSettings v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention, keyring, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, v, auditRetention, keyring, proxy, retention);
     }
 
     public EngineConfig withAuditRetention(Duration v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v, keyring, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, v, keyring, proxy, retention);
     }
 
     public EngineConfig withKeyring(Keyring v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, v, proxy);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, v, proxy, retention);
     }
 
     public EngineConfig withProxy(EgressProxy v) {
-        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, v);
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, v, retention);
+    }
+
+    public EngineConfig withRetention(Duration v) {
+        return new EngineConfig(databaseUrl, httpsOnly, allowedTargets, dispatcher, retryDelays, store, auditRetention, keyring, proxy, v);
     }
 }

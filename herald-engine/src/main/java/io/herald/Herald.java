@@ -4,6 +4,7 @@ import io.herald.app.Applications;
 import io.herald.attempt.Attempts;
 import io.herald.audit.AuditLog;
 import io.herald.auth.Tokens;
+import io.herald.auth.WebSessions;
 import io.herald.delivery.Dispatcher;
 import io.herald.delivery.DispatcherSettings;
 import io.herald.delivery.HttpSender;
@@ -21,6 +22,7 @@ import io.herald.message.Messages;
 import io.herald.metrics.EngineMetrics;
 import io.herald.metrics.StoreGauges;
 import io.herald.operational.OperationalEvents;
+import io.herald.retention.Retention;
 import io.herald.secret.KeyringConfig;
 import io.herald.store.Ids;
 import io.herald.store.Store;
@@ -50,12 +52,14 @@ public final class Herald implements AutoCloseable {
     private final Messages messages;
     private final Attempts attempts;
     private final Tokens tokens;
+    private final WebSessions webSessions;
     private final BackgroundTasks tasks;
     private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
     private final AuditLog audit;
     private final EngineMetrics metrics;
     private final Readiness readiness;
+    private final Retention retention;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random, MeterRegistry registry) {
         this.metrics = new EngineMetrics(registry);
@@ -78,11 +82,13 @@ public final class Herald implements AutoCloseable {
         this.messages = new Messages(store, ids, clock, dispatcher, eventTypes, metrics);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, ids, clock);
+        this.webSessions = new WebSessions(store, tokens, clock);
         this.latestDeliveries = new LatestDeliveries(store, clock);
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
         this.readiness = new Readiness(store, dispatcher, clock, config.dispatcher().pollInterval());
+        this.retention = new Retention(store, clock, config.retention());
     }
 
     /**
@@ -125,6 +131,7 @@ public final class Herald implements AutoCloseable {
         h.idempotencyKeys.start();
         h.tokens.start();
         h.audit.start();
+        h.retention.start();
         return h;
     }
 
@@ -170,6 +177,10 @@ public final class Herald implements AutoCloseable {
         return tokens;
     }
 
+    public WebSessions webSessions() {
+        return webSessions;
+    }
+
     /** Where messages stand with endpoints: attempted messages and destinations, endpoint stats. */
     public LatestDeliveries latestDeliveries() {
         return latestDeliveries;
@@ -199,8 +210,14 @@ public final class Herald implements AutoCloseable {
         return audit;
     }
 
+    /** The purge of messages, deliveries and attempts past their retention, and what it purged. */
+    public Retention retention() {
+        return retention;
+    }
+
     @Override
     public void close() {
+        retention.close();
         tasks.close();
         idempotencyKeys.close();
         audit.close();

@@ -164,6 +164,22 @@ public final class Applications {
                 q -> q.bind("reserved", OperationalEvents.APP_ID), ROW, Application::id));
     }
 
+    /**
+     * As {@link #list}, only those whose name or uid contains {@code q}, ignoring case.
+     * {@code %}, {@code _}, {@code !} and a backslash in {@code q} match themselves. A blank {@code q} lists every application.
+     */
+    public Page<Application> search(String q, PageRequest page) {
+        if (q == null || q.isBlank()) {
+            return list(page);
+        }
+        String pattern = "%" + q.strip().toLowerCase(java.util.Locale.ROOT).replace("!", "!!").replace("%", "!%").replace("_", "!_") + "%";
+        // '!' and not a backslash escapes: Jdbi's statement parser reads a backslash in a literal as an escape.
+        return store.read(h -> Pager.page(h, """
+                        SELECT * FROM application WHERE id <> :reserved
+                        AND (LOWER(name) LIKE :q ESCAPE '!' OR LOWER(uid) LIKE :q ESCAPE '!')""", page,
+                query -> query.bind("reserved", OperationalEvents.APP_ID).bind("q", pattern), ROW, Application::id));
+    }
+
     public Application get(String idOrUid) {
         return store.read(h -> get(h, idOrUid));
     }

@@ -13,19 +13,39 @@ import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Dialect;
 import io.herald.store.Store;
+import io.herald.Json;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
 import org.jdbi.v3.core.statement.Query;
+import tools.jackson.core.type.TypeReference;
 
 /** The attempt log: written by the dispatcher, read through the API. */
 public final class Attempts {
+    private static final TypeReference<LinkedHashMap<String, String>> HEADERS = new TypeReference<>() {};
     private static final RowMapper<Attempt> ROW = (rs, ctx) -> new Attempt(
             rs.getString("id"), rs.getString("app_id"), rs.getString("message_id"), rs.getString("endpoint_id"),
             rs.getString("delivery_id"), rs.getInt("attempt_number"), rs.getInt("status"), rs.getInt("trigger_type"),
             rs.getString("url"), rs.getInt("response_status_code"), rs.getString("response"),
             rs.getLong("response_duration_ms"), rs.getString("error"), Rows.instantOrNull(rs, "next_attempt_at"),
-            Rows.instant(rs, "created_at"));
+            Rows.instant(rs, "created_at"), headers(rs.getString("request_headers")), rs.getString("request_body"),
+            rs.getBoolean("request_body_truncated"), headers(rs.getString("response_headers")));
+
+    /** Columns that clear what an attempt kept of the request and the response (see {@link #expungeContent}). */
+    public static final String CLEARED_CONTENT =
+            "response = '', request_headers = NULL, request_body = NULL, request_body_truncated = FALSE, response_headers = NULL";
+
+    private static Map<String, String> headers(String column) {
+        return column == null ? null : Collections.unmodifiableMap(Json.MAPPER.readValue(column, HEADERS));
+    }
+
+    private static String headersColumn(Map<String, String> headers) {
+        return headers == null ? null : storable(Json.write(headers));
+    }
 
     private final Store store;
 
@@ -46,8 +66,9 @@ public final class Attempts {
     private static final String INSERT = """
             INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
                                  trigger_type, url, response_status_code, response, response_duration_ms, error,
-                                 next_attempt_at, created_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                                 next_attempt_at, created_at, request_headers, request_body, request_body_truncated,
+                                 response_headers)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     public static void insert(Handle h, Attempt a) {
         bind(Prepared.on(h, INSERT), a).update();
@@ -70,7 +91,9 @@ public final class Attempts {
         return p.set(a.id()).set(a.appId()).set(a.msgId()).set(a.endpointId()).set(a.deliveryId()).set(a.attemptNumber())
                 .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(storable(a.response()))
                 .set(a.responseDurationMs()).set(storable(a.error()))
-                .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli());
+                .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli())
+                .set(headersColumn(a.requestHeaders())).set(storable(a.requestBody())).set(a.requestBodyTruncated())
+                .set(headersColumn(a.responseHeaders()));
     }
 
     /** Attempts made for one endpoint, newest first. */
@@ -80,6 +103,21 @@ public final class Attempts {
             String ep = Endpoints.find(h, app.id(), endpointIdOrUid).id();
             return list(h, store.dialect(), "SELECT * FROM attempt WHERE app_id = :app AND endpoint_id = :ep", query, page,
                     q -> q.bind("app", app.id()).bind("ep", ep));
+        });
+    }
+
+    /** Attempts made for any of an application's endpoints, newest first; {@code query.endpointId()} narrows to one. */
+    public Page<Attempt> byApplication(String appIdOrUid, AttemptQuery query, PageRequest page) {
+        return store.read(h -> {
+            Application app = Applications.get(h, appIdOrUid);
+            String ep = query.endpointId() == null ? null : Endpoints.find(h, app.id(), query.endpointId()).id();
+            return list(h, store.dialect(), "SELECT * FROM attempt WHERE app_id = :app" + (ep == null ? "" : " AND endpoint_id = :ep"),
+                    query, page, q -> {
+                        q.bind("app", app.id());
+                        if (ep != null) {
+                            q.bind("ep", ep);
+                        }
+                    });
         });
     }
 
@@ -101,7 +139,7 @@ public final class Attempts {
     }
 
     private static Page<Attempt> list(Handle h, Dialect dialect, String base, AttemptQuery query, PageRequest page,
-                                      java.util.function.Consumer<Query> bind) {
+                                      Consumer<Query> bind) {
         StringBuilder sql = new StringBuilder(base);
         if (query.status() != null) {
             sql.append(" AND status = :status");
@@ -152,9 +190,12 @@ public final class Attempts {
                 .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
     }
 
-    /** Deletes the response body an attempt stored (it reads as empty); the attempt itself stays. */
+    /**
+     * Deletes what an attempt stored of the request and the response (the response body reads as
+     * empty, the rest as not recorded); the attempt itself stays.
+     */
     public void expungeContent(String appIdOrUid, String msgIdOrEventId, String attemptId) {
-        store.inTransaction(h -> h.createUpdate("UPDATE attempt SET response = '' WHERE id = :id")
+        store.inTransaction(h -> h.createUpdate("UPDATE attempt SET " + CLEARED_CONTENT + " WHERE id = :id")
                 .bind("id", find(h, appIdOrUid, msgIdOrEventId, attemptId).id()).execute());
     }
 }

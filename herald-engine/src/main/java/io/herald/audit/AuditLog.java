@@ -1,6 +1,7 @@
 package io.herald.audit;
 
 import io.herald.Json;
+import io.herald.store.BatchedPurge;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -29,7 +30,7 @@ public final class AuditLog implements AutoCloseable {
     /** How often rows past the retention are deleted. */
     public static final Duration PURGE_INTERVAL = Duration.ofMinutes(10);
     /** Rows one purge transaction deletes, so that it never holds SQLite's writer for long. */
-    static final int PURGE_BATCH = 500;
+    static final int PURGE_BATCH = BatchedPurge.DEFAULT_BATCH;
     private static final TypeReference<Map<String, String>> IDS = new TypeReference<>() {};
     private static final TypeReference<List<String>> NAMES = new TypeReference<>() {};
 
@@ -38,6 +39,7 @@ public final class AuditLog implements AutoCloseable {
     private final Clock clock;
     private final Duration retention;
     private final Periodic purgeSchedule;
+    private final BatchedPurge purge;
 
     public AuditLog(Store store, Ids ids, Clock clock, Duration retention) {
         if (retention.compareTo(MIN_RETENTION) < 0 || retention.compareTo(MAX_RETENTION) > 0) {
@@ -48,6 +50,7 @@ public final class AuditLog implements AutoCloseable {
         this.clock = clock;
         this.retention = retention;
         this.purgeSchedule = new Periodic("audit-purge", this::purgeExpired, PURGE_INTERVAL);
+        this.purge = new BatchedPurge(store, PURGE_BATCH, BatchedPurge.DEFAULT_PAUSE);
     }
 
     /** Starts deleting rows past the retention every {@link #PURGE_INTERVAL}. */
@@ -133,17 +136,10 @@ public final class AuditLog implements AutoCloseable {
      */
     public int purgeExpired() {
         long cut = clock.millis() - retention.toMillis();
-        int total = 0;
-        while (true) {
-            int n = store.inTransaction(h -> h.createUpdate("""
-                            DELETE FROM audit_log WHERE id IN (
-                                SELECT id FROM audit_log WHERE created_at < :cut LIMIT :limit)""")
-                    .bind("cut", cut).bind("limit", PURGE_BATCH).execute());
-            total += n;
-            if (n < PURGE_BATCH) {
-                return total;
-            }
-        }
+        return purge.run((h, limit) -> h.createUpdate("""
+                        DELETE FROM audit_log WHERE id IN (
+                            SELECT id FROM audit_log WHERE created_at < :cut LIMIT :limit)""")
+                .bind("cut", cut).bind("limit", limit).execute());
     }
 
     /** Stops the purge schedule. */

@@ -147,27 +147,44 @@ public final class Tokens implements AutoCloseable {
      */
     public Optional<Principal> find(String token) {
         String h = hash(token);
+        Optional<Principal> p = lookUp(h, "token_hash", h);
+        p.ifPresent(found -> noteUse(h, clock.millis()));
+        return p;
+    }
+
+    /**
+     * Who the token whose id is {@code id} speaks for (a web session's parent token), on the same
+     * terms as {@link #find}: remembered as long, empty when unknown, expired or of an unknown role.
+     * It does not count as a use of the token.
+     */
+    public Optional<Principal> findById(String id) {
+        return lookUp(ID_KEY + id, "id", id);
+    }
+
+    /** Keys of {@link #known} for lookups by id; hashes are hex, so they never start so. */
+    private static final String ID_KEY = "id:";
+
+    private Optional<Principal> lookUp(String key, String column, String value) {
         long now = clock.millis();
-        Known k = known.get(h);
+        Known k = known.get(key);
         if (k == null || now >= k.until()) {
             long seen = forgettings.get();
-            k = load(h, now);
+            k = load(column, value, now);
             if (k == null) {
-                known.remove(h);
+                known.remove(key);
                 return Optional.empty();
             }
             if (known.size() >= REMEMBER_MAX) {
                 known.clear();
             }
-            known.put(h, k);
+            known.put(key, k);
             if (forgettings.get() != seen) {
-                known.remove(h); // a revocation raced this lookup: read again next time
+                known.remove(key); // a revocation raced this lookup: read again next time
             }
         }
         if (now >= k.expiresAt()) {
             return Optional.empty();
         }
-        noteUse(h, now);
         return Optional.of(k.principal());
     }
 
@@ -216,22 +233,25 @@ public final class Tokens implements AutoCloseable {
         return batch.size();
     }
 
-    private record Row(String id, String role, String appId, boolean readOnly, Long expiresAt) {}
+    private record Row(String hash, String id, String role, String appId, boolean readOnly, Long expiresAt) {}
 
-    private Known load(String h, long now) {
-        Optional<Row> row = store.read(handle -> handle.createQuery("""
-                        SELECT id, role, app_id, read_only, expires_at FROM api_token WHERE token_hash = :h""")
-                .bind("h", h)
+    /** {@code column} is {@code token_hash} or {@code id}, both unique. */
+    private Known load(String column, String value, long now) {
+        Optional<Row> row = store.read(handle -> handle.createQuery(
+                        "SELECT token_hash, id, role, app_id, read_only, expires_at FROM api_token WHERE " + column + " = :v")
+                .bind("v", value)
                 .map((rs, ctx) -> {
                     long expires = rs.getLong("expires_at");
                     Long expiresAt = rs.wasNull() ? null : expires;
-                    return new Row(rs.getString("id"), rs.getString("role"), rs.getString("app_id"), rs.getBoolean("read_only"), expiresAt);
+                    return new Row(rs.getString("token_hash"), rs.getString("id"), rs.getString("role"), rs.getString("app_id"),
+                            rs.getBoolean("read_only"), expiresAt);
                 })
                 .findOne());
         if (row.isEmpty()) {
             return null;
         }
         Row r = row.get();
+        String h = r.hash();
         // A row written by a node of an older version, during a rolling upgrade, has no id yet.
         String id = r.id() != null ? r.id() : legacyId(h);
         Principal p;
@@ -404,6 +424,7 @@ public final class Tokens implements AutoCloseable {
         });
         forgettings.incrementAndGet();
         known.remove(h);
+        known.remove(ID_KEY + id);
     }
 
     /**
@@ -417,6 +438,7 @@ public final class Tokens implements AutoCloseable {
         // Again after the commit: a lookup meanwhile may have remembered it.
         forgettings.incrementAndGet();
         known.remove(h);
+        known.remove(ID_KEY + principal.tokenId());
     }
 
     /**

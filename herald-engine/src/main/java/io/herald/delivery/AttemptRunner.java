@@ -248,10 +248,11 @@ final class AttemptRunner {
             ep = target.get().endpoint().endpoint();
         }
         Instant sentAt = clock.instant();
-        HttpSender.Result r;
+        SentRequest sent;
         try (Flight.Permit held = place.get()) {
-            r = send(c, target.get(), sentAt);
+            sent = send(c, target.get(), sentAt);
         }
+        HttpSender.Result r = sent.result();
         Instant finishedAt = clock.instant();
         int n = c.attempts() + 1;
         RetryPolicy own = policy.withDelays(Deliveries.delays(c, policy.delays()));
@@ -260,7 +261,8 @@ final class AttemptRunner {
         ReceiverPause.until(r.statusCode(), r.retryAfter(), n, finishedAt, own).ifPresent(u -> pacer.pause(c.endpointId(), u));
         Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
-                r.body(), r.durationMs(), r.error(), outcome.kind() == Outcome.Kind.HELD ? null : outcome.next(), sentAt);
+                r.body(), r.durationMs(), r.error(), outcome.kind() == Outcome.Kind.HELD ? null : outcome.next(), sentAt,
+                sent.headers(), sent.body(), sent.bodyTruncated(), r.headers());
         boolean kept = recorder.record(new OutcomeRecorder.Entry(c, a, outcome, own, finishedAt));
         attemptsMade.incrementAndGet();
         metrics.attempted(EngineMetrics.outcome(outcome.kind().name()), r.durationMs());
@@ -280,7 +282,7 @@ final class AttemptRunner {
     }
 
     /** Renders, signs and sends; a failure to render or sign is this attempt's result, not an exception. */
-    private HttpSender.Result send(Deliveries.Claim c, Task.Loaded target, Instant sentAt) {
+    private SentRequest send(Deliveries.Claim c, Task.Loaded target, Instant sentAt) {
         Endpoint ep = target.endpoint().endpoint();
         Endpoints.Owner app = target.endpoint().app();
         Message msg = target.message();
@@ -301,19 +303,21 @@ final class AttemptRunner {
             DeliveryLog.about(log.atInfo(), c, "not_rendered")
                     .log("delivery {} (message {}, endpoint {}): the request was not rendered: {}", c.id(), c.messageId(),
                             ep.id(), e.getMessage());
-            return new HttpSender.Result(0, "", 0, Optional.empty(), "failed inside Herald before sending: " + e.getMessage());
+            return SentRequest.none(new HttpSender.Result(0, "", 0, Optional.empty(),
+                    "failed inside Herald before sending: " + e.getMessage()));
         } catch (RuntimeException | Error e) {
             // A template that runs out of memory or recurses too deep is this attempt's failure,
             // recorded and retried on the schedule like any other, never a loop of silent re-claims.
             DeliveryLog.about(log.atWarn(), c, "prepare_failed").setCause(e)
                     .log("delivery {} (message {}, endpoint {}): preparing the request failed", c.id(), c.messageId(), ep.id());
-            return new HttpSender.Result(0, "", 0, Optional.empty(),
-                    "failed inside Herald before sending: could not render or sign the request");
+            return SentRequest.none(new HttpSender.Result(0, "", 0, Optional.empty(),
+                    "failed inside Herald before sending: could not render or sign the request"));
         }
         if (httpsOnly && !"https".equalsIgnoreCase(uri.getScheme())) {
-            return new HttpSender.Result(0, "", 0, Optional.empty(),
-                    "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets");
+            return SentRequest.none(new HttpSender.Result(0, "", 0, Optional.empty(),
+                    "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets"));
         }
-        return sender.post(uri, ep.id(), headers, rendered.body(), rendered.contentType(), timeoutOf(c));
+        HttpSender.Result r = sender.post(uri, ep.id(), headers, rendered.body(), rendered.contentType(), timeoutOf(c));
+        return SentRequest.of(headers, ep.headers(), rendered, sender.userAgent(), r);
     }
 }

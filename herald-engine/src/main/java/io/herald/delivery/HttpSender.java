@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
@@ -19,6 +20,8 @@ import org.eclipse.jetty.client.InputStreamResponseListener;
 import org.eclipse.jetty.client.Request;
 import org.eclipse.jetty.client.Response;
 import org.eclipse.jetty.client.transport.HttpClientTransportOverHTTP;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.io.ClientConnector;
@@ -36,10 +39,15 @@ public final class HttpSender implements AutoCloseable {
     /** How much of a response body is kept for the attempt log. */
     public static final int RESPONSE_CAP = 64 * 1024;
 
+    /** How many response header fields are kept for the attempt log, and how many characters of names and values in all. */
+    public static final int RESPONSE_HEADERS_CAP = 50;
+    public static final int RESPONSE_HEADERS_CHARS_CAP = 8 * 1024;
+
     /** Connections one pool may open; the dispatcher runs far fewer attempts per endpoint at once. */
     static final int MAX_CONNECTIONS_PER_POOL = 256;
 
     private final HttpClient client;
+    private final String userAgent;
 
     public HttpSender(SsrfGuard guard, String userAgent) {
         this(guard, userAgent, null);
@@ -56,6 +64,7 @@ public final class HttpSender implements AutoCloseable {
 
     HttpSender(SsrfGuard guard, String userAgent, int maxConnectionsPerPool, EgressProxy proxy) {
         // The guard resolves and vets the target either way; through a proxy the tunnel goes to that address.
+        this.userAgent = userAgent;
         ClientConnector connector = proxy == null ? new ClientConnector() : new ProxyTunnelConnector(proxy);
         connector.setSslContextFactory(new SslContextFactory.Client());
         connector.setConnectTimeout(Duration.ofSeconds(10));
@@ -67,7 +76,7 @@ public final class HttpSender implements AutoCloseable {
         client.setExecutor(pool);
         client.setFollowRedirects(false);
         client.setSocketAddressResolver(guard);
-        client.setUserAgentField(new org.eclipse.jetty.http.HttpField(HttpHeader.USER_AGENT, userAgent));
+        client.setUserAgentField(new HttpField(HttpHeader.USER_AGENT, userAgent));
         client.setMaxConnectionsPerDestination(maxConnectionsPerPool);
         // Herald bounds its own in-flight work; the client must not reject what Herald admits.
         client.setMaxRequestsQueuedPerDestination(1_000_000);
@@ -81,11 +90,25 @@ public final class HttpSender implements AutoCloseable {
         }
     }
 
-    /** What came back: a status (0 when no response arrived), the body prefix, and why it failed. */
-    public record Result(int statusCode, String body, long durationMs, Optional<Duration> retryAfter, String error) {
+    /**
+     * What came back: a status (0 when no response arrived), the body prefix, why it failed, and the
+     * response's headers as far as {@link #RESPONSE_HEADERS_CAP} and {@link #RESPONSE_HEADERS_CHARS_CAP}
+     * allow (repeated names joined with {@code ", "}; null when no response arrived).
+     */
+    public record Result(int statusCode, String body, long durationMs, Optional<Duration> retryAfter, String error,
+                         Map<String, String> headers) {
+        public Result(int statusCode, String body, long durationMs, Optional<Duration> retryAfter, String error) {
+            this(statusCode, body, durationMs, retryAfter, error, null);
+        }
+
         public boolean succeeded() {
             return statusCode >= 200 && statusCode < 300;
         }
+    }
+
+    /** The User-Agent every request carries. */
+    String userAgent() {
+        return userAgent;
     }
 
     /** Posts through the connection pool named {@code pool} (an endpoint id), or, when null, a shared one. */
@@ -108,7 +131,7 @@ public final class HttpSender implements AutoCloseable {
                         StandardCharsets.UTF_8);
             }
             return new Result(response.getStatus(), text, elapsed(start),
-                    RetryAfter.parse(response.getHeaders().get(HttpHeader.RETRY_AFTER)), null);
+                    RetryAfter.parse(response.getHeaders().get(HttpHeader.RETRY_AFTER)), null, bounded(response.getHeaders()));
         } catch (InterruptedException e) {
             request.abort(e);
             Thread.currentThread().interrupt();
@@ -122,6 +145,24 @@ public final class HttpSender implements AutoCloseable {
             // The status arrived but the body broke off: the status stands.
             return new Result(0, "", elapsed(start), Optional.empty(), "response body broke off: " + e.getMessage());
         }
+    }
+
+    /** The first fields of {@code fields} that fit the caps; a field that does not fit ends the list. */
+    static Map<String, String> bounded(HttpFields fields) {
+        Map<String, String> out = new LinkedHashMap<>();
+        int chars = 0;
+        for (HttpField f : fields) {
+            String name = f.getName();
+            String value = f.getValue() == null ? "" : f.getValue();
+            String before = out.get(name);
+            int more = before == null ? name.length() + value.length() : value.length() + 2;
+            if ((before == null && out.size() == RESPONSE_HEADERS_CAP) || chars + more > RESPONSE_HEADERS_CHARS_CAP) {
+                break;
+            }
+            out.put(name, before == null ? value : before + ", " + value);
+            chars += more;
+        }
+        return out;
     }
 
     private static long elapsed(long start) {

@@ -252,7 +252,7 @@ final class OutcomeRecorder implements AutoCloseable {
                 : "HTTP " + a.responseStatusCode()) + ") could not be recorded: " + describe(cause);
         Attempt replaced = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
                 Attempt.FAIL, a.triggerType(), a.url(), a.responseStatusCode(), "", a.responseDurationMs(), reason,
-                failed.next(), a.timestamp());
+                failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(), null);
         try {
             boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
             DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)

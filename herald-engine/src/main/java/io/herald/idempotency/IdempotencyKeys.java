@@ -2,6 +2,7 @@ package io.herald.idempotency;
 
 import io.herald.Hashes;
 import io.herald.HeraldException;
+import io.herald.store.BatchedPurge;
 import io.herald.store.Periodic;
 import io.herald.store.Store;
 import java.time.Clock;
@@ -49,11 +50,12 @@ public final class IdempotencyKeys implements AutoCloseable {
     /** Between two looks at a key held by a request still running, perhaps on another node. */
     static final Duration POLL = Duration.ofMillis(20);
     /** Rows one purge transaction deletes, so that it never holds SQLite's writer for long. */
-    static final int PURGE_BATCH = 500;
+    static final int PURGE_BATCH = BatchedPurge.DEFAULT_BATCH;
 
     private final Store store;
     private final Clock clock;
     private final Periodic purgeSchedule;
+    private final BatchedPurge purge;
     private final AtomicInteger waiting = new AtomicInteger();
 
     /** A request that carries a key: {@code route} is method, path and query; {@code body} may be null. */
@@ -81,6 +83,7 @@ public final class IdempotencyKeys implements AutoCloseable {
         this.store = store;
         this.clock = clock;
         this.purgeSchedule = new Periodic("idempotency-purge", this::purgeExpired, PURGE_INTERVAL);
+        this.purge = new BatchedPurge(store, PURGE_BATCH, BatchedPurge.DEFAULT_PAUSE);
     }
 
     /** Starts deleting expired keys every {@link #PURGE_INTERVAL}. */
@@ -248,14 +251,7 @@ public final class IdempotencyKeys implements AutoCloseable {
      */
     public int purgeExpired() {
         long now = clock.millis();
-        int total = 0;
-        while (true) {
-            int n = store.inTransaction(h -> KeyRows.purge(h, now, PURGE_BATCH));
-            total += n;
-            if (n < PURGE_BATCH) {
-                return total;
-            }
-        }
+        return purge.run((h, limit) -> KeyRows.purge(h, now, limit));
     }
 
     /** Stops the purge schedule. */

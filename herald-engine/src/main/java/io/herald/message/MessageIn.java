@@ -1,6 +1,7 @@
 package io.herald.message;
 
 import io.herald.app.ApplicationIn;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Set;
 import tools.jackson.databind.JsonNode;
@@ -12,10 +13,19 @@ import tools.jackson.databind.JsonNode;
  * when not null, creates the application the message is addressed to if it does not exist.
  * {@code parsed}, when not null, is {@code payload} as {@link io.herald.Json#read(String)} reads it,
  * parsed already by a caller that found the payload inside a larger document (the API's request
- * body): publish then does not parse it again.
+ * body): publish then does not parse it again. {@code payloadRetention} (Svix's
+ * {@code payloadRetentionPeriod}/{@code payloadRetentionHours}), when not null, is how long the
+ * payload is kept: after that the retention purge deletes it as {@code DELETE …/content} would,
+ * once no delivery of the message waits (the message is still purged whole after the server's retention).
  */
 public record MessageIn(String eventType, String eventId, String payload, String payloadField, Set<String> channels,
-                        Set<String> tags, Instant deliverAt, ApplicationIn application, JsonNode parsed) {
+                        Set<String> tags, Instant deliverAt, ApplicationIn application, JsonNode parsed,
+                        Duration payloadRetention) {
+    public MessageIn(String eventType, String eventId, String payload, String payloadField, Set<String> channels,
+                     Set<String> tags, Instant deliverAt, ApplicationIn application, JsonNode parsed) {
+        this(eventType, eventId, payload, payloadField, channels, tags, deliverAt, application, parsed, null);
+    }
+
     public MessageIn(String eventType, String eventId, String payload, String payloadField, Set<String> channels,
                      Set<String> tags, Instant deliverAt, ApplicationIn application) {
         this(eventType, eventId, payload, payloadField, channels, tags, deliverAt, application, null);

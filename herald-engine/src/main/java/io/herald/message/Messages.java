@@ -201,6 +201,7 @@ public final class Messages {
                     int inserted = Prepared.on(h, insertSql)
                             .set(m.id()).set(m.appId()).set(m.eventType()).set(m.eventId()).set(payload)
                             .set(writeSet(m.channels())).set(writeSet(m.tags())).set(now).set(test).set(deliverAt)
+                            .set(in.payloadRetention() == null ? null : now + in.payloadRetention().toMillis())
                             .set(m.appId())
                             .update();
                     if (inserted == 0) {
@@ -259,8 +260,9 @@ public final class Messages {
     static {
         for (Dialect d : Dialect.values()) {
             INSERT.put(d, """
-                    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
-                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
+                    INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at,
+                                         payload_expires_at)
+                    SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
                     WHERE EXISTS (SELECT 1 FROM application WHERE id = ? %s)""".formatted(d.shareLockClause()));
         }
     }
@@ -361,6 +363,10 @@ public final class Messages {
 
     private static final String BY_ID = "SELECT * FROM message WHERE id = ? AND expunged_at IS NULL";
 
+    /** Deletes message {@code :id}'s payload at {@code :now}; it reads as {@code {}} from then on. */
+    private static final String EXPUNGE =
+            "UPDATE message SET payload = '{}', expunged_at = :now, payload_expires_at = NULL WHERE id = :id AND expunged_at IS NULL";
+
     /**
      * Deletes a message's payload (it reads as {@code {}} from then on) and keeps the record and its
      * attempts. Its deliveries still waiting are given up: an expunged message is never sent again,
@@ -371,8 +377,10 @@ public final class Messages {
         store.inTransaction(h -> {
             Message m = find(h, Applications.get(h, appIdOrUid).id(), msgIdOrEventId);
             long now = clock.millis();
-            h.createUpdate("UPDATE message SET payload = '{}', expunged_at = :now WHERE id = :id AND expunged_at IS NULL")
-                    .bind("now", now).bind("id", m.id()).execute();
+            h.createUpdate(EXPUNGE).bind("now", now).bind("id", m.id()).execute();
+            // The attempts' copies of what was sent go with it.
+            h.createUpdate("UPDATE attempt SET request_body = NULL, request_body_truncated = FALSE WHERE message_id = :id")
+                    .bind("id", m.id()).execute();
             h.createUpdate("""
                     UPDATE delivery SET status = :failed, next_attempt_at = NULL, version = version + 1, updated_at = :now
                     WHERE message_id = :id AND (status = :held OR (status = :pending AND (locked_until IS NULL OR locked_until < :now)))""")

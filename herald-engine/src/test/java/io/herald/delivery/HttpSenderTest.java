@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -180,5 +181,19 @@ class HttpSenderTest {
 
     private HttpSender.Result post(String path, Duration timeout) {
         return sender.post(URI.create(receiver.url(path)), null, Map.of(), BODY, "application/json", timeout);
+    }
+
+    @Test
+    void responseHeaders_areKeptUpTo50FieldsAnd8KiB_repeatedNamesJoined() {
+        HttpFields.Mutable many = HttpFields.build();
+        for (int i = 0; i < 60; i++) {
+            many.add("X-H" + i, "v");
+        }
+        assertThat(HttpSender.bounded(many)).hasSize(HttpSender.RESPONSE_HEADERS_CAP).containsEntry("X-H49", "v")
+                .doesNotContainKey("X-H50");
+
+        HttpFields.Mutable big = HttpFields.build().add("Set-Cookie", "a=1").add("Set-Cookie", "b=2")
+                .add("X-Big", "x".repeat(HttpSender.RESPONSE_HEADERS_CHARS_CAP)).add("X-After", "1");
+        assertThat(HttpSender.bounded(big)).containsExactly(Map.entry("Set-Cookie", "a=1, b=2"));
     }
 }

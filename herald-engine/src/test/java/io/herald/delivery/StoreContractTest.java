@@ -13,6 +13,7 @@ import io.herald.app.ApplicationIn;
 import io.herald.attempt.Attempt;
 import io.herald.attempt.AttemptQuery;
 import io.herald.endpoint.CircuitBreaker;
+import io.herald.endpoint.CustomHeaders;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
@@ -22,12 +23,14 @@ import io.herald.message.Message;
 import io.herald.message.MessageIn;
 import io.herald.message.MessageQuery;
 import io.herald.message.Messages.Published;
+import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Received;
 import io.herald.testing.LoopbackReceiver.Reply;
 import io.herald.testing.SettableClock;
 import io.herald.testing.TestKeys;
+import java.nio.charset.StandardCharsets;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -921,6 +924,91 @@ abstract class StoreContractTest {
         assertThat(attemptsOf(p)).extracting(Attempt::attemptNumber, Attempt::status).containsExactly(
                 tuple(1, Attempt.FAIL), tuple(2, Attempt.SUCCESS));
         assertThat(receiver.received("/nul")).hasSize(2);
+    }
+
+    @Test
+    void attempt_recordsTheRequestAsSent_customHeadersMasked_andTheResponseHeaders() {
+        receiver.script("/seen", Reply.status(200, Map.of("X-Trace", "t-1"), "ok"));
+        node.endpoints().create(app, new EndpointIn(receiver.url("/seen"), null, null, null, null, null, null, false,
+                Map.of("X-Tenant", "plain-value", "Authorization", "Bearer s3cret"), null, null));
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        Attempt a = only(attemptsOf(p));
+        LoopbackReceiver.Received sent = only(receiver.received("/seen"));
+        assertThat(a.requestBody()).isEqualTo(sent.bodyText()).isEqualTo("{\"order\": 1}");
+        assertThat(a.requestBodyTruncated()).isFalse();
+        assertThat(a.requestHeaders()).containsEntry("X-Tenant", CustomHeaders.MASK)
+                .containsEntry("Authorization", CustomHeaders.MASK)
+                .containsEntry("webhook-id", sent.header("webhook-id"))
+                .containsEntry("webhook-signature", sent.header("webhook-signature"))
+                .containsEntry("Content-Type", sent.header("Content-Type"))
+                .containsEntry("Content-Length", sent.header("Content-Length"))
+                .containsEntry("User-Agent", sent.header("User-Agent"));
+        assertThat(a.requestHeaders().values()).doesNotContain("plain-value", "Bearer s3cret");
+        assertThat(a.responseHeaders()).containsEntry("X-Trace", "t-1");
+        assertThat(table("SELECT request_headers FROM attempt").toString()).doesNotContain("plain-value", "s3cret");
+    }
+
+    @Test
+    void attempt_ofABodyAboveTheCap_keepsItsFirst64KiB_markedTruncated() {
+        endpoint("/big");
+        String big = "{\"pad\": \"" + "é".repeat(Attempt.BODY_CAP / 2) + "\"}";
+        Published p = publish(new MessageIn("invoice.paid", null, big, null, null));
+        awaitIdle(node);
+
+        Attempt a = only(attemptsOf(p));
+        assertThat(a.requestBodyTruncated()).isTrue();
+        assertThat(big).startsWith(a.requestBody().substring(0, a.requestBody().length() - 1));
+        assertThat(a.requestBody().getBytes(StandardCharsets.UTF_8).length).isBetween(Attempt.BODY_CAP - 2, Attempt.BODY_CAP + 2);
+        assertThat(a.requestHeaders()).containsEntry("Content-Length",
+                Integer.toString(big.getBytes(StandardCharsets.UTF_8).length));
+    }
+
+    @Test
+    void expungeContent_ofAnAttempt_clearsItsCopies_andOfAMessage_clearsItsAttemptsRequestBodies() {
+        endpoint("/a");
+        endpoint("/b");
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        List<Attempt> both = attemptsOf(p);
+        assertThat(both).hasSize(2).allSatisfy(a -> assertThat(a.requestBody()).isNotNull());
+
+        node.attempts().expungeContent(app, p.message().id(), both.get(0).id());
+        Attempt expunged = node.attempts().get(app, p.message().id(), both.get(0).id());
+        assertThat(expunged).extracting(Attempt::response, Attempt::requestBody, Attempt::requestHeaders, Attempt::responseHeaders)
+                .containsExactly("", null, null, null);
+        assertThat(node.attempts().get(app, p.message().id(), both.get(1).id()).requestBody()).isNotNull();
+
+        node.messages().expungeContent(app, p.message().id());
+        assertThat(attemptsOf(p)).extracting(Attempt::requestBody).containsOnlyNulls();
+    }
+
+    @Test
+    void byApplication_listsTheAttemptsOfEveryEndpointNewestFirst_inPages_andNarrowsToOne() {
+        Endpoint a = endpoint("/a");
+        endpoint("/b");
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            Published p = publish(message("invoice.paid", null));
+            awaitIdle(node);
+            attemptsOf(p).forEach(at -> ids.add(at.id()));
+            clock.advance(Duration.ofMillis(5));
+        }
+        String other = node.applications().create(new ApplicationIn("other", "other", null, null), false).application().id();
+        node.endpoints().create(other, new EndpointIn(receiver.url("/c"), null, null, null, null, null, null, false, null, null, null));
+        node.messages().create(other, message("invoice.paid", null));
+        awaitIdle(node);
+        List<String> newestFirst = ids.stream().sorted(Comparator.reverseOrder()).toList();
+
+        Page<Attempt> one = node.attempts().byApplication(app, AttemptQuery.ALL, new PageRequest(4, null, true));
+        Page<Attempt> two = node.attempts().byApplication(app, AttemptQuery.ALL, new PageRequest(4, one.iterator(), true));
+
+        assertThat(one.data()).extracting(Attempt::id).containsExactlyElementsOf(newestFirst.subList(0, 4));
+        assertThat(two.data()).extracting(Attempt::id).containsExactlyElementsOf(newestFirst.subList(4, 6));
+        assertThat(two.done()).isTrue();
+        assertThat(node.attempts().byApplication(app, new AttemptQuery(null, a.id(), null, null), new PageRequest(50, null, true))
+                .data()).hasSize(3).allSatisfy(at -> assertThat(at.endpointId()).isEqualTo(a.id()));
     }
 
     @Test

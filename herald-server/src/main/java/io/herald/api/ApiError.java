@@ -1,7 +1,7 @@
 package io.herald.api;
 
 /** A request the API refuses before the engine sees it: bad JSON, no token, unknown route. */
-final class ApiError extends RuntimeException {
+public final class ApiError extends RuntimeException {
     final int status;
     final String code;
     final String field;
@@ -11,6 +11,16 @@ final class ApiError extends RuntimeException {
         this.status = status;
         this.code = code;
         this.field = field;
+    }
+
+    /** The HTTP status this refusal answers. */
+    public int status() {
+        return status;
+    }
+
+    /** The field of the request at fault, or null. */
+    public String field() {
+        return field;
     }
 
     static ApiError badRequest(String field, String message) {

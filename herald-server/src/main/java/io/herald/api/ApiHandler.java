@@ -4,8 +4,6 @@ import io.herald.Bodies;
 import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.api.Router.Access;
-import io.herald.app.Application;
-import io.herald.app.Applications;
 import io.herald.auth.Principal;
 import io.herald.auth.Tokens;
 import io.herald.delivery.Cidr;
@@ -35,7 +33,7 @@ public final class ApiHandler extends Handler.Abstract {
 
     private final Router router;
     private final Tokens tokens;
-    private final Applications applications;
+    private final Authorizer authorizer;
     private final Idempotency idempotency;
     private final AuditTrail audit;
 
@@ -47,7 +45,7 @@ public final class ApiHandler extends Handler.Abstract {
     public ApiHandler(Herald herald, List<Cidr> trustedProxies) {
         this.router = Routes.build(herald);
         this.tokens = herald.tokens();
-        this.applications = herald.applications();
+        this.authorizer = new Authorizer(herald.applications());
         this.idempotency = new Idempotency(herald.idempotencyKeys());
         this.audit = new AuditTrail(herald.audit(), herald.applications(), trustedProxies);
     }
@@ -63,7 +61,7 @@ public final class ApiHandler extends Handler.Abstract {
             String body = readBody(request);
             Router.Match match = find(request, path);
             Principal principal = match.access() == Access.PUBLIC ? null : authenticate(request);
-            Map<String, String> params = authorize(principal, match, request.getMethod(), path);
+            Map<String, String> params = authorizer.authorize(principal, match, request.getMethod(), path);
             Call call = new Call(principal, baseUrl(request), params, query(request), body,
                     name -> request.getHeaders().get(name));
             call.checkBody();
@@ -107,58 +105,6 @@ public final class ApiHandler extends Handler.Abstract {
         String token = auth.substring(7).strip();
         return tokens.find(token).orElseThrow(() ->
                 new ApiError(401, "authentication_failed", null, "the bearer token is not valid (unknown, revoked or expired)"));
-    }
-
-    /**
-     * The one place that decides whether {@code principal} may call the matched route; returns
-     * the path parameters the route is to see. An application token is told that nothing exists
-     * (404, word for word what a missing application or path answers) wherever it may not look,
-     * so that it cannot learn of other applications or of global resources; where it may look
-     * but not act, it gets 403. A viewer sees every resource, so it is told 403, never 404.
-     */
-    private Map<String, String> authorize(Principal principal, Router.Match match, String method, String path) {
-        if (principal == null || principal.isAdmin()) {
-            return match.params();
-        }
-        if (principal.isViewer()) {
-            return asViewer(match, method);
-        }
-        return switch (match.access()) {
-            case PUBLIC, CALLER -> match.params();
-            case ADMIN, ADMIN_ONLY -> throw Router.notFound(path);
-            case APPLICATION, APPLICATION_CREDENTIALS, APPLICATION_ADMIN -> inOwnApplication(principal, match, method);
-        };
-    }
-
-    /** A viewer reads every route but those whose answer is a credential or that manage access; it changes nothing. */
-    private static Map<String, String> asViewer(Router.Match match, String method) {
-        if (match.access() == Access.APPLICATION_CREDENTIALS || match.access() == Access.ADMIN_ONLY) {
-            throw new ApiError(403, "forbidden", null, "a viewer token does not see credentials, API tokens or the audit log");
-        }
-        if (!method.equals("GET") && !method.equals("HEAD")) {
-            throw new ApiError(403, "forbidden", null, "a viewer token is read-only");
-        }
-        return match.params();
-    }
-
-    private Map<String, String> inOwnApplication(Principal principal, Router.Match match, String method) {
-        String named = match.params().get(Router.APP_PARAM);
-        Application app = applications.find(named).filter(a -> principal.reaches(a.id()))
-                .orElseThrow(() -> new HeraldException.NotFound("application", named));
-        if (match.access() == Access.APPLICATION_ADMIN) {
-            throw new ApiError(403, "forbidden", null, "an application token cannot change or delete its application");
-        }
-        if (principal.readOnly() && !method.equals("GET") && !method.equals("HEAD")) {
-            throw new ApiError(403, "forbidden", null, "this token is read-only");
-        }
-        if (principal.readOnly() && match.access() == Access.APPLICATION_CREDENTIALS) {
-            throw new ApiError(403, "forbidden", null, "a read-only token does not see signing secrets or header values");
-        }
-        // The route addresses the application by the id checked here: a uid can move to another
-        // application between this check and the route's own lookup.
-        Map<String, String> params = new LinkedHashMap<>(match.params());
-        params.put(Router.APP_PARAM, app.id());
-        return params;
     }
 
     private static String baseUrl(Request request) {
@@ -256,6 +202,7 @@ public final class ApiHandler extends Handler.Abstract {
         if (reply.status() == 503) {
             response.getHeaders().put(HttpHeader.RETRY_AFTER, Integer.toString(RETRY_AFTER_SECONDS));
         }
+        reply.headers().forEach(response.getHeaders()::put);
         Encoded body = Encoded.of(reply);
         if (body != null && body.replayed()) {
             response.getHeaders().put(Idempotency.REPLAYED, "true");

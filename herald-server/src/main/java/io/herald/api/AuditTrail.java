@@ -32,7 +32,7 @@ import tools.jackson.databind.JsonNode;
  * row's, the row is lost (as an idempotency key's response is, see docs/architecture.md); if this
  * write fails, the change stands, the caller gets its answer, and the row is logged at ERROR.
  */
-final class AuditTrail {
+public final class AuditTrail {
     private static final Logger log = LoggerFactory.getLogger(AuditTrail.class);
     private static final Set<String> READS = Set.of("GET", "HEAD");
     /**
@@ -46,7 +46,7 @@ final class AuditTrail {
     private final Applications applications;
     private final List<Cidr> trustedProxies;
 
-    AuditTrail(AuditLog audit, Applications applications, List<Cidr> trustedProxies) {
+    public AuditTrail(AuditLog audit, Applications applications, List<Cidr> trustedProxies) {
         this.audit = audit;
         this.applications = applications;
         this.trustedProxies = List.copyOf(trustedProxies);
@@ -85,6 +85,21 @@ final class AuditTrail {
         AuditEntry.Change change = new AuditEntry.Change(principal.tokenId(), principal.role().wire(), principal.appId(),
                 route.method(), route.pattern(), reply.status(), app, params, idOf(reply, encoded), fieldsOf(body),
                 clientAddress(request, trustedProxies));
+        append(change);
+    }
+
+    /**
+     * Writes the row of a change made through the web console: {@code route} is the page's
+     * pattern (e.g. {@code /console/apps/new}), {@code fields} the names of the form fields that
+     * carried the change (never their values).
+     */
+    public void recordWeb(Request request, Principal principal, String route, int status, String appId,
+                          Map<String, String> params, String resourceId, List<String> fields) {
+        append(new AuditEntry.Change(principal.tokenId(), principal.role().wire(), principal.appId(), request.getMethod(),
+                route, status, appId, params, resourceId, fields, clientAddress(request, trustedProxies)));
+    }
+
+    private void append(AuditEntry.Change change) {
         try {
             audit.append(change);
         } catch (RuntimeException e) {
@@ -158,6 +173,12 @@ final class AuditTrail {
             client = hops.get(i);
         }
         return client;
+    }
+
+    /** Whether the connection's peer is one of {@code trusted} (HERALD_TRUSTED_PROXIES), whose forwarding headers may be believed. */
+    public static boolean peerIsTrusted(Request request, List<Cidr> trusted) {
+        SocketAddress sa = request.getConnectionMetaData().getRemoteSocketAddress();
+        return sa instanceof InetSocketAddress isa && isa.getAddress() != null && isTrusted(isa.getAddress().getAddress(), trusted);
     }
 
     private static boolean isTrusted(byte[] address, List<Cidr> trusted) {

@@ -6,6 +6,7 @@ import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.EndpointIn;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.MessageIn;
+import io.herald.retention.Retention;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
@@ -19,7 +20,7 @@ import tools.jackson.databind.JsonNode;
  * Reads request bodies into the engine's input records, checking JSON types on the way so that a
  * wrong type is a 422 naming the field, not a 500. Range and format checks are the engine's.
  */
-final class In {
+public final class In {
     private In() {}
 
     /**
@@ -35,7 +36,7 @@ final class In {
     static final Map<String, String> ALIASES = Map.of(EVENT_TYPES, FILTER_TYPES, FILTER_TYPES, EVENT_TYPES,
             THROTTLE_RATE, RATE_LIMIT, RATE_LIMIT, THROTTLE_RATE, FEATURE_FLAGS, FEATURE_FLAG, FEATURE_FLAG, FEATURE_FLAGS);
 
-    static ApplicationIn application(JsonNode n) {
+    public static ApplicationIn application(JsonNode n) {
         return new ApplicationIn(str(n, "name"), str(n, "uid"), aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer),
                 stringMap(n, "metadata"));
     }
@@ -82,6 +83,35 @@ final class In {
         return v == null || v.isNull() ? null : v;
     }
 
+    /** Longest payload retention a message may ask for: as long as the server may keep anything. */
+    static final long MAX_PAYLOAD_RETENTION_DAYS = Retention.MAX.toDays();
+
+    /**
+     * Svix's {@code payloadRetentionPeriod} (days) or {@code payloadRetentionHours} (not both):
+     * how long the message's payload is kept; null when neither is given.
+     */
+    static java.time.Duration payloadRetention(JsonNode n) {
+        JsonNode days = node(n, "payloadRetentionPeriod");
+        JsonNode hours = node(n, "payloadRetentionHours");
+        if (days != null && hours != null) {
+            throw new HeraldException.InvalidInput("payloadRetentionHours", "cannot be given with payloadRetentionPeriod");
+        }
+        if (days != null) {
+            return java.time.Duration.ofDays(wholeIn(days, "payloadRetentionPeriod", MAX_PAYLOAD_RETENTION_DAYS));
+        }
+        if (hours != null) {
+            return java.time.Duration.ofHours(wholeIn(hours, "payloadRetentionHours", MAX_PAYLOAD_RETENTION_DAYS * 24));
+        }
+        return null;
+    }
+
+    private static long wholeIn(JsonNode v, String field, long max) {
+        if (!v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 1 || v.asLong() > max) {
+            throw new HeraldException.InvalidInput(field, "must be a whole number from 1 to " + max);
+        }
+        return v.asLong();
+    }
+
     /**
      * The payload is delivered exactly as the publisher wrote it: the text of the body's
      * {@code payload} member, byte for byte (whitespace, key order and number spelling kept), or the
@@ -89,14 +119,7 @@ final class In {
      * payload.
      */
     static MessageIn message(JsonNode n, String body) {
-        // Svix's retention settings: Herald keeps payloads until DELETE …/msg/{id}/content, so it
-        // refuses a retention it would not honour rather than ignore it.
-        for (String f : new String[] {"payloadRetentionPeriod", "payloadRetentionHours"}) {
-            if (node(n, f) != null) {
-                throw new HeraldException.InvalidInput(f, "is not supported: Herald keeps a payload until it is deleted "
-                        + "with DELETE /api/v1/app/{app_id}/msg/{msg_id}/content");
-            }
-        }
+        java.time.Duration payloadRetention = payloadRetention(n);
         java.time.Instant deliverAt = instant(n, "deliverAt");
         ApplicationIn alongside = nested(n, "application", In::application);
         JsonNode params = node(n, "transformationsParams");
@@ -117,7 +140,7 @@ final class In {
                 throw new HeraldException.InvalidInput("transformationsParams.rawPayload", "must be a string of JSON");
             }
             return new MessageIn(str(n, "eventType"), str(n, "eventId"), raw.asString(), "transformationsParams.rawPayload",
-                    stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside);
+                    stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside, null, payloadRetention);
         }
         JsonNode payload = n.get("payload");
         if (payload != null && !payload.isNull() && !payload.isObject()) {
@@ -127,7 +150,7 @@ final class In {
         // publish a second parse.
         boolean given = payload != null && !payload.isNull();
         return new MessageIn(str(n, "eventType"), str(n, "eventId"), given ? rawObjectMember(body, "payload") : null, "payload",
-                stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside, given ? payload : null);
+                stringSet(n, "channels"), stringSet(n, "tags"), deliverAt, alongside, given ? payload : null, payloadRetention);
     }
 
     /** An object member read by {@code read}, its errors named under {@code field}; null when absent or null. */

@@ -134,7 +134,10 @@ final class Out {
         return m;
     }
 
-    /** {@code withContent} false leaves the response body out (an empty string, as the field is required). */
+    /**
+     * {@code withContent} false leaves the response body out (an empty string, as the field is
+     * required), and the request and response headers (null).
+     */
     static Map<String, Object> attempt(Attempt a, boolean withContent) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("id", a.id());
@@ -160,6 +163,11 @@ final class Out {
         m.put("nextAttempt", time(a.nextAttempt()));
         m.put("error", a.error());
         m.put("test", a.triggerType() == io.herald.delivery.Deliveries.TRIGGER_TEST);
+        // What was sent and the response's headers: null when not recorded (or left out with the content).
+        m.put("requestHeaders", withContent ? a.requestHeaders() : null);
+        m.put("requestBody", withContent ? a.requestBody() : null);
+        m.put("requestBodyTruncated", withContent && a.requestBodyTruncated());
+        m.put("responseHeaders", withContent ? a.responseHeaders() : null);
         return m;
     }
 

@@ -1,7 +1,13 @@
 package io.herald.api;
 
-/** What a route answers: a status and a body to write as JSON (null for none). */
-record Reply(int status, Object body) {
+import java.util.Map;
+
+/** What a route answers: a status, a body to write as JSON (null for none) and headers of its own. */
+record Reply(int status, Object body, Map<String, String> headers) {
+    Reply(int status, Object body) {
+        this(status, body, Map.of());
+    }
+
     static Reply ok(Object body) {
         return new Reply(200, body);
     }

@@ -7,10 +7,13 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-/** Maps a method and a path such as {@code /api/v1/app/{app_id}} to a route and who may call it. */
-final class Router {
+/**
+ * Maps a method and a path such as {@code /api/v1/app/{app_id}} to a route and who may call it.
+ * Public only for {@link Access}, which the web console's routes use too (see {@link Authorizer}).
+ */
+public final class Router {
     /** The path parameter that names an application, by id or uid. */
-    static final String APP_PARAM = "app_id";
+    public static final String APP_PARAM = "app_id";
 
     @FunctionalInterface
     interface Handler {
@@ -24,7 +27,7 @@ final class Router {
      * HEAD every route but {@link #APPLICATION_CREDENTIALS} and {@link #ADMIN_ONLY} ones, and
      * nothing else (403).
      */
-    enum Access {
+    public enum Access {
         /** No token needed (health). */
         PUBLIC,
         /** Any valid token, acting on that token itself (logout); read-only tokens too. */

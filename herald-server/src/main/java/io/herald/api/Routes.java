@@ -56,6 +56,8 @@ final class Routes {
             r.add(method, "/api/v1/health/ping", Access.PUBLIC, c -> Reply.noContent());
             r.add(method, "/api/v1/health/ready", Access.PUBLIC, c -> ready(h));
         }
+        OpenApiDocument openApi = OpenApiDocument.get();
+        r.add("GET", OpenApiDocument.PATH, Access.PUBLIC, openApi::reply);
         r.add("GET", MetricsPage.PATH, Access.ADMIN, c -> MetricsPage.reply(h.meterRegistry()));
 
         // Authentication: application tokens and their end

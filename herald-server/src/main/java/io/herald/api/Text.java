@@ -17,11 +17,11 @@ import tools.jackson.databind.JsonNode;
  * Herald stores text (PostgreSQL cannot hold it in a text column; SQLite refuses it too, for one
  * behaviour on both stores). Each refusal is a 400 naming where it was.
  */
-final class Text {
+public final class Text {
     private Text() {}
 
     /** {@code bytes} as UTF-8; a 400 naming {@code field} when they are not valid UTF-8. */
-    static String utf8(String field, byte[] bytes) {
+    public static String utf8(String field, byte[] bytes) {
         try {
             return StandardCharsets.UTF_8.newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
@@ -61,7 +61,7 @@ final class Text {
     }
 
     /** The query string's parameters, in order, values decoded; a bad escape is a 400 naming its parameter. */
-    static Map<String, List<String>> query(String raw) {
+    public static Map<String, List<String>> query(String raw) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (raw == null || raw.isEmpty()) {
             return out;

@@ -6,7 +6,7 @@ import io.herald.api.ApiHandler;
 import io.herald.api.MetricsPage;
 import io.herald.api.ProblemErrorHandler;
 import io.herald.auth.Tokens;
-import io.herald.portal.PortalPage;
+import io.herald.web.WebHandler;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
@@ -25,11 +25,14 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.handler.PathMappingsHandler;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,17 +83,15 @@ public final class HeraldServer implements AutoCloseable {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setPort(config.port());
             server.addConnector(connector);
-            Handler.Sequence handlers = new Handler.Sequence();
+            Handler handlers = handlers(herald, config);
             if (config.metricsPort() != null) {
                 // Loopback only, no token: for a scraper on this host. Nothing but /metrics answers there.
                 ServerConnector metrics = new ServerConnector(server, new HttpConnectionFactory(http));
                 metrics.setHost("127.0.0.1");
                 metrics.setPort(config.metricsPort());
                 server.addConnector(metrics);
-                handlers.addHandler(MetricsPage.onConnector(metrics, registry));
+                handlers = new Handler.Sequence(MetricsPage.onConnector(metrics, registry), handlers);
             }
-            handlers.addHandler(new PortalPage());
-            handlers.addHandler(new ApiHandler(herald, config.trustedProxies()));
             server.setHandler(handlers);
             // Jetty's own refusals (431, a bad URI, conflicting lengths) as problem documents too.
             server.setErrorHandler(new ProblemErrorHandler());
@@ -109,6 +110,29 @@ public final class HeraldServer implements AutoCloseable {
             }
             throw new IllegalStateException("cannot start the HTTP server on port " + config.port() + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The web console and portal under /console/ and /portal/, their assets under /assets/, "/"
+     * sent on to the console, and every other path to the API exactly as before.
+     */
+    private static Handler handlers(Herald herald, ServerConfig config) {
+        WebHandler web = new WebHandler(herald, config.trustedProxies());
+        PathMappingsHandler paths = new PathMappingsHandler() {
+            // Jetty 12.1's wrapper gives the request a context without a path, and
+            // Request.getPathInContext then fails with a NullPointerException (there is no
+            // ContextHandler here): hand the handlers the request as it came.
+            @Override
+            protected Request newPathSpecRequest(Request request, PathSpec pathSpec) {
+                return request;
+            }
+        };
+        paths.addMapping(PathSpec.from("/console/*"), web);
+        paths.addMapping(PathSpec.from("/portal/*"), web);
+        paths.addMapping(PathSpec.from("/assets/*"), web.assets());
+        paths.addMapping(PathSpec.from(""), web); // the root "/" only: a 303 to /console/
+        paths.addMapping(PathSpec.from("/"), new ApiHandler(herald, config.trustedProxies()));
+        return paths;
     }
 
     /**

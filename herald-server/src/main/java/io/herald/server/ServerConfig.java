@@ -9,6 +9,7 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.retention.Retention;
 import io.herald.secret.KeyFile;
 import io.herald.secret.Keyring;
 import io.herald.store.Store;
@@ -31,7 +32,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
-                           Path secretKeyFile, EgressProxy proxy, Integer metricsPort) {
+                           Path secretKeyFile, EgressProxy proxy, Duration retention, Integer metricsPort) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -104,8 +105,12 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             DispatcherSettings.DEFAULT_PER_ENDPOINT, DeliveryPolicy.MIN_IN_FLIGHT, DeliveryPolicy.MAX_IN_FLIGHT);
     static final Setting.Time AUDIT_RETENTION = Setting.Time.days("HERALD_AUDIT_RETENTION_DAYS",
             "how long the audit log keeps its rows", AuditLog.DEFAULT_RETENTION, AuditLog.MIN_RETENTION, AuditLog.MAX_RETENTION);
+    static final Setting.Time RETENTION = Setting.Time.days("HERALD_RETENTION_DAYS",
+            "how long messages, their attempts and what was sent are kept (none still waiting to be delivered is purged)",
+            Retention.DEFAULT, Retention.MIN, Retention.MAX);
     static final Setting.Text<List<Cidr>> TRUSTED_PROXIES = Setting.cidrs("HERALD_TRUSTED_PROXIES",
-            "reverse proxies whose X-Forwarded-For the audit log believes");
+            "reverse proxies whose X-Forwarded-For the audit log believes, and whose X-Forwarded-Proto: https makes the "
+                    + "console's cookie Secure");
     static final Setting.Text<Keyring> SECRET_KEY = new Setting.Text<>("HERALD_SECRET_KEY",
             "the keys that encrypt endpoint secrets at rest, newest first; required with PostgreSQL (or HERALD_SECRET_KEY_FILE)",
             true, "the key file", "<id>:<base64 of 32 bytes>, comma-separated", null, v -> Keyring.parse("HERALD_SECRET_KEY", v));
@@ -133,7 +138,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     /** Every setting of the server, in the order --help and the README list them. */
     public static final List<Setting<?>> SETTINGS = List.of(PORT, DATA_DIR, DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE,
             ADMIN_TOKEN, HTTPS_ONLY, ALLOWED_TARGETS, PROXY_URL, LEASE, SHUTDOWN_GRACE, MAX_IN_FLIGHT, RETRY_DELAYS,
-            ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, TRUSTED_PROXIES, WRITERS,
+            ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, RETENTION, TRUSTED_PROXIES, WRITERS,
             COMMIT_DELAY, LOG_FORMAT, METRICS_PORT);
 
     public static ServerConfig fromEnv(Map<String, String> env) {
@@ -164,6 +169,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration disableAfter = CIRCUIT_DISABLE_AFTER.read(env);
         int maxInFlight = MAX_IN_FLIGHT.read(env);
         Duration auditRetention = AUDIT_RETENTION.read(env);
+        Duration retention = RETENTION.read(env);
         List<Cidr> trustedProxies = TRUSTED_PROXIES.read(env);
         EgressProxy proxy = PROXY_URL.read(env);
         Integer metricsPort = METRICS_PORT.read(env);
@@ -186,7 +192,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
                 maxInFlight, auditRetention, trustedProxies, keyring, keyFile == null ? null : Path.of(keyFile), proxy,
-                metricsPort);
+                retention, metricsPort);
     }
 
     /** Where the keys are read from when HERALD_SECRET_KEY is not set. */
@@ -264,6 +270,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, maxInFlightPerEndpoint,
                 attemptTimeout, shutdownGrace, circuitBreaker);
         // The key file, when the keys come from one, is read (or made) when the server starts.
-        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey, proxy);
+        return new EngineConfig(jdbcUrl(), httpsOnly, allowedTargets, d, retryDelays, store, auditRetention, secretKey, proxy,
+                retention);
     }
 }

@@ -16,10 +16,22 @@ public final class ApiClient {
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     private final String base;
     private final String token;
+    /** When set, every response is checked against Herald's OpenAPI document (see {@link #checkedAgainstOpenApi()}). */
+    private volatile OpenApiContract contract;
 
     public ApiClient(String base, String token) {
         this.base = base;
         this.token = token;
+    }
+
+    /**
+     * From now on every response this client receives must be one the OpenAPI document describes
+     * for its operation and status, its body valid against the response schema; otherwise the
+     * request throws an AssertionError naming the route, the status and the validation errors.
+     */
+    public ApiClient checkedAgainstOpenApi() {
+        this.contract = OpenApiContract.get();
+        return this;
     }
 
     /** A status, the parsed body (null when empty) and the response headers. */
@@ -80,6 +92,13 @@ public final class ApiClient {
         try {
             HttpResponse<String> r = http.send(b.build(), HttpResponse.BodyHandlers.ofString());
             String raw = r.body();
+            OpenApiContract c = contract;
+            if (c != null) {
+                String violation = c.violation(method, path, r.statusCode(), name -> r.headers().firstValue(name).orElse(null), raw);
+                if (violation != null) {
+                    throw new AssertionError("response not as the OpenAPI document describes it: " + violation);
+                }
+            }
             // Bodies of other types (the /metrics text) are kept raw only.
             boolean isJson = r.headers().firstValue("content-type").map(t -> t.contains("json")).orElse(true);
             return new Answer(r.statusCode(), raw == null || raw.isEmpty() || !isJson ? null : Json.read(raw), raw, r.headers());

@@ -25,7 +25,7 @@ class ApiValidationTest {
         ServerConfig config = ServerConfig.fromEnv(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dir.toString(),
                 "HERALD_ADMIN_TOKEN", TOKEN));
         server = HeraldServer.start(config, Clock.systemUTC());
-        api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN);
+        api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN).checkedAgainstOpenApi();
     }
 
     @AfterEach

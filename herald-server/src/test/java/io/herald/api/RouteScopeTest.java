@@ -59,12 +59,12 @@ abstract class RouteScopeTest {
         herald = start(dir);
         receiver = new LoopbackReceiver();
         routes = Routes.build(herald.server.herald()).routes();
-        admin = herald.api;
+        admin = herald.api.checkedAgainstOpenApi();
         herald.post("/api/v1/event-type", "{\"name\": \"" + EVENT_TYPE + "\", \"description\": \"d\", \"example\": {\"n\": 0}}", 201);
         a = tenant("tenant-a");
         b = tenant("tenant-b");
         String token = herald.post("/api/v1/auth/app-portal-access/tenant-a", "{}", 200).get("token").asString();
-        tokenOfA = new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+        tokenOfA = client(token);
         operationalEndpoint = herald.post("/api/v1/operational-webhook/endpoint", "{\"url\": \"" + receiver.url("/ops") + "\"}", 201)
                 .get("id").asString();
         tokenId = herald.post("/api/v1/token", "{\"role\": \"viewer\", \"description\": \"walked\"}", 201).get("id").asString();
@@ -290,21 +290,15 @@ abstract class RouteScopeTest {
         return out;
     }
 
-    /** What a public route answers anyone: readiness 200 with its state, liveness a constant 204. */
-    private static int publicStatus(Route r) {
-        return r.pattern().endsWith("/ready") ? 200 : 204;
-    }
-
     @Test
     void publicRoutes_answerWithoutAToken() {
-        ApiClient anonymous = new ApiClient("http://127.0.0.1:" + herald.server.port(), null);
+        ApiClient anonymous = client(null);
         List<Route> open = routes.stream().filter(r -> r.access() == Access.PUBLIC).toList();
         assertThat(open).extracting(r -> r.method() + " " + r.pattern()).contains(
                 "GET /api/v1/health", "HEAD /api/v1/health", "GET /api/v1/health/ping", "HEAD /api/v1/health/ping",
-                "GET /api/v1/health/ready", "HEAD /api/v1/health/ready");
+                "GET " + OpenApiDocument.PATH, "GET /api/v1/health/ready", "HEAD /api/v1/health/ready");
         for (Route r : open) {
-            assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern())
-                    .isEqualTo(publicStatus(r));
+            assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern()).isEqualTo(publicAnswer(r));
         }
         assertThat(anonymous.post("/api/v1/auth/logout", null).status()).isEqualTo(401);
         assertThat(anonymous.get("/api/v1/app/" + a.id() + "/endpoint").status()).isEqualTo(401);
@@ -315,8 +309,15 @@ abstract class RouteScopeTest {
                         "GET /api/v1/background-task/{task_id}");
     }
 
+    /** A client whose every answer is checked against the OpenAPI document. */
     private ApiClient client(String token) {
-        return new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+        return new ApiClient("http://127.0.0.1:" + herald.server.port(), token).checkedAgainstOpenApi();
+    }
+
+    /** What a public route answers anyone: health has no body, the OpenAPI document has. */
+    private static int publicAnswer(Route r) {
+        // The document and readiness (its state) answer 200; liveness a constant 204.
+        return r.pattern().equals(OpenApiDocument.PATH) || r.pattern().endsWith("/health/ready") ? 200 : 204;
     }
 
     private static boolean reads(Route r) {
@@ -367,14 +368,14 @@ abstract class RouteScopeTest {
                     ids.put("task_id", t.ids().get("task_id"));
                 }
                 String path = path(r, t, false, ids);
-                int refused = r.access() == Access.PUBLIC ? publicStatus(r) : 401;
+                int refused = r.access() == Access.PUBLIC ? publicAnswer(r) : 401;
                 walked.add(new Expected("no token", call(anonymous, r, path), refused));
                 walked.add(new Expected("expired", call(expired, r, path), refused));
                 walked.add(new Expected("revoked", call(revoked, r, path), refused));
 
                 // A viewer reads what the admin reads, but no credential, token or audit row, and changes nothing.
                 Call byViewer = call(viewer, r, path);
-                int forViewer = r.access() == Access.PUBLIC ? publicStatus(r)
+                int forViewer = r.access() == Access.PUBLIC ? publicAnswer(r)
                         : r.access() == Access.APPLICATION_CREDENTIALS || r.access() == Access.ADMIN_ONLY || !reads(r) ? 403
                         : call(admin, r, path).status();
                 walked.add(new Expected("viewer", byViewer, forViewer));
@@ -395,7 +396,7 @@ abstract class RouteScopeTest {
                     continue; // a change: walked on A's twin below
                 }
                 int forA = asAdmin ? call(admin, r, path).status() : switch (r.access()) {
-                    case PUBLIC -> publicStatus(r);
+                    case PUBLIC -> publicAnswer(r);
                     case APPLICATION_ADMIN -> own ? 403 : 404;
                     default -> 404;
                 };

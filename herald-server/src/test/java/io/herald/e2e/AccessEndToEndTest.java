@@ -40,6 +40,7 @@ abstract class AccessEndToEndTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of("HERALD_TRUSTED_PROXIES", "127.0.0.0/8"));
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         admin = herald.api;
         receiver = new LoopbackReceiver();
         appId = herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201).get("id").asString();
@@ -58,7 +59,7 @@ abstract class AccessEndToEndTest {
     }
 
     private ApiClient client(String token) {
-        return new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+        return new ApiClient("http://127.0.0.1:" + herald.server.port(), token).checkedAgainstOpenApi();
     }
 
     private int tokenRows() {

@@ -34,6 +34,7 @@ abstract class AppTokenEndToEndTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         base = "http://127.0.0.1:" + herald.server.port();
         appId = herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201).get("id").asString();
         herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"http://127.0.0.1:9/hook\", \"uid\": \"siem\"}", 201);
@@ -49,7 +50,7 @@ abstract class AppTokenEndToEndTest {
     }
 
     private ApiClient client(String token) {
-        return new ApiClient(base, token);
+        return new ApiClient(base, token).checkedAgainstOpenApi();
     }
 
     private ApiClient tokenFor(String app, String body) {

@@ -36,6 +36,7 @@ abstract class DeliveryEndToEndTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
     }
@@ -111,6 +112,13 @@ abstract class DeliveryEndToEndTest {
         assertThat(attempt.get("url").asString()).isEqualTo(receiver.url("/hook"));
         assertThat(attempt.get("triggerType").asInt()).isZero();
         assertThat(attempt.get("attemptNumber").asInt()).isEqualTo(1);
+        assertThat(attempt.get("requestBody").asString()).as("the body as sent").isEqualTo(payload);
+        assertThat(attempt.get("requestBodyTruncated").asBoolean()).isFalse();
+        assertThat(attempt.get("requestHeaders").get("Authorization").asString()).as("custom values masked").isEqualTo("********");
+        assertThat(attempt.get("requestHeaders").get("webhook-signature").asString()).isEqualTo(r.header("webhook-signature"));
+        assertThat(attempt.get("responseHeaders").isObject()).isTrue();
+        JsonNode lean = herald.get("/api/v1/app/acme/attempt/msg/" + id + "?with_content=false").get("data").get(0);
+        assertThat(lean.get("requestBody").isNull()).as("with_content=false leaves the copies out").isTrue();
         assertThat(herald.get("/api/v1/app/acme/msg/evt-1").get("id").asString()).as("eventId works as an id").isEqualTo(id);
     }
 

@@ -41,6 +41,7 @@ abstract class DeliveryPolicyEndToEndTest {
     @BeforeAll
     void startServer(@TempDir Path dir) {
         herald = start(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
     }
 

@@ -33,6 +33,7 @@ abstract class EndpointHealthEndToEndTest {
     @BeforeEach
     void startServer(@TempDir Path dir) {
         herald = start(dir, Map.of("HERALD_CIRCUIT_FAILURES", "2", "HERALD_CIRCUIT_DISABLE_AFTER_SECONDS", "3600"));
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Tenant\", \"uid\": \"acme\"}", 201);
         ep = herald.post("/api/v1/app/acme/endpoint", "{\"url\": \"" + receiver.url("/hook") + "\"}", 201).get("id").asString();

@@ -197,7 +197,7 @@ abstract class IdempotencyEndToEndTest {
     void post_sameKeyOtherToken_runsOnItsOwn() {
         String otherToken = Tokens.generate();
         herald.server.herald().tokens().add(otherToken, Tokens.ADMIN, Tokens.Origin.GENERATED);
-        ApiClient other = new ApiClient("http://127.0.0.1:" + herald.server.port(), otherToken);
+        ApiClient other = new ApiClient("http://127.0.0.1:" + herald.server.port(), otherToken).checkedAgainstOpenApi();
         String key = key();
 
         Answer mine = herald.api.postIdempotent(MSG, EVENT, key);

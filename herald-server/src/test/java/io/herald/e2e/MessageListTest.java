@@ -26,6 +26,7 @@ class MessageListTest {
     @BeforeEach
     void setUp() {
         herald = TestHerald.sqlite(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
         String[][] messages = {
                 {"scan.finished", "[\"campaign-1\"]"}, {"scan.started", "null"}, {"finding.created", "[\"campaign-2\"]"},

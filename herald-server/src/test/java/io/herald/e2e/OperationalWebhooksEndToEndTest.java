@@ -38,6 +38,7 @@ abstract class OperationalWebhooksEndToEndTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of());
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
     }
@@ -175,7 +176,7 @@ abstract class OperationalWebhooksEndToEndTest {
     void routes_areAdminOnly_anApplicationTokenIsToldTheyDoNotExist() {
         JsonNode ep = opsEndpoint("/ops", "");
         String token = herald.post("/api/v1/auth/app-portal-access/acme", "{}", 200).get("token").asString();
-        ApiClient app = new ApiClient("http://127.0.0.1:" + herald.server.port(), token);
+        ApiClient app = new ApiClient("http://127.0.0.1:" + herald.server.port(), token).checkedAgainstOpenApi();
         String one = OPS + "/" + ep.get("id").asString();
         for (ApiClient.Answer a : List.of(app.get(OPS), app.post(OPS, "{\"url\": \"" + receiver.url("/x") + "\"}"), app.get(one),
                 app.get(one + "/secret"), app.delete(one), app.put(one + "/headers", "{\"headers\": {}}"))) {

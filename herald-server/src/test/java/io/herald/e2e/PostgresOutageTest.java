@@ -54,8 +54,10 @@ class PostgresOutageTest {
     void start() {
         pg = new ThrowawayPostgres(dir).start();
         receiver = new LoopbackReceiver().fallback(Reply.status(200));
+        // A short lease: a delivery whose lease an outage left in place (its hand-back failed too) waits
+        // for it to end; the test waits for every delivery.
         herald = TestHerald.postgresNode(dir.resolve("node"), new TestPostgres.Database("postgres", pg.url()), Map.of(),
-                TestHerald.Time.SYSTEM_CLOCK);
+                TestHerald.Time.SYSTEM_CLOCK, Duration.ofSeconds(15));
         herald.post("/api/v1/app", "{\"name\": \"A\", \"uid\": \"a\"}", 201);
         herald.post("/api/v1/app/a/endpoint", "{\"url\": \"" + receiver.url("/hook") + "\"}", 201);
     }
@@ -95,7 +97,7 @@ class PostgresOutageTest {
     void connectionsCut_underLoad_noneIsA500_andEvery201IsDelivered() throws Exception {
         startPublishing(4);
         awaitAccepted(20);
-        for (int i = 0; i < 5; i++) {
+        for (int i = 0; i < 3; i++) {
             try (Connection c = DriverManager.getConnection(pg.url())) {
                 c.createStatement().execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
                         + "WHERE pid <> pg_backend_pid() AND backend_type = 'client backend'");

@@ -24,6 +24,7 @@ class StoreFaultsEndToEndTest {
     void sqliteDiskFull_publishesGet503DiskFull_withRetryAfter_neverA500_andWhatWasAcceptedStays() {
         String url = Store.sqliteUrl(dir) + "?max_page_count=2048";
         try (TestHerald herald = TestHerald.sqlite(dir, Map.of("HERALD_DATABASE_URL", url))) {
+            herald.api.checkedAgainstOpenApi(); // the 503 too: a reason and Retry-After, as documented
             herald.post("/api/v1/app", "{\"name\": \"A\", \"uid\": \"a\"}", 201);
             String payload = "{\"blob\": \"" + "x".repeat(100_000) + "\"}";
             List<String> accepted = new ArrayList<>();

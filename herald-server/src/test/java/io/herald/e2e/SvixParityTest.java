@@ -35,6 +35,7 @@ abstract class SvixParityTest {
     @BeforeEach
     void setUp() {
         herald = start(dir, Map.of("HERALD_RETRY_DELAYS", "none"));
+        herald.api.checkedAgainstOpenApi(); // every answer must be as the OpenAPI document describes it
         receiver = new LoopbackReceiver();
         herald.post("/api/v1/app", "{\"name\": \"Acme\", \"uid\": \"acme\"}", 201);
     }
@@ -260,9 +261,10 @@ abstract class SvixParityTest {
         assertThat(herald.api.get("/api/v1/app/tenant-6").status()).isEqualTo(404);
 
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
-                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 30}"), 422, "payloadRetentionPeriod");
+                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 0}"), 422, "payloadRetentionPeriod");
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
-                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionHours\": 3}"), 422, "payloadRetentionHours");
+                "{\"eventType\": \"scan.finished\", \"payload\": {}, \"payloadRetentionPeriod\": 1, \"payloadRetentionHours\": 3}"),
+                422, "payloadRetentionHours");
         assertProblem(herald.api.post("/api/v1/app/acme/msg",
                 "{\"eventType\": \"a\", \"payload\": {}, \"transformationsParams\": {\"headers\": {}}}"), 422, "transformationsParams.headers");
         assertThat(herald.get("/api/v1/app/acme/msg").get("data").size()).isZero();

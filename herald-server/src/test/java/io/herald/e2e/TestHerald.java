@@ -54,8 +54,19 @@ public final class TestHerald implements AutoCloseable {
     private final TestPostgres.Database on;
     private final Time time;
 
+    /**
+     * A 70 s lease lets endpoints ask for the full 30 s timeout, as in production (twice timeout +
+     * margin must fit). Tests do not wait for it to expire.
+     */
+    static final Duration LEASE = Duration.ofSeconds(70);
+
     private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env,
                        Time time) {
+        this(dataDir, database, dropsDatabase, env, time, LEASE);
+    }
+
+    private TestHerald(Path dataDir, TestPostgres.Database database, boolean dropsDatabase, Map<String, String> env,
+                       Time time, Duration lease) {
         this.database = dropsDatabase ? database : null;
         this.on = database;
         this.time = time;
@@ -69,9 +80,7 @@ public final class TestHerald implements AutoCloseable {
         }
         all.putAll(env);
         ServerConfig config = ServerConfig.fromEnv(all);
-        // A 70 s lease lets endpoints ask for the full 30 s timeout, as in production (twice
-        // timeout + margin must fit). Nothing here waits for a lease to expire.
-        DispatcherSettings d = new DispatcherSettings(Duration.ofSeconds(70),
+        DispatcherSettings d = new DispatcherSettings(lease,
                 time == Time.TEST_CLOCK ? Duration.ZERO : SYSTEM_CLOCK_POLL,
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, config.maxInFlightPerEndpoint(), TIMEOUT,
                 Duration.ofSeconds(2), config.circuitBreaker());
@@ -113,7 +122,16 @@ public final class TestHerald implements AutoCloseable {
     }
 
     public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env, Time time) {
-        return new TestHerald(dataDir, shared, false, env, time);
+        return new TestHerald(dataDir, shared, false, env, time, LEASE);
+    }
+
+    /**
+     * As above with a lease of {@code lease} (DispatcherSettings says how short it may be), for
+     * tests that wait for leases to end and have no endpoint that asks for a long timeout.
+     */
+    public static TestHerald postgresNode(Path dataDir, TestPostgres.Database shared, Map<String, String> env, Time time,
+                                          Duration lease) {
+        return new TestHerald(dataDir, shared, false, env, time, lease);
     }
 
     /**

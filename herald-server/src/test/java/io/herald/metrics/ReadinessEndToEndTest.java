@@ -68,6 +68,7 @@ abstract class ReadinessEndToEndTest {
     void aClaimLoopThatCompletesNoCycleFor30sIsNotReady_andReadyAgainWhenItDoes() throws Exception {
         herald = start(dir);
         awaitReady();
+        Thread.sleep(300); // a cycle at the clock's time now
         try (AutoCloseable blocked = blockWrites(herald)) {
             Thread.sleep(300); // the poller's next cycle starts, and waits
             herald.advance(Duration.ofSeconds(28)); // 29.1 s with the ask's own 1.1 s

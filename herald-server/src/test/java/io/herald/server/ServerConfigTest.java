@@ -117,6 +117,13 @@ class ServerConfigTest {
         assertThat(c.trustedProxies()).containsExactly(Cidr.parse("10.0.0.0/8"), Cidr.parse("127.0.0.1/32"));
     }
 
+    @Test
+    void fromEnv_retentionDays_isRead_andDefaultsTo30() {
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_RETENTION_DAYS", "7")).engineConfig().retention())
+                .isEqualTo(java.time.Duration.ofDays(7));
+        assertThat(ServerConfig.fromEnv(Map.of()).engineConfig().retention()).isEqualTo(java.time.Duration.ofDays(30));
+    }
+
     private static final String KEY_1 = "k1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
     private static final String KEY_2 = "k2:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
 
@@ -166,6 +173,8 @@ class ServerConfigTest {
             "HERALD_MAX_IN_FLIGHT_PER_ENDPOINT | 65",
             "HERALD_AUDIT_RETENTION_DAYS | 0",
             "HERALD_AUDIT_RETENTION_DAYS | 3651",
+            "HERALD_RETENTION_DAYS | 0",
+            "HERALD_RETENTION_DAYS | 3651",
             "HERALD_TRUSTED_PROXIES | proxy.internal",
             "HERALD_SECRET_KEY | a-key-without-id",
             "HERALD_SECRET_KEY | k1:c2hvcnQ=",
