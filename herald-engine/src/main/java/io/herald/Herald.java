@@ -19,12 +19,16 @@ import io.herald.endpoint.SecretsAtRest;
 import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
+import io.herald.metrics.EngineMetrics;
+import io.herald.metrics.StoreGauges;
 import io.herald.operational.OperationalEvents;
 import io.herald.retention.Retention;
 import io.herald.secret.KeyringConfig;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import io.herald.task.BackgroundTasks;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,10 +57,14 @@ public final class Herald implements AutoCloseable {
     private final LatestDeliveries latestDeliveries;
     private final IdempotencyKeys idempotencyKeys;
     private final AuditLog audit;
+    private final EngineMetrics metrics;
+    private final Readiness readiness;
     private final Retention retention;
 
-    private Herald(EngineConfig config, Clock clock, RandomGenerator random) {
-        this.store = openStore(config);
+    private Herald(EngineConfig config, Clock clock, RandomGenerator random, MeterRegistry registry) {
+        this.metrics = new EngineMetrics(registry);
+        this.store = openStore(config, registry);
+        StoreGauges.register(registry, store, clock);
         Ids ids = new Ids(clock, random);
         String userAgent = "Herald/" + VERSION;
         SsrfGuard guard = new SsrfGuard(config.allowedTargets());
@@ -64,14 +72,14 @@ public final class Herald implements AutoCloseable {
         OperationalEvents events = new OperationalEvents(ids, retry -> Json.write(RetrySchedule.stored(retry)
                 .delays(config.retryDelays()).stream().map(Duration::toMillis).toList()));
         this.dispatcher = new Dispatcher(store, sender, new RetryPolicy(config.retryDelays(), RetryPolicy.DEFAULT_JITTER, random),
-                clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent, events);
+                clock, ids, config.dispatcher(), "node-" + UUID.randomUUID(), config.httpsOnly(), userAgent, events, metrics);
         this.applications = new Applications(store, ids, clock);
         this.eventTypes = new EventTypes(store, clock);
         this.endpoints = new Endpoints(store, ids, clock, config.httpsOnly(), new DeliveryPolicy.Timeouts(
                 config.dispatcher().maxEndpointTimeout(), DispatcherSettings.leaseCovering(DeliveryPolicy.MAX_TIMEOUT)), events,
                 guard::literalRefusal);
         this.operationalEndpoints = new OperationalEndpoints(endpoints);
-        this.messages = new Messages(store, ids, clock, dispatcher, eventTypes);
+        this.messages = new Messages(store, ids, clock, dispatcher, eventTypes, metrics);
         this.attempts = new Attempts(store);
         this.tokens = new Tokens(store, ids, clock);
         this.webSessions = new WebSessions(store, tokens, clock);
@@ -79,6 +87,7 @@ public final class Herald implements AutoCloseable {
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
         this.idempotencyKeys = new IdempotencyKeys(store, clock);
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
+        this.readiness = new Readiness(store, dispatcher, clock, config.dispatcher().pollInterval());
         this.retention = new Retention(store, clock, config.retention());
     }
 
@@ -87,11 +96,11 @@ public final class Herald implements AutoCloseable {
      * earlier version left them plain, encrypts) the endpoints' secrets: a missing or wrong key
      * fails here with {@link io.herald.secret.Keyring.Unusable}, before anything runs.
      */
-    private static Store openStore(EngineConfig config) {
+    private static Store openStore(EngineConfig config, MeterRegistry registry) {
         if (config.keyring() == null) {
             throw new IllegalArgumentException("EngineConfig.keyring is required: the keys that encrypt endpoint secrets at rest");
         }
-        Store s = Store.open(config.databaseUrl(), config.store());
+        Store s = Store.open(config.databaseUrl(), config.store(), registry);
         try {
             s.configure(KeyringConfig.class, c -> c.use(config.keyring()));
             SecretsAtRest.prepare(s, config.keyring());
@@ -108,7 +117,15 @@ public final class Herald implements AutoCloseable {
     }
 
     public static Herald start(EngineConfig config, Clock clock, RandomGenerator random) {
-        Herald h = new Herald(config, clock, random);
+        return start(config, clock, random, new SimpleMeterRegistry());
+    }
+
+    /**
+     * As {@link #start(EngineConfig, Clock, RandomGenerator)}, with the engine's meters (see {@link
+     * EngineMetrics}, {@link StoreGauges}, the pools' and the group commit's) in {@code registry}.
+     */
+    public static Herald start(EngineConfig config, Clock clock, RandomGenerator random, MeterRegistry registry) {
+        Herald h = new Herald(config, clock, random, registry);
         h.dispatcher.start();
         h.tasks.start();
         h.idempotencyKeys.start();
@@ -176,6 +193,16 @@ public final class Herald implements AutoCloseable {
 
     public IdempotencyKeys idempotencyKeys() {
         return idempotencyKeys;
+    }
+
+    /** The registry the engine's meters are in. */
+    public MeterRegistry meterRegistry() {
+        return metrics.registry();
+    }
+
+    /** Whether this node can do its work now: the database answers and its claim loop runs. */
+    public Readiness readiness() {
+        return readiness;
     }
 
     /** Changes made through the management API: who, what, when, from where. */

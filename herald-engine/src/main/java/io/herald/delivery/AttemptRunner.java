@@ -11,6 +11,7 @@ import io.herald.format.Format;
 import io.herald.format.Rendered;
 import io.herald.message.Message;
 import io.herald.message.Messages;
+import io.herald.metrics.EngineMetrics;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import io.herald.store.StoreFaults;
@@ -56,8 +57,11 @@ final class AttemptRunner {
     private final Flight flight;
     private final AtomicLong attemptsMade = new AtomicLong();
 
+    private final EngineMetrics metrics;
+
     AttemptRunner(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids, DispatcherSettings settings,
-                  boolean httpsOnly, Pacer pacer, OutcomeRecorder recorder, BooleanSupplier accepting) {
+                  boolean httpsOnly, Pacer pacer, OutcomeRecorder recorder, BooleanSupplier accepting, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.sender = sender;
         this.policy = policy;
@@ -261,6 +265,7 @@ final class AttemptRunner {
                 sent.headers(), sent.body(), sent.bodyTruncated(), r.headers());
         boolean kept = recorder.record(new OutcomeRecorder.Entry(c, a, outcome, own, finishedAt));
         attemptsMade.incrementAndGet();
+        metrics.attempted(EngineMetrics.outcome(outcome.kind().name()), r.durationMs());
         if (!kept) {
             DeliveryLog.about(log.atWarn(), c, "lease_lost")
                     .log("delivery {} (message {}, endpoint {}): lease lost during attempt {}; another node owns it now",

@@ -3,6 +3,7 @@ package io.herald.delivery;
 import io.herald.endpoint.Endpoints;
 import io.herald.message.Message;
 import io.herald.operational.OperationalEvents;
+import io.herald.metrics.EngineMetrics;
 import io.herald.store.Ids;
 import io.herald.store.Store;
 import io.herald.store.StoreFaults;
@@ -66,11 +67,14 @@ public final class Dispatcher implements AutoCloseable {
     /** Opened, and replaced, when the clock may have moved ({@link #clockMoved()}) or at close: wakes pacing waits. */
     private final AtomicReference<CountDownLatch> clockMoved = new AtomicReference<>(new CountDownLatch(1));
     private volatile Thread poller;
+    /** When (clock millis) the poller last completed a cycle; set when it starts. */
+    private volatile long lastCycle;
     /** Released to end the poller's wait early: a FIFO endpoint's next delivery was let out, or written. */
     private final Semaphore wakeups = new Semaphore(0);
 
     public Dispatcher(Store store, HttpSender sender, RetryPolicy policy, Clock clock, Ids ids,
-                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent, OperationalEvents events) {
+                      DispatcherSettings settings, String node, boolean httpsOnly, String userAgent, OperationalEvents events,
+                      EngineMetrics metrics) {
         this.store = store;
         this.policy = policy;
         this.clock = clock;
@@ -82,13 +86,21 @@ public final class Dispatcher implements AutoCloseable {
         this.breaker = new Breaker(settings.circuitBreaker());
         this.recorder = new OutcomeRecorder(store, clock, breaker, events, this::wake, this::holdWaiting);
         this.attempts = new AttemptRunner(store, sender, policy, clock, ids, settings, httpsOnly, pacer, recorder,
-                () -> accepting);
+                () -> accepting, metrics);
         this.lanes = new Lanes(settings.perEndpoint(), settings.maxInMemory(), attempts::run);
     }
 
     /** Deliveries this node holds for {@code endpointId}'s lane: how many slots of its rate are worth a block. */
     private int heldInLane(String endpointId) {
         return lanes.held(endpointId);
+    }
+
+    /**
+     * When (the clock's millis) this node's claim loop last completed a cycle, or empty when it
+     * runs none (a zero poll interval: tests and tools drive it).
+     */
+    public java.util.OptionalLong lastClaimCycle() {
+        return poller == null ? java.util.OptionalLong.empty() : java.util.OptionalLong.of(lastCycle);
     }
 
     public String node() {
@@ -131,6 +143,7 @@ public final class Dispatcher implements AutoCloseable {
             }
         }
         if (!settings.pollInterval().isZero()) {
+            lastCycle = clock.millis();
             poller = Thread.ofPlatform().daemon().name("herald-poller").start(this::pollLoop);
         }
     }
@@ -347,6 +360,7 @@ public final class Dispatcher implements AutoCloseable {
                 enqueueAll(probe());
                 List<Task> claimed = claim();
                 int admitted = enqueueAll(claimed);
+                lastCycle = clock.millis();
                 // A full claim goes on at once, unless its lanes refused most of it: claiming again
                 // would only take and give back the same full lanes' backlog, at everyone's cost.
                 if (claimed.size() < CLAIM_BATCH || admitted < claimed.size() / 2) {

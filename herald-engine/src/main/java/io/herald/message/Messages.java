@@ -16,6 +16,7 @@ import io.herald.endpoint.Endpoints;
 import io.herald.eventtype.EventTypes;
 import io.herald.filter.PayloadFilter;
 import io.herald.operational.OperationalEvents;
+import io.herald.metrics.EngineMetrics;
 import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
@@ -62,8 +63,10 @@ public final class Messages {
     private final Clock clock;
     private final Dispatcher dispatcher;
     private final EventTypes eventTypes;
+    private final EngineMetrics metrics;
 
-    public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher, EventTypes eventTypes) {
+    public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher, EventTypes eventTypes, EngineMetrics metrics) {
+        this.metrics = metrics;
         this.store = store;
         this.ids = ids;
         this.clock = clock;
@@ -223,11 +226,13 @@ public final class Messages {
                 Message stored = committedOrNot(msgId, unknown);
                 // Stored, and its deliveries with it (one transaction), leased to this node.
                 handover.start(stored, plan.targets());
+                metrics.published(1);
                 return new Published(stored, targets.size(), tree);
             }
             // Committed: from here on the message survives anything, and nothing fails the publish;
             // starting now only saves a poll.
             handover.start(written.message(), plan.targets());
+            metrics.published(1);
             return new Published(written.message(), written.queued(), tree);
         }
     }

@@ -1,6 +1,10 @@
 package io.herald.store;
 
 import io.herald.HeraldException;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,6 +81,8 @@ final class GroupCommit implements AutoCloseable {
     private boolean closed;
     private final LongAdder transactions = new LongAdder();
     private final LongAdder ranAgain = new LongAdder();
+    private final DistributionSummary batchSize;
+    private final Timer commitTime;
 
     /** Without a commit delay. */
     GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch) {
@@ -88,6 +94,15 @@ final class GroupCommit implements AutoCloseable {
      * works at once, waiting up to {@code commitDelay} for more while works keep coming.
      */
     GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch, Duration commitDelay) {
+        this(jdbi, name, writers, maxBatch, commitDelay, new SimpleMeterRegistry());
+    }
+
+    /** As above, measuring each batch's size and the time it took to run and commit in {@code registry}. */
+    GroupCommit(Jdbi jdbi, String name, int writers, int maxBatch, Duration commitDelay, MeterRegistry registry) {
+        this.batchSize = DistributionSummary.builder("herald.store.commit.batch.size")
+                .description("Write transactions committed together in one database transaction").register(registry);
+        this.commitTime = Timer.builder("herald.store.commit")
+                .description("Time to run and commit one group-commit batch").register(registry);
         if (writers < 1 || maxBatch < 1) {
             throw new IllegalArgumentException("writers and maxBatch must be at least 1");
         }
@@ -206,6 +221,8 @@ final class GroupCommit implements AutoCloseable {
     }
 
     private void runBatch(List<Work<?>> batch) {
+        batchSize.record(batch.size());
+        long started = System.nanoTime();
         try (Handle h = jdbi.open()) {
             try {
                 runIn(h, batch);
@@ -230,6 +247,7 @@ final class GroupCommit implements AutoCloseable {
                 w.failBecauseTheBatchFailed(failure);
             }
         }
+        commitTime.record(System.nanoTime() - started, TimeUnit.NANOSECONDS);
         List<Work<?>> again = new ArrayList<>();
         for (Work<?> w : batch) {
             if (w.mayRunAgain()) {

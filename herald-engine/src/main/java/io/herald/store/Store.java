@@ -2,7 +2,10 @@ package io.herald.store;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import io.herald.HeraldException;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.Consumer;
@@ -33,15 +36,16 @@ public final class Store implements AutoCloseable {
     private final GroupCommit writer;
     private final StoreHealth health = new StoreHealth();
 
-    private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers, Duration commitDelay) {
+    private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers, Duration commitDelay,
+                  MeterRegistry registry) {
         this.reads = reads;
         this.writes = writes;
         this.jdbi = Jdbi.create(reads);
         this.dialect = dialect;
         this.writing = Jdbi.create(writes);
         this.writer = dialect.singleWriter()
-                ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH, commitDelay)
-                : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL, commitDelay);
+                ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH, commitDelay, registry)
+                : new GroupCommit(writing, "herald-writer", writers, GroupCommit.MAX_BATCH_POSTGRESQL, commitDelay, registry);
     }
 
     /**
@@ -64,12 +68,17 @@ public final class Store implements AutoCloseable {
      * write waited behind that writer.
      */
     public static Store open(String jdbcUrl, StoreSettings settings) {
+        return open(jdbcUrl, settings, new SimpleMeterRegistry());
+    }
+
+    /** As {@link #open(String, StoreSettings)}, with the pools' and the group commit's meters in {@code registry}. */
+    public static Store open(String jdbcUrl, StoreSettings settings, MeterRegistry registry) {
         Dialect dialect = Dialect.forUrl(jdbcUrl);
         int writers = dialect.singleWriter() ? 1 : settings.writers();
-        HikariDataSource reads = pool(jdbcUrl, dialect, "herald", settings.poolSize() - writers);
+        HikariDataSource reads = pool(jdbcUrl, dialect, "herald", settings.poolSize() - writers, registry);
         HikariDataSource writes;
         try {
-            writes = pool(jdbcUrl, dialect, "herald-writers", writers);
+            writes = pool(jdbcUrl, dialect, "herald-writers", writers, registry);
         } catch (RuntimeException e) {
             reads.close();
             throw e;
@@ -87,11 +96,12 @@ public final class Store implements AutoCloseable {
             reads.close();
             throw e;
         }
-        return new Store(reads, writes, dialect, writers, settings.commitDelay(dialect));
+        return new Store(reads, writes, dialect, writers, settings.commitDelay(dialect), registry);
     }
 
-    private static HikariDataSource pool(String jdbcUrl, Dialect dialect, String name, int size) {
+    private static HikariDataSource pool(String jdbcUrl, Dialect dialect, String name, int size, MeterRegistry registry) {
         HikariConfig config = new HikariConfig();
+        config.setMetricsTrackerFactory(new MicrometerMetricsTrackerFactory(registry));
         config.setJdbcUrl(jdbcUrl);
         config.setPoolName(name);
         config.setMaximumPoolSize(size);
@@ -164,6 +174,21 @@ public final class Store implements AutoCloseable {
             root = root.getCause();
         }
         return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
+    }
+
+    /**
+     * Asks the database for {@code SELECT 1} on the reads' pool, waiting at most {@code timeout} for a
+     * connection and for the answer; throws {@link HeraldException.StoreUnavailable} when it does not
+     * come. Readiness asks it (see {@link io.herald.Readiness}).
+     */
+    public void ping(Duration timeout) {
+        try (java.sql.Connection c = reads.getConnection();
+             java.sql.Statement s = c.createStatement()) {
+            s.setQueryTimeout((int) Math.max(1, timeout.toSeconds()));
+            s.execute("SELECT 1");
+        } catch (java.sql.SQLException | RuntimeException e) {
+            throw new HeraldException.StoreUnavailable("the database does not answer: " + rootMessage(e), e);
+        }
     }
 
     /** Whether the database answers, as the last operations found; one log line per episode. */

@@ -35,14 +35,30 @@ final class Routes {
 
     private Routes() {}
 
+    /**
+     * Readiness: 200 while the database answers and this node's claim loop runs, else 503 with the
+     * reason ({@code store_unavailable}, {@code not_claiming}); see {@link io.herald.Readiness}.
+     */
+    private static Reply ready(Herald h) {
+        return h.readiness().check().map(no -> {
+            Reply r = ApiHandler.problem(503, "not_ready", null, no.detail());
+            @SuppressWarnings("unchecked")
+            Map<String, Object> p = (Map<String, Object>) r.body();
+            p.put("reason", no.reason());
+            return r;
+        }).orElseGet(() -> Reply.ok(Map.of("status", "ready")));
+    }
+
     static Router build(Herald h) {
         Router r = new Router();
         for (String method : new String[] {"GET", "HEAD"}) {
             r.add(method, "/api/v1/health", Access.PUBLIC, c -> Reply.noContent());
             r.add(method, "/api/v1/health/ping", Access.PUBLIC, c -> Reply.noContent());
+            r.add(method, "/api/v1/health/ready", Access.PUBLIC, c -> ready(h));
         }
         OpenApiDocument openApi = OpenApiDocument.get();
         r.add("GET", OpenApiDocument.PATH, Access.PUBLIC, openApi::reply);
+        r.add("GET", MetricsPage.PATH, Access.ADMIN, c -> MetricsPage.reply(h.meterRegistry()));
 
         // Authentication: application tokens and their end
         // Running it again creates the application at most once and issues another token.

@@ -3,6 +3,7 @@ package io.herald.server;
 import io.herald.EngineConfig;
 import io.herald.Herald;
 import io.herald.api.ApiHandler;
+import io.herald.api.MetricsPage;
 import io.herald.api.ProblemErrorHandler;
 import io.herald.auth.Tokens;
 import io.herald.web.WebHandler;
@@ -10,8 +11,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.security.SecureRandom;
 import java.time.Clock;
+import java.util.List;
 import java.util.concurrent.Executors;
+import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.eclipse.jetty.http.pathmap.PathSpec;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpConfiguration;
@@ -31,7 +44,10 @@ public final class HeraldServer implements AutoCloseable {
     private final Herald herald;
     private final Server server;
 
-    private HeraldServer(Herald herald, Server server) {
+    private final List<MeterBinder> binders;
+
+    private HeraldServer(Herald herald, Server server, List<MeterBinder> binders) {
+        this.binders = binders;
         this.herald = herald;
         this.server = server;
     }
@@ -49,7 +65,12 @@ public final class HeraldServer implements AutoCloseable {
                 throw new UncheckedIOException("HERALD_DATA_DIR " + config.dataDir() + " cannot be created", e);
             }
         }
-        Herald herald = Herald.start(engine.keyring() != null ? engine : engine.withKeyring(config.keyring(clock)), clock);
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        List<MeterBinder> binders = List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
+                new ClassLoaderMetrics(), new ProcessorMetrics(), new UptimeMetrics(), new FileDescriptorMetrics());
+        binders.forEach(b -> b.bindTo(registry));
+        Herald herald = Herald.start(engine.keyring() != null ? engine : engine.withKeyring(config.keyring(clock)), clock,
+                new SecureRandom(), registry);
         try {
             bootstrapAdmin(herald, config);
             QueuedThreadPool pool = new QueuedThreadPool();
@@ -62,18 +83,28 @@ public final class HeraldServer implements AutoCloseable {
             ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
             connector.setPort(config.port());
             server.addConnector(connector);
-            server.setHandler(handlers(herald, config));
+            Handler handlers = handlers(herald, config);
+            if (config.metricsPort() != null) {
+                // Loopback only, no token: for a scraper on this host. Nothing but /metrics answers there.
+                ServerConnector metrics = new ServerConnector(server, new HttpConnectionFactory(http));
+                metrics.setHost("127.0.0.1");
+                metrics.setPort(config.metricsPort());
+                server.addConnector(metrics);
+                handlers = new Handler.Sequence(MetricsPage.onConnector(metrics, registry), handlers);
+            }
+            server.setHandler(handlers);
             // Jetty's own refusals (431, a bad URI, conflicting lengths) as problem documents too.
             server.setErrorHandler(new ProblemErrorHandler());
             server.setStopTimeout(5_000);
             server.start();
-            HeraldServer hs = new HeraldServer(herald, server);
+            HeraldServer hs = new HeraldServer(herald, server, binders);
             log.info("Herald {} listening on port {} ({}, node {})", Herald.VERSION, hs.port(),
                     config.databaseUrl() == null ? "SQLite " + config.dataDir().resolve("herald.db") : "PostgreSQL",
                     herald.dispatcher().node());
             return hs;
         } catch (Exception e) {
             herald.close();
+            closeBinders(binders);
             if (e instanceof RuntimeException re) {
                 throw re;
             }
@@ -125,6 +156,23 @@ public final class HeraldServer implements AutoCloseable {
         return ((ServerConnector) server.getConnectors()[0]).getLocalPort();
     }
 
+    /** The loopback port serving /metrics without a token; -1 without HERALD_METRICS_PORT. */
+    public int metricsPort() {
+        return server.getConnectors().length < 2 ? -1 : ((ServerConnector) server.getConnectors()[1]).getLocalPort();
+    }
+
+    private static void closeBinders(List<MeterBinder> binders) {
+        for (MeterBinder b : binders) {
+            if (b instanceof AutoCloseable c) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    log.debug("closing a JVM meter binder failed", e);
+                }
+            }
+        }
+    }
+
     public Herald herald() {
         return herald;
     }
@@ -138,5 +186,6 @@ public final class HeraldServer implements AutoCloseable {
             log.warn("stopping the HTTP server failed", e);
         }
         herald.close();
+        closeBinders(binders);
     }
 }

@@ -32,7 +32,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
-                           Path secretKeyFile, EgressProxy proxy, Duration retention) {
+                           Path secretKeyFile, EgressProxy proxy, Duration retention, Integer metricsPort) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -120,11 +120,26 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     static final Setting.Text<String> LOG_FORMAT = Setting.choice("HERALD_LOG_FORMAT",
             "text, or one JSON object per log line (read by logback.xml; checked here)", "text", List.of("text", "json"));
 
+    static final Setting.Text<Integer> METRICS_PORT = new Setting.Text<>("HERALD_METRICS_PORT",
+            "a port on 127.0.0.1 that serves GET /metrics without a token (0: any free port); /metrics on the API port "
+                    + "takes an admin or viewer token either way", false, "none", "0–65535", null, v -> {
+                int n;
+                try {
+                    n = Integer.parseInt(v);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("must be a whole number, got '" + v + "'");
+                }
+                if (n < 0 || n > 65_535) {
+                    throw new IllegalArgumentException("must be between 0 and 65535, got " + n);
+                }
+                return n;
+            });
+
     /** Every setting of the server, in the order --help and the README list them. */
     public static final List<Setting<?>> SETTINGS = List.of(PORT, DATA_DIR, DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE,
             ADMIN_TOKEN, HTTPS_ONLY, ALLOWED_TARGETS, PROXY_URL, LEASE, SHUTDOWN_GRACE, MAX_IN_FLIGHT, RETRY_DELAYS,
             ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, RETENTION, TRUSTED_PROXIES, WRITERS,
-            COMMIT_DELAY, LOG_FORMAT);
+            COMMIT_DELAY, LOG_FORMAT, METRICS_PORT);
 
     public static ServerConfig fromEnv(Map<String, String> env) {
         int port = PORT.read(env);
@@ -157,6 +172,10 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration retention = RETENTION.read(env);
         List<Cidr> trustedProxies = TRUSTED_PROXIES.read(env);
         EgressProxy proxy = PROXY_URL.read(env);
+        Integer metricsPort = METRICS_PORT.read(env);
+        if (metricsPort != null && metricsPort != 0 && metricsPort == port) {
+            throw new Invalid("HERALD_METRICS_PORT must differ from HERALD_PORT (" + port + ")");
+        }
         // Read by logback.xml, which has chosen its appender by now; checked here so a typo stops start-up.
         LOG_FORMAT.read(env);
         Keyring keyring = SECRET_KEY.read(env);
@@ -173,7 +192,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
                 maxInFlight, auditRetention, trustedProxies, keyring, keyFile == null ? null : Path.of(keyFile), proxy,
-                retention);
+                retention, metricsPort);
     }
 
     /** Where the keys are read from when HERALD_SECRET_KEY is not set. */

@@ -99,7 +99,9 @@ public final class ApiClient {
                     throw new AssertionError("response not as the OpenAPI document describes it: " + violation);
                 }
             }
-            return new Answer(r.statusCode(), raw == null || raw.isEmpty() ? null : Json.read(raw), raw, r.headers());
+            // Bodies of other types (the /metrics text) are kept raw only.
+            boolean isJson = r.headers().firstValue("content-type").map(t -> t.contains("json")).orElse(true);
+            return new Answer(r.statusCode(), raw == null || raw.isEmpty() || !isJson ? null : Json.read(raw), raw, r.headers());
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         } catch (InterruptedException e) {

@@ -236,8 +236,10 @@ class OpenApiDocumentTest {
         for (String method : List.of("GET", "HEAD")) {
             w.ok(anonymous, method, "/api/v1/health", null);
             w.ok(anonymous, method, "/api/v1/health/ping", null);
+            w.ok(anonymous, method, "/api/v1/health/ready", null);
         }
         w.ok(anonymous, "GET", OpenApiDocument.PATH, null);
+        w.ok("GET", "/metrics", null);
 
         String type = "invoice.paid";
         w.ok("POST", "/api/v1/event-type", "{\"name\": \"" + type + "\", \"description\": \"Paid\", \"groupName\": \"billing\","

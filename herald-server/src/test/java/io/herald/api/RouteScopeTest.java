@@ -296,7 +296,7 @@ abstract class RouteScopeTest {
         List<Route> open = routes.stream().filter(r -> r.access() == Access.PUBLIC).toList();
         assertThat(open).extracting(r -> r.method() + " " + r.pattern()).contains(
                 "GET /api/v1/health", "HEAD /api/v1/health", "GET /api/v1/health/ping", "HEAD /api/v1/health/ping",
-                "GET " + OpenApiDocument.PATH);
+                "GET " + OpenApiDocument.PATH, "GET /api/v1/health/ready", "HEAD /api/v1/health/ready");
         for (Route r : open) {
             assertThat(anonymous.send(r.method(), r.pattern(), null).status()).as(r.method() + " " + r.pattern()).isEqualTo(publicAnswer(r));
         }
@@ -316,7 +316,8 @@ abstract class RouteScopeTest {
 
     /** What a public route answers anyone: health has no body, the OpenAPI document has. */
     private static int publicAnswer(Route r) {
-        return r.pattern().equals(OpenApiDocument.PATH) ? 200 : 204;
+        // The document and readiness (its state) answer 200; liveness a constant 204.
+        return r.pattern().equals(OpenApiDocument.PATH) || r.pattern().endsWith("/health/ready") ? 200 : 204;
     }
 
     private static boolean reads(Route r) {

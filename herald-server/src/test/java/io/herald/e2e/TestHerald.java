@@ -36,7 +36,12 @@ public final class TestHerald implements AutoCloseable {
          * The system clock, with the poller claiming due work every {@link #SYSTEM_CLOCK_POLL}; a
          * retry then waits as long as its delay really is (e.g. {@code HERALD_RETRY_DELAYS=none}).
          */
-        SYSTEM_CLOCK
+        SYSTEM_CLOCK,
+        /**
+         * {@link #clock}, moved by the test, with the poller claiming due work every
+         * {@link #SYSTEM_CLOCK_POLL} (of real time) at the clock's time: for what watches the poller.
+         */
+        TEST_CLOCK_POLLING
     }
 
     /** The test's clock; null on {@link Time#SYSTEM_CLOCK}, where there is nothing to move. */
@@ -65,7 +70,7 @@ public final class TestHerald implements AutoCloseable {
         this.database = dropsDatabase ? database : null;
         this.on = database;
         this.time = time;
-        this.clock = time == Time.TEST_CLOCK ? SettableClock.atNow() : null;
+        this.clock = time != Time.SYSTEM_CLOCK ? SettableClock.atNow() : null;
         Map<String, String> all = new HashMap<>(Map.of("HERALD_PORT", "0", "HERALD_DATA_DIR", dataDir.toString(),
                 "HERALD_ADMIN_TOKEN", TOKEN, "HERALD_HTTPS_ONLY", "false", "HERALD_ALLOWED_TARGETS", "127.0.0.1/32"));
         if (database != null) {
@@ -80,7 +85,7 @@ public final class TestHerald implements AutoCloseable {
                 DispatcherSettings.DEFAULT_MAX_IN_MEMORY, config.maxInFlightPerEndpoint(), TIMEOUT,
                 Duration.ofSeconds(2), config.circuitBreaker());
         EngineConfig engine = config.engineConfig().withDispatcher(d);
-        this.server = HeraldServer.start(config, engine, time == Time.TEST_CLOCK ? clock : Clock.systemUTC());
+        this.server = HeraldServer.start(config, engine, time != Time.SYSTEM_CLOCK ? clock : Clock.systemUTC());
         this.api = new ApiClient("http://127.0.0.1:" + server.port(), TOKEN);
     }
 

@@ -88,6 +88,21 @@ class ServerConfigTest {
     }
 
     @Test
+    void fromEnv_metricsPort_isOffByDefault_boundedAndNotTheApiPort() {
+        assertThat(ServerConfig.fromEnv(Map.of()).metricsPort()).isNull();
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "9464")).metricsPort()).isEqualTo(9464);
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "0", "HERALD_PORT", "0")).metricsPort()).isZero();
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "65536")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessage("HERALD_METRICS_PORT must be between 0 and 65535, got 65536");
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "-1")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("HERALD_METRICS_PORT");
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "metrics")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessage("HERALD_METRICS_PORT must be a whole number, got 'metrics'");
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_METRICS_PORT", "8080")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("HERALD_METRICS_PORT must differ from HERALD_PORT");
+    }
+
+    @Test
     void fromEnv_logFormat_isTextOrJson() {
         ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "json"));
         ServerConfig.fromEnv(Map.of("HERALD_LOG_FORMAT", "text"));

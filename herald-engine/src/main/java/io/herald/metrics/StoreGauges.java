@@ -1,0 +1,96 @@
+package io.herald.metrics;
+
+import io.herald.store.Store;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.function.ToDoubleFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Gauges read from the database when scraped: deliveries pending and held, the age of the oldest
+ * due one, endpoints by state. One scrape runs one snapshot of four cheap queries (the partial
+ * indexes {@code delivery_due} and {@code delivery_held}, and the endpoint table, which holds one
+ * row per endpoint), kept {@link #FRESH_MILLIS} so that scrapes, however frequent, cost the
+ * database at most that often; counts stop at {@link #COUNT_CAP} so that a huge backlog costs a
+ * bounded scan. While the database does not answer, the gauges read NaN.
+ */
+public final class StoreGauges {
+    /** How long a snapshot is served before the next scrape reads another (by the engine's clock). */
+    static final long FRESH_MILLIS = 2_000;
+    /** Counts above this read as this: enough to alert on, bounded to scan. */
+    public static final long COUNT_CAP = 1_000_000;
+
+    private record Snapshot(long at, double pending, double held, double oldestDueAge, double active, double failing,
+                            double disabled) {}
+
+    private static final Snapshot UNKNOWN = new Snapshot(Long.MIN_VALUE, Double.NaN, Double.NaN, Double.NaN, Double.NaN,
+            Double.NaN, Double.NaN);
+
+    private static final Logger log = LoggerFactory.getLogger(StoreGauges.class);
+
+    private final Store store;
+    private final Clock clock;
+    private Snapshot snapshot = UNKNOWN;
+
+    private StoreGauges(Store store, Clock clock) {
+        this.store = store;
+        this.clock = clock;
+    }
+
+    public static void register(MeterRegistry registry, Store store, Clock clock) {
+        StoreGauges g = new StoreGauges(store, clock);
+        g.gauge(registry, "herald.deliveries.pending", "Deliveries waiting to be attempted (due or scheduled later)",
+                null, Snapshot::pending);
+        g.gauge(registry, "herald.deliveries.held", "Deliveries held while their endpoint's circuit is open, or waiting "
+                + "their turn on a FIFO endpoint", null, Snapshot::held);
+        g.gauge(registry, "herald.deliveries.oldest.due.age.seconds", "How long the pending delivery due first has been "
+                + "due (0 when none is due)", null, Snapshot::oldestDueAge);
+        g.gauge(registry, "herald.endpoints", "Endpoints by state", "active", Snapshot::active);
+        g.gauge(registry, "herald.endpoints", "Endpoints by state", "failing", Snapshot::failing);
+        g.gauge(registry, "herald.endpoints", "Endpoints by state", "disabled", Snapshot::disabled);
+    }
+
+    private void gauge(MeterRegistry registry, String name, String description, String state, ToDoubleFunction<Snapshot> f) {
+        Gauge.Builder<StoreGauges> b = Gauge.builder(name, this, g -> f.applyAsDouble(g.current())).description(description)
+                .strongReference(true); // nothing else holds this: a weak reference would read NaN after a GC
+        if (state != null) {
+            b.tag("state", state);
+        }
+        b.register(registry);
+    }
+
+    private synchronized Snapshot current() {
+        long now = clock.millis();
+        if (snapshot != UNKNOWN && now - snapshot.at() < FRESH_MILLIS && now >= snapshot.at()) {
+            return snapshot;
+        }
+        try {
+            snapshot = store.read(h -> {
+                long pending = h.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = 'pending' LIMIT "
+                        + COUNT_CAP + ") p").mapTo(Long.class).one();
+                long held = h.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = 'held' LIMIT "
+                        + COUNT_CAP + ") p").mapTo(Long.class).one();
+                // ORDER BY … LIMIT 1 rather than MIN(): one step down delivery_due on both databases.
+                Long firstDue = h.createQuery("SELECT next_attempt_at FROM delivery WHERE status = 'pending' "
+                                + "AND next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1")
+                        .mapTo(Long.class).findOne().orElse(null);
+                var endpoints = h.createQuery("SELECT "
+                                + "COALESCE(SUM(CASE WHEN disabled THEN 1 ELSE 0 END), 0) AS disabled, "
+                                + "COALESCE(SUM(CASE WHEN NOT disabled AND failures > 0 THEN 1 ELSE 0 END), 0) AS failing, "
+                                + "COUNT(*) AS total FROM endpoint")
+                        .mapToMap().one();
+                double disabled = ((Number) endpoints.get("disabled")).doubleValue();
+                double failing = ((Number) endpoints.get("failing")).doubleValue();
+                double total = ((Number) endpoints.get("total")).doubleValue();
+                double age = firstDue == null || firstDue > now ? 0 : (now - firstDue) / 1000.0;
+                return new Snapshot(now, pending, held, age, total - disabled - failing, failing, disabled);
+            });
+        } catch (RuntimeException e) {
+            log.debug("reading the delivery and endpoint gauges failed", e);
+            snapshot = new Snapshot(now, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);
+        }
+        return snapshot;
+    }
+}
