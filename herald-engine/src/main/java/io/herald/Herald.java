@@ -21,6 +21,7 @@ import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.metrics.EngineMetrics;
 import io.herald.metrics.StoreGauges;
+import io.herald.metrics.TopEndpoints;
 import io.herald.operational.OperationalEvents;
 import io.herald.retention.Retention;
 import io.herald.secret.KeyringConfig;
@@ -60,8 +61,11 @@ public final class Herald implements AutoCloseable {
     private final EngineMetrics metrics;
     private final Readiness readiness;
     private final Retention retention;
+    private final Clock clock;
+    private volatile TopEndpoints topEndpoints;
 
     private Herald(EngineConfig config, Clock clock, RandomGenerator random, MeterRegistry registry) {
+        this.clock = clock;
         this.metrics = new EngineMetrics(registry);
         this.store = openStore(config, registry);
         StoreGauges.register(registry, store, clock);
@@ -89,6 +93,7 @@ public final class Herald implements AutoCloseable {
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
         this.readiness = new Readiness(store, dispatcher, clock, config.dispatcher().pollInterval());
         this.retention = new Retention(store, clock, config.retention());
+        metrics.retention(retention.purged());
     }
 
     /**
@@ -198,6 +203,22 @@ public final class Herald implements AutoCloseable {
     /** The registry the engine's meters are in. */
     public MeterRegistry meterRegistry() {
         return metrics.registry();
+    }
+
+    /**
+     * Adds the opt-in per-endpoint gauge: pending deliveries of the {@code n} endpoints with the most
+     * (see {@link TopEndpoints}). Off unless called.
+     */
+    public void showTopEndpoints(int n) {
+        topEndpoints = new TopEndpoints(store, clock, n, metrics.registry());
+    }
+
+    /** Brings the meters that are read, not counted, up to date: call before a scrape. */
+    public void beforeScrape() {
+        TopEndpoints top = topEndpoints;
+        if (top != null) {
+            top.refresh();
+        }
     }
 
     /** Whether this node can do its work now: the database answers and its claim loop runs. */

@@ -1,7 +1,9 @@
 package io.herald.metrics;
 
+import io.herald.retention.Retention;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -10,6 +12,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
 
 /**
  * The engine's meters, in the registry the embedder gives {@link io.herald.Herald#start}. Names
@@ -58,6 +61,24 @@ public final class EngineMetrics {
         attempts.computeIfAbsent(outcome, o -> Counter.builder("herald.attempts")
                 .description("Delivery attempts by outcome").tag("outcome", o).register(registry)).increment();
         attemptDuration.record(Math.max(0, durationMs), TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Rows the retention purge deleted or cleared on this node, by kind: {@code herald_retention_purged_total}
+     * with {@code kind} = payloads, attempt_contents, messages, deliveries, attempts.
+     */
+    public void retention(Retention.Purged purged) {
+        purgedKind("payloads", purged, Retention.Purged::payloads);
+        purgedKind("attempt_contents", purged, Retention.Purged::attemptContents);
+        purgedKind("messages", purged, Retention.Purged::messages);
+        purgedKind("deliveries", purged, Retention.Purged::deliveries);
+        purgedKind("attempts", purged, Retention.Purged::attempts);
+    }
+
+    private void purgedKind(String kind, Retention.Purged purged, ToLongFunction<Retention.Purged> count) {
+        FunctionCounter.builder("herald.retention.purged", purged, p -> count.applyAsLong(p))
+                .description("Rows the retention purge deleted (or, for attempt_contents, cleared) on this node")
+                .tag("kind", kind).register(registry);
     }
 
     /** The label of an outcome kind's name. */

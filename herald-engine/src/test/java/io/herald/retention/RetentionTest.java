@@ -123,6 +123,12 @@ abstract class RetentionTest {
                 counted.payloads())).containsExactly(5L, 5L, 5L, 1L, 0L);
         assertThat(purged).as("rows deleted or cleared").isEqualTo(5 + 5 + 5 + 1);
         assertThat(retention.purge()).as("nothing left to do").isZero();
+
+        // What the metrics show of it: herald_retention_purged_total{kind}.
+        var registry = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        new io.herald.metrics.EngineMetrics(registry).retention(counted);
+        assertThat(registry.get("herald.retention.purged").tag("kind", "messages").functionCounter().count()).isEqualTo(5);
+        assertThat(registry.get("herald.retention.purged").tag("kind", "attempt_contents").functionCounter().count()).isEqualTo(1);
     }
 
     @Test

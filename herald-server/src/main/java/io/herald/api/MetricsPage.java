@@ -1,5 +1,6 @@
 package io.herald.api;
 
+import io.herald.Herald;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -23,10 +24,12 @@ public final class MetricsPage {
     private MetricsPage() {}
 
     /** The scrape; 404 when the engine's registry is not a Prometheus one (an embedder's own). */
-    static Reply reply(MeterRegistry registry) {
+    static Reply reply(Herald herald) {
+        MeterRegistry registry = herald.meterRegistry();
         if (!(registry instanceof PrometheusMeterRegistry prometheus)) {
             throw new ApiError(404, "not_found", null, "metrics are not exposed: the engine's registry is not Prometheus'");
         }
+        herald.beforeScrape();
         return Reply.ok(new Encoded(CONTENT_TYPE, prometheus.scrape().getBytes(StandardCharsets.UTF_8), false));
     }
 
@@ -34,7 +37,7 @@ public final class MetricsPage {
      * Answers every request that arrived through {@code connector}: {@code GET /metrics} with the
      * scrape, anything else 404 or 405; requests through other connectors pass on.
      */
-    public static Handler onConnector(Connector connector, MeterRegistry registry) {
+    public static Handler onConnector(Connector connector, Herald herald) {
         return new Handler.Abstract() {
             @Override
             public boolean handle(Request request, Response response, Callback callback) {
@@ -49,7 +52,7 @@ public final class MetricsPage {
                     if (!request.getMethod().equals("GET")) {
                         throw new ApiError(405, "method_not_allowed", null, request.getMethod() + " is not allowed here; use GET");
                     }
-                    reply = reply(registry);
+                    reply = reply(herald);
                 } catch (ApiError e) {
                     reply = ApiHandler.problem(e.status, e.code, e.field, e.getMessage());
                 }

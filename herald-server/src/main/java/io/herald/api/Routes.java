@@ -58,7 +58,7 @@ final class Routes {
         }
         OpenApiDocument openApi = OpenApiDocument.get();
         r.add("GET", OpenApiDocument.PATH, Access.PUBLIC, openApi::reply);
-        r.add("GET", MetricsPage.PATH, Access.ADMIN, c -> MetricsPage.reply(h.meterRegistry()));
+        r.add("GET", MetricsPage.PATH, Access.ADMIN, c -> MetricsPage.reply(h));
 
         // Authentication: application tokens and their end
         // Running it again creates the application at most once and issues another token.

@@ -73,6 +73,9 @@ public final class HeraldServer implements AutoCloseable {
                 new SecureRandom(), registry);
         try {
             bootstrapAdmin(herald, config);
+            if (config.metricsTopEndpoints() > 0) {
+                herald.showTopEndpoints(config.metricsTopEndpoints());
+            }
             QueuedThreadPool pool = new QueuedThreadPool();
             pool.setName("herald-http");
             pool.setVirtualThreadsExecutor(Executors.newVirtualThreadPerTaskExecutor());
@@ -90,7 +93,7 @@ public final class HeraldServer implements AutoCloseable {
                 metrics.setHost("127.0.0.1");
                 metrics.setPort(config.metricsPort());
                 server.addConnector(metrics);
-                handlers = new Handler.Sequence(MetricsPage.onConnector(metrics, registry), handlers);
+                handlers = new Handler.Sequence(MetricsPage.onConnector(metrics, herald), handlers);
             }
             server.setHandler(handlers);
             // Jetty's own refusals (431, a bad URI, conflicting lengths) as problem documents too.

@@ -9,6 +9,7 @@ import io.herald.delivery.RetryPolicy;
 import io.herald.endpoint.CircuitBreaker;
 import io.herald.endpoint.DeliveryPolicy;
 import io.herald.endpoint.RetrySchedule;
+import io.herald.metrics.TopEndpoints;
 import io.herald.retention.Retention;
 import io.herald.secret.KeyFile;
 import io.herald.secret.Keyring;
@@ -32,7 +33,8 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            List<Duration> retryDelays, Duration attemptTimeout, StoreSettings store,
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
-                           Path secretKeyFile, EgressProxy proxy, Duration retention, Integer metricsPort) {
+                           Path secretKeyFile, EgressProxy proxy, Duration retention, Integer metricsPort,
+                           int metricsTopEndpoints) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -120,6 +122,9 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     static final Setting.Text<String> LOG_FORMAT = Setting.choice("HERALD_LOG_FORMAT",
             "text, or one JSON object per log line (read by logback.xml; checked here)", "text", List.of("text", "json"));
 
+    static final Setting.Whole METRICS_TOP_ENDPOINTS = new Setting.Whole("HERALD_METRICS_TOP_ENDPOINTS", "",
+            "per-endpoint pending deliveries in the metrics, for this many endpoints with the most (0: none, no "
+                    + "per-endpoint series at all)", 0, 0, TopEndpoints.MAX);
     static final Setting.Text<Integer> METRICS_PORT = new Setting.Text<>("HERALD_METRICS_PORT",
             "a port on 127.0.0.1 that serves GET /metrics without a token (0: any free port); /metrics on the API port "
                     + "takes an admin or viewer token either way", false, "none", "0–65535", null, v -> {
@@ -139,7 +144,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     public static final List<Setting<?>> SETTINGS = List.of(PORT, DATA_DIR, DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE,
             ADMIN_TOKEN, HTTPS_ONLY, ALLOWED_TARGETS, PROXY_URL, LEASE, SHUTDOWN_GRACE, MAX_IN_FLIGHT, RETRY_DELAYS,
             ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, RETENTION, TRUSTED_PROXIES, WRITERS,
-            COMMIT_DELAY, LOG_FORMAT, METRICS_PORT);
+            COMMIT_DELAY, LOG_FORMAT, METRICS_PORT, METRICS_TOP_ENDPOINTS);
 
     public static ServerConfig fromEnv(Map<String, String> env) {
         int port = PORT.read(env);
@@ -192,7 +197,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
                 maxInFlight, auditRetention, trustedProxies, keyring, keyFile == null ? null : Path.of(keyFile), proxy,
-                retention, metricsPort);
+                retention, metricsPort, METRICS_TOP_ENDPOINTS.read(env));
     }
 
     /** Where the keys are read from when HERALD_SECRET_KEY is not set. */

@@ -161,6 +161,41 @@ abstract class MetricsEndToEndTest {
         assertThat(off).isNotNull();
     }
 
+    @Test
+    void topEndpoints_optIn_showsPendingDeliveriesOfTheNWithTheMost_andNoOthers() {
+        herald = start(dir, Map.of("HERALD_METRICS_TOP_ENDPOINTS", "2"));
+        receiver.fallback(Reply.status(500));
+        String a = endpoint(app("a"), "/a", "");
+        String b = endpoint(app("b"), "/b", "");
+        String c = endpoint(app("c"), "/c", "");
+        for (int i = 0; i < 3; i++) {
+            publish("a", i);
+        }
+        publish("b", 0);
+        publish("b", 1);
+        publish("c", 0);
+        herald.runDue();
+        // Every attempt failed: each delivery waits for its retry.
+        assertThat(count("pending")).isEqualTo(6);
+
+        Map<String, Double> top = scrape().series("herald_endpoint_deliveries_pending");
+        assertThat(top).hasSize(2);
+        assertThat(top.entrySet()).anySatisfy(e -> assertThat(e.getKey()).contains("endpoint_id=\"" + a + "\""))
+                .anySatisfy(e -> assertThat(e.getKey()).contains("endpoint_id=\"" + b + "\""))
+                .noneSatisfy(e -> assertThat(e.getKey()).contains(c));
+        assertThat(top.values()).containsExactlyInAnyOrder(3.0, 2.0);
+    }
+
+    @Test
+    void withoutTheOptIn_noSeriesCarriesAnEndpoint() {
+        herald = start(dir, Map.of());
+        receiver.fallback(Reply.status(500));
+        endpoint(app("a"), "/a", "");
+        publish("a", 0);
+        herald.runDue();
+        assertThat(scrape().series("herald_endpoint_deliveries_pending")).isEmpty();
+    }
+
     private double count(String status) {
         return herald.server.herald().store().read(h -> h.createQuery("SELECT COUNT(*) FROM delivery WHERE status = :s")
                 .bind("s", status).mapTo(Long.class).one());

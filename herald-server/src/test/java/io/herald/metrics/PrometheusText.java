@@ -212,6 +212,17 @@ final class PrometheusText {
         });
     }
 
+    /** The samples of the family {@code name}, keyed by their series (name and labels). */
+    Map<String, Double> series(String name) {
+        Map<String, Double> out = new LinkedHashMap<>();
+        samples.forEach((series, value) -> {
+            if (series.equals(name) || series.startsWith(name + "{")) {
+                out.put(series, value);
+            }
+        });
+        return out;
+    }
+
     double get(String series) {
         Double v = samples.get(series);
         if (v == null) {
