@@ -29,7 +29,8 @@ import org.junit.jupiter.api.parallel.ExecutionMode;
 /**
  * PostgreSQL goes away under load, on a server of the test's own: stopped (as by a crash) for 30 s
  * and started again, or its connections cut. Publishers see 201 or a prompt 503, never a 500 or a
- * hang; every 201 is delivered once the database is back, without anyone's help.
+ * hang; readiness turns 503 and back to 200 by itself; every 201 is delivered once the database is
+ * back, without anyone's help.
  */
 // Mostly waiting for the outage to pass: runs beside the other test classes (junit-platform.properties).
 @Execution(ExecutionMode.CONCURRENT)
@@ -76,12 +77,17 @@ class PostgresOutageTest {
     void databaseStoppedFor30s_thenBack_publishesGet201OrAPrompt503_andEvery201IsDelivered() throws Exception {
         startPublishing(4);
         awaitAccepted(20);
+        assertThat(readiness()).isEqualTo(200);
         pg.crash();
         long down = System.nanoTime();
-        sleep(OUTAGE);
+        ApiClient.Answer notReady = awaitReadiness(503);
+        assertThat(notReady.text("reason")).isEqualTo("store_unavailable");
+        assertThat(notReady.header("Retry-After")).isNotNull();
+        sleep(OUTAGE.minusNanos(System.nanoTime() - down));
         pg.start();
         int before = accepted().size();
         awaitAccepted(before + 20);
+        awaitReadiness(200);
         stopPublishing();
 
         List<Outcome> during = outcomes.stream().filter(o -> o.status() == 503).toList();
@@ -141,6 +147,24 @@ class PostgresOutageTest {
         missing.removeAll(delivered);
         throw new AssertionError(missing.size() + " of " + accepted.size() + " accepted messages were not delivered: "
                 + missing + "\nPostgreSQL's log:\n" + pg.log());
+    }
+
+    private int readiness() {
+        return herald.api.get("/api/v1/health/ready").status();
+    }
+
+    /** Readiness answering {@code status} by itself, within 20 s (it is kept a second, its probe takes up to one). */
+    private ApiClient.Answer awaitReadiness(int status) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        ApiClient.Answer a = herald.api.get("/api/v1/health/ready");
+        while (a.status() != status) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("readiness did not turn " + status + " within 20 s: " + a.status() + " " + a.raw());
+            }
+            Thread.sleep(100);
+            a = herald.api.get("/api/v1/health/ready");
+        }
+        return a;
     }
 
     private Set<String> accepted() {
