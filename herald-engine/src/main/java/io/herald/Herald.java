@@ -89,7 +89,7 @@ public final class Herald implements AutoCloseable {
         this.webSessions = new WebSessions(store, tokens, clock);
         this.latestDeliveries = new LatestDeliveries(store, clock);
         this.tasks = new BackgroundTasks(store, ids, clock, dispatcher, config.dispatcher().pollInterval());
-        this.idempotencyKeys = new IdempotencyKeys(store, clock);
+        this.idempotencyKeys = new IdempotencyKeys(store, clock, ids);
         this.audit = new AuditLog(store, ids, clock, config.auditRetention());
         this.readiness = new Readiness(store, dispatcher, clock, config.dispatcher().pollInterval());
         this.retention = new Retention(store, clock, config.retention());

@@ -140,7 +140,8 @@ public abstract class HeraldException extends RuntimeException {
 
     /**
      * The connection to the database broke while a transaction was being committed: it may or may
-     * not have been written. Only a later read can tell (a retry with the same {@code eventId} does).
+     * not have been written. Only a later read can tell: a retry with the same idempotency key (which
+     * reuses the id reserved under it) or the same {@code eventId} does.
      */
     public static final class CommitUnknown extends HeraldException {
         public CommitUnknown(String message, Throwable cause) {

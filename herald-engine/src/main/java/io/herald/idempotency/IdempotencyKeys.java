@@ -4,6 +4,7 @@ import io.herald.Hashes;
 import io.herald.HeraldException;
 import io.herald.store.BatchedPurge;
 import io.herald.store.Periodic;
+import io.herald.store.Ids;
 import io.herald.store.Store;
 import java.time.Clock;
 import java.time.Duration;
@@ -11,6 +12,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +56,7 @@ public final class IdempotencyKeys implements AutoCloseable {
 
     private final Store store;
     private final Clock clock;
+    private final Ids ids;
     private final Periodic purgeSchedule;
     private final BatchedPurge purge;
     private final AtomicInteger waiting = new AtomicInteger();
@@ -80,8 +83,13 @@ public final class IdempotencyKeys implements AutoCloseable {
     public record Result(Response response, boolean replayed) {}
 
     public IdempotencyKeys(Store store, Clock clock) {
+        this(store, clock, new Ids(clock, new java.security.SecureRandom()));
+    }
+
+    public IdempotencyKeys(Store store, Clock clock, Ids ids) {
         this.store = store;
         this.clock = clock;
+        this.ids = ids;
         this.purgeSchedule = new Periodic("idempotency-purge", this::purgeExpired, PURGE_INTERVAL);
         this.purge = new BatchedPurge(store, PURGE_BATCH, BatchedPurge.DEFAULT_PAUSE);
     }
@@ -93,13 +101,26 @@ public final class IdempotencyKeys implements AutoCloseable {
 
     /**
      * Runs {@code work} for {@code request} unless its key already has a response, which is then
-     * replayed. An exception from {@code work} gives the key up and is thrown on.
+     * replayed. An exception from {@code work} gives the key up (except {@link
+     * HeraldException.CommitUnknown}: see {@link #run(Request, Function)}) and is thrown on.
      *
      * @throws HeraldException.InvalidInput the key is empty or too long, or was used with another
      *                                      route or body
      * @throws HeraldException.Conflict     the request holding the key is still running after {@link #WAIT}
      */
     public Result run(Request request, Supplier<Response> work) {
+        return run(request, reserved -> work.get());
+    }
+
+    /**
+     * As {@link #run(Request, Supplier)}, handing {@code work} an id reserved for what it makes (a
+     * {@code msg_…} id; a publish gives its message that id). The id is kept with the key: when a run
+     * ends in {@link HeraldException.CommitUnknown} (its work may have been written), the key is
+     * not given up but left for the next request with it to take over at once, with the same id, so
+     * the retry finds what the first run wrote instead of writing it again. A key taken over after
+     * its response expired gets a new id.
+     */
+    public Result run(Request request, Function<String, Response> work) {
         String key = request.key();
         if (key.isBlank()) {
             throw new HeraldException.InvalidInput(FIELD, "must not be empty");
@@ -109,17 +130,25 @@ public final class IdempotencyKeys implements AutoCloseable {
         }
         KeyId id = new KeyId(request.credentialHash(), key);
         String claim = UUID.randomUUID().toString();
-        Response kept = claim(id, request.route(), Hashes.sha256Hex(request.body()), claim);
-        if (kept != null) {
-            return new Result(kept, true);
+        Claimed claimed = claim(id, request.route(), Hashes.sha256Hex(request.body()), claim);
+        if (claimed.kept() != null) {
+            return new Result(claimed.kept(), true);
         }
         Response response;
         try {
-            response = work.get();
+            response = work.apply(claimed.reserved());
         } catch (RuntimeException | Error e) {
             try {
-                release(id, claim);
+                if (e instanceof HeraldException.CommitUnknown) {
+                    store.inTransaction(h -> {
+                        KeyRows.unlock(h, id, claim);
+                        return null;
+                    });
+                } else {
+                    release(id, claim);
+                }
             } catch (RuntimeException releaseFailed) {
+                // Unlocking failed too (the database is away): the key's lock passes by itself.
                 e.addSuppressed(releaseFailed);
             }
             throw e;
@@ -144,7 +173,10 @@ public final class IdempotencyKeys implements AutoCloseable {
      * Claims the key for {@code claim} (returns null) or finds its kept response (returns it);
      * waits while another request holds the key.
      */
-    private Response claim(KeyId id, String route, String bodyHash, String claim) {
+    /** A claim's outcome: the kept response to replay, or (kept null) the key is this run's, with its reserved id. */
+    private record Claimed(Response kept, String reserved) {}
+
+    private Claimed claim(KeyId id, String route, String bodyHash, String claim) {
         long waitUntil = clock.millis() + WAIT.toMillis();
         boolean insert = true;
         boolean counted = false;
@@ -152,9 +184,10 @@ public final class IdempotencyKeys implements AutoCloseable {
             while (true) {
                 if (insert) {
                     long now = clock.millis();
+                    String reserved = ids.next("msg");
                     if (store.inTransaction(h -> KeyRows.insert(h, id, route, bodyHash, claim, now + LOCK.toMillis(),
-                            now + KEEP.toMillis()))) {
-                        return null;
+                            now + KEEP.toMillis(), reserved))) {
+                        return new Claimed(null, reserved);
                     }
                 }
                 Optional<KeyRows.Row> found = store.read(h -> KeyRows.find(h, id));
@@ -165,8 +198,10 @@ public final class IdempotencyKeys implements AutoCloseable {
                 KeyRows.Row row = found.get();
                 long now = clock.millis();
                 if (row.expiresAt() <= now) {
-                    if (takeOver(id, row, route, bodyHash, claim)) {
-                        return null;
+                    // A new request under an old key: it makes something new.
+                    String reserved = ids.next("msg");
+                    if (takeOver(id, row, route, bodyHash, claim, reserved)) {
+                        return new Claimed(null, reserved);
                     }
                     insert = true;
                     continue;
@@ -180,13 +215,15 @@ public final class IdempotencyKeys implements AutoCloseable {
                             + KEEP.toHours() + " hours. Use a new key for a new request");
                 }
                 if (row.response() != null) {
-                    return row.response();
+                    return new Claimed(row.response(), null);
                 }
                 if (row.lockedUntil() <= now) {
-                    if (takeOver(id, row, route, bodyHash, claim)) {
+                    // The same request again, whose earlier run ended unanswered: the same reserved id.
+                    String reserved = row.resourceId() != null ? row.resourceId() : ids.next("msg");
+                    if (takeOver(id, row, route, bodyHash, claim, reserved)) {
                         log.warn("request {} with idempotency key '{}': the request holding the key did not finish by {} "
                                 + "(its node stopped?); this one runs it again", route, id.key(), Instant.ofEpochMilli(row.lockedUntil()));
-                        return null;
+                        return new Claimed(null, reserved);
                     }
                     insert = true;
                     continue;
@@ -209,10 +246,10 @@ public final class IdempotencyKeys implements AutoCloseable {
         }
     }
 
-    private boolean takeOver(KeyId id, KeyRows.Row seen, String route, String bodyHash, String claim) {
+    private boolean takeOver(KeyId id, KeyRows.Row seen, String route, String bodyHash, String claim, String reserved) {
         long now = clock.millis();
         return store.inTransaction(h -> KeyRows.takeOver(h, id, seen.claim(), route, bodyHash, claim,
-                now + LOCK.toMillis(), now + KEEP.toMillis()));
+                now + LOCK.toMillis(), now + KEEP.toMillis(), reserved));
     }
 
     private void release(KeyId id, String claim) {

@@ -9,7 +9,7 @@ final class KeyRows {
 
     /** One key as stored; {@code response} is null while its request runs. */
     record Row(String route, String bodyHash, String claim, long lockedUntil, IdempotencyKeys.Response response,
-               long expiresAt) {}
+               long expiresAt, String resourceId) {}
 
     /**
      * Claims a key nobody holds. The primary key decides between racing requests: on PostgreSQL
@@ -18,21 +18,21 @@ final class KeyRows {
      * {@code GroupCommit} is never spoilt by a lost race.
      */
     static boolean insert(Handle h, KeyId id, String route, String bodyHash, String claim, long lockedUntil,
-                          long expiresAt) {
+                          long expiresAt, String reserved) {
         return h.createUpdate("""
                         INSERT INTO idempotency_key
-                            (credential_hash, idem_key, route, body_hash, claim, locked_until, expires_at)
-                        VALUES (:cred, :key, :route, :bodyHash, :claim, :lockedUntil, :expiresAt)
+                            (credential_hash, idem_key, route, body_hash, claim, locked_until, expires_at, resource_id)
+                        VALUES (:cred, :key, :route, :bodyHash, :claim, :lockedUntil, :expiresAt, :reserved)
                         ON CONFLICT (credential_hash, idem_key) DO NOTHING""")
                 .bind("cred", id.credentialHash()).bind("key", id.key()).bind("route", route)
                 .bind("bodyHash", bodyHash).bind("claim", claim).bind("lockedUntil", lockedUntil)
-                .bind("expiresAt", expiresAt)
+                .bind("expiresAt", expiresAt).bind("reserved", reserved)
                 .execute() == 1;
     }
 
     static Optional<Row> find(Handle h, KeyId id) {
         return h.createQuery("""
-                        SELECT route, body_hash, claim, locked_until, status, content_type, body, expires_at
+                        SELECT route, body_hash, claim, locked_until, status, content_type, body, expires_at, resource_id
                         FROM idempotency_key WHERE credential_hash = :cred AND idem_key = :key""")
                 .bind("cred", id.credentialHash()).bind("key", id.key())
                 .map((rs, ctx) -> {
@@ -40,7 +40,7 @@ final class KeyRows {
                     IdempotencyKeys.Response response = rs.wasNull() ? null
                             : new IdempotencyKeys.Response(status, rs.getString("content_type"), rs.getString("body"));
                     return new Row(rs.getString("route"), rs.getString("body_hash"), rs.getString("claim"),
-                            rs.getLong("locked_until"), response, rs.getLong("expires_at"));
+                            rs.getLong("locked_until"), response, rs.getLong("expires_at"), rs.getString("resource_id"));
                 })
                 .findOne();
     }
@@ -51,16 +51,28 @@ final class KeyRows {
      * PostgreSQL the second UPDATE waits for the first and then finds the claim changed).
      */
     static boolean takeOver(Handle h, KeyId id, String seenClaim, String route, String bodyHash, String claim,
-                            long lockedUntil, long expiresAt) {
+                            long lockedUntil, long expiresAt, String reserved) {
         return h.createUpdate("""
                         UPDATE idempotency_key
                         SET route = :route, body_hash = :bodyHash, claim = :claim, locked_until = :lockedUntil,
-                            status = NULL, content_type = NULL, body = NULL, expires_at = :expiresAt
+                            status = NULL, content_type = NULL, body = NULL, expires_at = :expiresAt,
+                            resource_id = :reserved
                         WHERE credential_hash = :cred AND idem_key = :key AND claim = :seen""")
                 .bind("cred", id.credentialHash()).bind("key", id.key()).bind("seen", seenClaim)
                 .bind("route", route).bind("bodyHash", bodyHash).bind("claim", claim)
-                .bind("lockedUntil", lockedUntil).bind("expiresAt", expiresAt)
+                .bind("lockedUntil", lockedUntil).bind("expiresAt", expiresAt).bind("reserved", reserved)
                 .execute() == 1;
+    }
+
+    /**
+     * Lets the next request with the key take it over at once, keeping what it reserved: the run
+     * holding {@code claim} ended without knowing whether its work was written.
+     */
+    static void unlock(Handle h, KeyId id, String claim) {
+        h.createUpdate("UPDATE idempotency_key SET locked_until = 0 WHERE credential_hash = :cred AND idem_key = :key "
+                        + "AND claim = :claim AND status IS NULL")
+                .bind("cred", id.credentialHash()).bind("key", id.key()).bind("claim", claim)
+                .execute();
     }
 
     /** Stores the response of the run holding {@code claim}; false when that run lost the key meanwhile. */

@@ -95,7 +95,17 @@ public final class Messages {
     public record Published(Message message, int deliveries, JsonNode payload) {}
 
     public Published create(String appIdOrUid, MessageIn in) {
-        return publish(appIdOrUid, in, null);
+        return publish(appIdOrUid, in, null, null);
+    }
+
+    /**
+     * As {@link #create(String, MessageIn)}, with the message's id chosen beforehand ({@code
+     * reservedId}, a {@code msg_…} id from {@link Ids}): when a message with that id is stored
+     * already (an earlier run of the same request whose answer was lost, see {@link
+     * io.herald.idempotency.IdempotencyKeys}), it is that message, and nothing is written again.
+     */
+    public Published create(String appIdOrUid, MessageIn in, String reservedId) {
+        return publish(appIdOrUid, in, null, reservedId);
     }
 
     /**
@@ -107,11 +117,11 @@ public final class Messages {
     public Published sendExample(String appIdOrUid, String endpointIdOrUid, String eventType, int exampleIndex) {
         Validate.eventTypeName("eventType", eventType);
         String example = eventTypes.example(eventType, exampleIndex);
-        return publish(appIdOrUid, new MessageIn(eventType, null, example, null, null), endpointIdOrUid);
+        return publish(appIdOrUid, new MessageIn(eventType, null, example, null, null), endpointIdOrUid, null);
     }
 
     /** Writes the message and its deliveries: to every subscriber, or to {@code testEndpoint} alone. */
-    private Published publish(String appIdOrUid, MessageIn in, String testEndpoint) {
+    private Published publish(String appIdOrUid, MessageIn in, String testEndpoint, String reservedId) {
         Validate.eventTypeName("eventType", in.eventType());
         Validate.uid("eventId", in.eventId());
         String payload = in.payload();
@@ -149,6 +159,13 @@ public final class Messages {
                 Validate.uid("tags[" + i++ + "]", Validate.required("tags[" + (i - 1) + "]", t));
             }
         }
+        if (reservedId != null) {
+            // Written by an earlier run of this request (its commit's answer was lost): that message, once.
+            java.util.Optional<Message> done = store.read(h -> byId(h, reservedId));
+            if (done.isPresent()) {
+                return new Published(done.get(), 0, tree);
+            }
+        }
         boolean test = testEndpoint != null;
         ApplicationIn alongside = in.application() == null ? null : Applications.alongsideMember(appIdOrUid, in.application());
         // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
@@ -184,7 +201,7 @@ public final class Messages {
         // Scheduled deliveries are not started here: they wait for a claim when due.
         String insertSql = INSERT.get(store.dialect());
         // Made before the transaction, so that a commit whose outcome is unknown can be looked up.
-        String msgId = ids.next("msg");
+        String msgId = reservedId != null ? reservedId : ids.next("msg");
         try (Handover handover = dispatcher.handover(deliverAt == null ? targets.size() : 0)) {
             Written written;
             try {

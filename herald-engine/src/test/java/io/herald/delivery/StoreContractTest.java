@@ -171,6 +171,20 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void publish_withAReservedIdAlreadyStored_isThatMessage_andWritesNothingAgain() {
+        endpoint("/a");
+        String reserved = "msg_" + "0".repeat(22).substring(0, 4) + "reservedByAKey123456";
+        Published first = node.messages().create(app, message("invoice.paid", null), reserved);
+        // The same request again (its first answer was lost): the stored message, no second delivery.
+        Published again = node.messages().create(app, message("invoice.paid", null), reserved);
+
+        assertThat(first.message().id()).isEqualTo(reserved);
+        assertThat(again.message().id()).isEqualTo(reserved);
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
+    }
+
+    @Test
     void publish_withAnEventIdAlreadyPublished_isConflictAndWritesNothing() {
         endpoint("/a");
         publish(message("invoice.paid", "evt-1"));

@@ -304,12 +304,46 @@ abstract class IdempotencyKeysTest {
     }
 
     @Test
+    void run_whoseCommitOutcomeIsUnknown_keepsTheKey_andTheRetryRunsAtOnceWithTheSameReservedId() {
+        List<String> reserved = new ArrayList<>();
+        assertThatThrownBy(() -> keys.run(request("k1", "{}"), (java.util.function.Function<String, Response>) r -> {
+            reserved.add(r);
+            throw new HeraldException.CommitUnknown("the connection broke during the commit (the test)", null);
+        })).isInstanceOf(HeraldException.CommitUnknown.class);
+        assertThat(rows()).as("the key is kept, not given up").isEqualTo(1);
+
+        // No waiting for the lock: the next request with the key takes it over at once.
+        Result retry = keys.run(request("k1", "{}"), (java.util.function.Function<String, Response>) r -> {
+            reserved.add(r);
+            return new Response(201, "application/json", "{\"id\":\"" + r + "\"}", r);
+        });
+        assertThat(retry.replayed()).isFalse();
+        assertThat(reserved).hasSize(2).doesNotContainNull();
+        assertThat(reserved.get(1)).as("the same id both times").isEqualTo(reserved.get(0)).startsWith("msg_");
+        assertThat(keys.run(request("k1", "{}"), counting(new AtomicInteger())).replayed()).isTrue();
+    }
+
+    @Test
+    void run_reservedIds_differByKey_andAKeyTakenOverAfterItExpired_getsANewOne() {
+        List<String> reserved = new ArrayList<>();
+        java.util.function.Function<String, Response> keep = r -> {
+            reserved.add(r);
+            return new Response(201, "application/json", "{}", r);
+        };
+        keys.run(request("k1", "{}"), keep);
+        keys.run(request("k2", "{}"), keep);
+        clock.advance(IdempotencyKeys.KEEP.plusSeconds(1));
+        keys.run(request("k1", "{}"), keep);
+        assertThat(reserved).hasSize(3).doesNotHaveDuplicates();
+    }
+
+    @Test
     void purgeExpired_moreThanOneBatch_deletesAll() {
         long expired = clock.millis() - 1;
         int n = IdempotencyKeys.PURGE_BATCH * 2 + 3;
         store.inTransaction(h -> {
             for (int i = 0; i < n; i++) {
-                KeyRows.insert(h, new KeyId(CRED, "k" + i), ROUTE, "x", "c", expired, expired);
+                KeyRows.insert(h, new KeyId(CRED, "k" + i), ROUTE, "x", "c", expired, expired, null);
             }
             return null;
         });

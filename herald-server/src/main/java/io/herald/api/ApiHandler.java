@@ -150,8 +150,9 @@ public final class ApiHandler extends Handler.Abstract {
                 yield r;
             }
             case HeraldException.CommitUnknown c -> problem(503, c.code(), null, "the connection to the database broke while "
-                    + "this was being committed: it may or may not have been written. Retry with the same eventId: a 409 then "
-                    + "means it was stored");
+                    + "this was being committed: it may or may not have been written. Retry with the same idempotency-key (the "
+                    + "retry then answers the stored message, or stores it once) or the same eventId (a 409 then means it "
+                    + "was stored)");
             case HeraldException.Overloaded o -> problem(503, o.code(), null, o.getMessage());
             default -> problem(500, e.code(), null, e.getMessage());
         };

@@ -28,6 +28,8 @@ final class Call {
     private final java.util.function.Function<String, String> header;
     /** The body parsed by {@link #json()}; routes may read it more than once (a tree is not changed by readers). */
     private JsonNode parsed;
+    /** The id reserved under the request's idempotency key (see {@link Idempotency}); null without one. */
+    private String reservedId;
 
     Call(Principal principal, String baseUrl, Map<String, String> params, Map<String, List<String>> query, String body,
          java.util.function.Function<String, String> header) {
@@ -51,6 +53,19 @@ final class Call {
 
     String param(String name) {
         return params.get(name);
+    }
+
+    /**
+     * The id a publish gives its message when the request carries an idempotency key: the same for
+     * every run of that request, so a retry after an answer lost in a broken commit finds the message
+     * instead of storing a second one. Null without a key.
+     */
+    String reservedId() {
+        return reservedId;
+    }
+
+    void reserve(String id) {
+        this.reservedId = id;
     }
 
     /** The request body as sent, or null for bodiless methods. */

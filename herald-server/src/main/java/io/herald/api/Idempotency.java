@@ -31,7 +31,8 @@ final class Idempotency {
         String credential = call.principal().tokenHash();
         String query = request.getHttpURI().getQuery();
         String route = request.getMethod() + " " + path + (query == null || query.isEmpty() ? "" : "?" + query);
-        IdempotencyKeys.Result result = keys.run(new IdempotencyKeys.Request(credential, key, route, call.body()), () -> {
+        IdempotencyKeys.Result result = keys.run(new IdempotencyKeys.Request(credential, key, route, call.body()), reserved -> {
+            call.reserve(reserved);
             Reply reply = handler.handle(call);
             Encoded e = Encoded.of(reply);
             return new IdempotencyKeys.Response(reply.status(), e == null ? null : e.contentType(),

@@ -213,7 +213,7 @@ final class Routes {
         r.add("POST", "/api/v1/app/{app_id}/msg", c -> {
             // Every input is read before the publish commits: nothing after it may refuse the request.
             boolean withContent = c.queryBool("with_content", true);
-            var published = h.messages().create(c.param("app_id"), In.message(c.json(), c.body()));
+            var published = h.messages().create(c.param("app_id"), In.message(c.json(), c.body()), c.reservedId());
             return Reply.created(Out.message(published.message(), withContent, published.payload()));
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->
