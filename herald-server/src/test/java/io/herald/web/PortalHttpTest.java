@@ -175,8 +175,8 @@ class PortalHttpTest {
         assertThat(unset.headers().firstValue("Content-Security-Policy").orElseThrow()).endsWith("frame-ancestors 'none'");
         assertThat(unset.headers().firstValue("X-Frame-Options")).contains("DENY");
 
-        try (TestHerald framed = TestHerald.sqlite(dir.resolve("b"),
-                Map.of("HERALD_PORTAL_FRAME_ANCESTORS", "https://app.example.com  https://*.example.org"))) {
+        try (TestHerald framed = TestHerald.sqlite(dir.resolve("b"), Map.of("HERALD_TRUSTED_PROXIES", "127.0.0.1/32",
+                "HERALD_PORTAL_FRAME_ANCESTORS", "https://app.example.com  https://*.example.org"))) {
             String b = "http://127.0.0.1:" + framed.server.port();
             String app = framed.post("/api/v1/app", "{\"name\": \"Framed\"}", 201).get("id").asString();
             String c = enterPortal(framed, b, app, "{}");
@@ -188,6 +188,11 @@ class PortalHttpTest {
             HttpResponse<String> console = get(b, "/console/sign-in", null);
             assertThat(console.headers().firstValue("Content-Security-Policy").orElseThrow()).endsWith("frame-ancestors 'none'");
             assertThat(console.headers().firstValue("X-Frame-Options")).contains("DENY");
+
+            String link = framed.post("/api/v1/auth/app-portal-access/" + app, "{}", 200).get("url").asString();
+            HttpResponse<String> behindProxy = send(HttpRequest.newBuilder(URI.create(link)).header("X-Forwarded-Proto", "https"));
+            assertThat(behindProxy.headers().firstValue("Set-Cookie").orElseThrow())
+                    .startsWith("__Secure-herald-portal=").contains("Secure", "HttpOnly", "SameSite=Strict", "Path=/portal");
         }
     }
 }
