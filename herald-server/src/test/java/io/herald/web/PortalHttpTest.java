@@ -98,6 +98,24 @@ class PortalHttpTest {
     }
 
     @Test
+    void anEndpointFormThatCannotBeRead_isA400Page_andWritesNothing() {
+        String cookie = enterPortal(herald, base, appId, "{}");
+        String newForm = "/portal/app/" + appId + "/endpoints/new";
+        String csrf = csrfOf(get(base, newForm, cookie).body());
+        int before = endpointCount();
+        for (String body : List.of("url=%ZZ&csrf=", "url=https%3A%2F%2Fa.example%2F%00&csrf=", "description=%FF%FE&url=https%3A%2F%2Fa.example&csrf=",
+                "url=https%3A%2F%2Fa.example&headers=no-colon&csrf=", "url=https%3A%2F%2Fa.example&format=%7Bbad&csrf=",
+                "url=https%3A%2F%2Fa.example&timeoutMs=soon&csrf=", "url=javascript%3Aalert(1)&csrf=")) {
+            HttpResponse<String> r = send(HttpRequest.newBuilder(URI.create(base + newForm))
+                    .header("Content-Type", "application/x-www-form-urlencoded").header("Cookie", cookie)
+                    .POST(HttpRequest.BodyPublishers.ofString(body + csrf)));
+            assertThat(r.statusCode()).as(body).isBetween(400, 422);
+            assertThat(r.headers().firstValue("Content-Type")).as(body).contains("text/html; charset=utf-8");
+        }
+        assertThat(endpointCount()).isEqualTo(before);
+    }
+
+    @Test
     void aFilterRefused_isShownNextToItsField_andWritesNothing() {
         String cookie = enterPortal(herald, base, appId, "{}");
         String newForm = "/portal/app/" + appId + "/endpoints/new";
