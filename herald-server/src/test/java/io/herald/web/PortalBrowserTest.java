@@ -114,6 +114,13 @@ class PortalBrowserTest extends BrowserTest {
         String id = endpointPath.substring(endpointPath.lastIndexOf('/') + 1);
         assertThat(herald.get("/api/v1/app/" + billing + "/endpoint/" + id).get("disabled").asBoolean()).isFalse();
 
+        // The form as shown saves as it is (format and signature shown as their specs), and an edit sticks.
+        page.getByLabel("Description").fill("Billing's receiver");
+        click(AriaRole.BUTTON, "Save");
+        PlaywrightAssertions.assertThat(page.getByLabel("Description")).hasValue("Billing's receiver");
+        PlaywrightAssertions.assertThat(page.locator(".field-error")).hasCount(0);
+        assertThat(herald.get("/api/v1/app/" + billing + "/endpoint/" + id).get("filter").asString()).isEqualTo("data.amount > 10");
+
         // The secret: shown on a click only, and another after a rotation.
         assertThat(page.content()).doesNotContain("whsec_");
         String first = revealSecret();
