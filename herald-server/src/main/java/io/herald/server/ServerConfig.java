@@ -110,7 +110,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             Retention.DEFAULT, Retention.MIN, Retention.MAX);
     static final Setting.Text<List<Cidr>> TRUSTED_PROXIES = Setting.cidrs("HERALD_TRUSTED_PROXIES",
             "reverse proxies whose X-Forwarded-For the audit log believes, and whose X-Forwarded-Proto: https makes the "
-                    + "console's cookie Secure");
+                    + "console's and portal's cookies Secure");
     static final Setting.Text<List<String>> PORTAL_FRAME_ANCESTORS = Setting.frameSources("HERALD_PORTAL_FRAME_ANCESTORS",
             "the pages that may show the application portal in a frame (its CSP frame-ancestors); none when unset");
     static final Setting.Text<Keyring> SECRET_KEY = new Setting.Text<>("HERALD_SECRET_KEY",
