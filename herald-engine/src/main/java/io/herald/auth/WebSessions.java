@@ -6,6 +6,7 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -18,9 +19,13 @@ import java.util.Optional;
  * node is seen at once.
  */
 public final class WebSessions {
-    /** What a session is for; it must match the path it is used on. */
+    /**
+     * What a session is for; it must match the path it is used on. An {@code ENTRY} is not a
+     * session but the single-use code of a portal link: {@link #redeem} turns it into a
+     * {@code PORTAL} session.
+     */
     public enum Kind {
-        CONSOLE, PORTAL;
+        CONSOLE, PORTAL, ENTRY;
 
         String column() {
             return name().toLowerCase(java.util.Locale.ROOT);
@@ -82,7 +87,41 @@ public final class WebSessions {
                 .bind("h", Hashes.sha256Hex(secret)).bind("kind", kind.column()).bind("now", now)
                 .map((rs, ctx) -> new Row(rs.getString("token_id"), rs.getString("app_id"))).findOne());
         return row.flatMap(r -> tokens.findById(r.tokenId())
-                .filter(p -> java.util.Objects.equals(p.appId(), r.appId())));
+                .filter(p -> Objects.equals(p.appId(), r.appId())));
+    }
+
+    /**
+     * Spends the portal link code {@code code} (an {@link Kind#ENTRY} opened with the link) and
+     * opens a {@link Kind#PORTAL} session for the same token, lasting as long as the code would
+     * have. Empty when the code is unknown, spent, expired, or its token no longer works. A code
+     * is spent exactly once: of two redemptions at once, one wins.
+     */
+    public Optional<Opened> redeem(String code) {
+        if (code == null || code.isEmpty()) {
+            return Optional.empty();
+        }
+        long now = clock.millis();
+        String hash = Hashes.sha256Hex(code);
+        record Row(String tokenId, String appId, long expiresAt) {}
+        Optional<Row> row = store.inTransaction(h -> {
+            Optional<Row> found = h.createQuery("""
+                            SELECT token_id, app_id, expires_at FROM web_session
+                            WHERE id_hash = :h AND kind = 'entry' AND expires_at > :now""")
+                    .bind("h", hash).bind("now", now)
+                    .map((rs, ctx) -> new Row(rs.getString("token_id"), rs.getString("app_id"), rs.getLong("expires_at")))
+                    .findOne();
+            // There is a race: another node may redeem the same code between the read and this
+            // delete. The delete decides: only the redemption whose delete removed the row goes
+            // on (on PostgreSQL the second delete waits for the first to commit, then finds none).
+            if (found.isEmpty() || h.createUpdate("DELETE FROM web_session WHERE id_hash = :h AND kind = 'entry'")
+                    .bind("h", hash).execute() != 1) {
+                return Optional.<Row>empty();
+            }
+            return found;
+        });
+        return row.flatMap(r -> tokens.findById(r.tokenId())
+                .filter(p -> Objects.equals(p.appId(), r.appId()))
+                .map(p -> open(Kind.PORTAL, p, Duration.ofMillis(r.expiresAt() - now))));
     }
 
     /** Ends the session {@code secret}; ending one already gone is harmless. */

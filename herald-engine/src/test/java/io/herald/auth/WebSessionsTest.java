@@ -7,7 +7,13 @@ import io.herald.store.Store;
 import io.herald.store.StoreSettings;
 import io.herald.testing.SettableClock;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.Random;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -102,5 +108,53 @@ abstract class WebSessionsTest {
         assertThat(tokens.findById(viewer.tokenId())).as("still remembered").contains(viewer);
         clock.advance(Tokens.REMEMBER);
         assertThat(tokens.findById(viewer.tokenId())).isEmpty();
+    }
+
+    private Principal appToken() {
+        Tokens.Created c = tokens.create(new Tokens.Spec(Principal.Role.APP, "app_1", false, Duration.ofHours(2), null));
+        return tokens.find(c.token()).orElseThrow();
+    }
+
+    @Test
+    void anEntryCode_isRedeemedOnce_intoAPortalSessionOfTheSameToken() {
+        Principal app = appToken();
+        WebSessions.Opened entry = sessions.open(WebSessions.Kind.ENTRY, app, Duration.ofHours(1));
+        assertThat(sessions.find(WebSessions.Kind.PORTAL, entry.secret())).as("a code is not a session").isEmpty();
+
+        WebSessions.Opened portal = sessions.redeem(entry.secret()).orElseThrow();
+        assertThat(portal.secret()).isNotEqualTo(entry.secret());
+        assertThat(sessions.find(WebSessions.Kind.PORTAL, portal.secret())).contains(app);
+        assertThat(portal.expiresAt()).as("as long as the code would have lasted").isEqualTo(entry.expiresAt());
+        assertThat(sessions.redeem(entry.secret())).as("spent").isEmpty();
+        assertThat(sessions.redeem("unknown")).isEmpty();
+
+        WebSessions.Opened late = sessions.open(WebSessions.Kind.ENTRY, app, Duration.ofMinutes(5));
+        clock.advance(Duration.ofMinutes(5));
+        assertThat(sessions.redeem(late.secret())).as("expired").isEmpty();
+        WebSessions.Opened console = sessions.open(WebSessions.Kind.CONSOLE, viewer(), Duration.ofHours(1));
+        assertThat(sessions.redeem(console.secret())).as("a session is not a code").isEmpty();
+    }
+
+    @Test
+    void twoRedemptionsOfOneCodeAtOnce_oneWins() throws Exception {
+        Principal app = appToken();
+        // Another node: its own token cache over the same database.
+        WebSessions otherNode = new WebSessions(store, new Tokens(store, new Ids(clock, new Random(7)), clock), clock);
+        for (int round = 0; round < 5; round++) {
+            String code = sessions.open(WebSessions.Kind.ENTRY, app, Duration.ofHours(1)).secret();
+            CountDownLatch go = new CountDownLatch(1);
+            try (ExecutorService pool = Executors.newFixedThreadPool(2)) {
+                Future<Optional<WebSessions.Opened>> a = pool.submit(() -> {
+                    go.await();
+                    return sessions.redeem(code);
+                });
+                Future<Optional<WebSessions.Opened>> b = pool.submit(() -> {
+                    go.await();
+                    return otherNode.redeem(code);
+                });
+                go.countDown();
+                assertThat(Stream.of(a.get(), b.get()).filter(Optional::isPresent).count()).as("round " + round).isEqualTo(1);
+            }
+        }
     }
 }

@@ -3,6 +3,7 @@ package io.herald.api;
 import io.herald.HeraldException;
 import io.herald.app.ApplicationIn;
 import io.herald.endpoint.DeliveryPolicy;
+import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.EndpointIn;
 import io.herald.eventtype.EventTypeIn;
 import io.herald.message.MessageIn;
@@ -68,13 +69,23 @@ public final class In {
         return many != null ? many : one == null ? null : Set.of(one);
     }
 
-    static EndpointIn endpoint(JsonNode n) {
+    /** An endpoint as the API reads it (POST, PUT): the web's forms are read through this too. */
+    public static EndpointIn endpoint(JsonNode n) {
         return new EndpointIn(str(n, "url"), str(n, "description"), str(n, "uid"), integer(n, "version"),
                 aliased(n, THROTTLE_RATE, RATE_LIMIT, In::integer), aliased(n, EVENT_TYPES, FILTER_TYPES, In::stringSet),
                 stringSet(n, "channels"), bool(n, "disabled"),
                 stringMap(n, "headers"), stringMap(n, "metadata"), str(n, "secret"),
                 new DeliveryPolicy.In(node(n, "format"), str(n, "filter"), node(n, "signature"), node(n, "retry"), integer(n, "timeoutMs"),
                         node(n, "circuitBreaker"), str(n, "ordering"), integer(n, "maxInFlight")));
+    }
+
+    /**
+     * The endpoint as the API's PATCH writes it: {@code patch} merged onto {@code current}
+     * (present members replace, null clears), read as {@link #endpoint}. The web's edits and
+     * pause/resume go through this, so they change what a PATCH would, and nothing else.
+     */
+    public static EndpointIn endpointPatched(Endpoint current, JsonNode patch) {
+        return endpoint(Routes.merge(Routes.endpointAsInput(current), patch));
     }
 
     /** A member left for the engine to check (its shape has alternatives); null when absent or null. */

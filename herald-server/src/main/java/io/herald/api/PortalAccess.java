@@ -6,17 +6,21 @@ import io.herald.app.Application;
 import io.herald.app.ApplicationIn;
 import io.herald.app.Applications;
 import io.herald.auth.Tokens;
-import io.herald.portal.PortalPage;
+import io.herald.auth.WebSessions;
 import java.time.Duration;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
  * {@code POST /api/v1/auth/app-portal-access/{app_id}} (Svix's AppPortalAccessIn as the 2.x SDKs
- * send it): a new token for that one application, with the link to its portal page. What Herald
+ * send it): a new token for that one application, and a link to its portal that opens a portal
+ * session for that token once (a single-use code, good for as long as the token). What Herald
  * cannot honour yet (capabilities, feature flags, sessions) is refused, not ignored.
  */
 final class PortalAccess {
+    /** Where a portal link leads: the web's page that spends its code and opens a portal session. */
+    static final String ENTER = "/portal/enter";
+
     private PortalAccess() {}
 
     static Reply issue(Herald h, Call c) {
@@ -34,7 +38,9 @@ final class PortalAccess {
             return created(h, named, create);
         });
         Tokens.Issued issued = h.tokens().issueForApp(app.id(), readOnly, lifetime);
-        return Reply.ok(Map.of("url", c.baseUrl() + PortalPage.pathFor(app.id()), "token", issued.token()));
+        // The link carries a single-use code, not the token: a logged or replayed link is already spent.
+        WebSessions.Opened entry = h.webSessions().open(WebSessions.Kind.ENTRY, issued.principal(), lifetime);
+        return Reply.ok(Map.of("url", c.baseUrl() + ENTER + "?code=" + entry.secret(), "token", issued.token()));
     }
 
     private static void refuseUnsupported(JsonNode body) {

@@ -163,8 +163,7 @@ final class Routes {
         });
         r.add("PATCH", ep, c -> {
             Endpoint current = h.endpoints().get(c.param("app_id"), c.param("endpoint_id"));
-            JsonNode merged = merge(endpointAsInput(current), c.json());
-            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpoint(merged))));
+            return Reply.ok(Out.endpoint(h.endpoints().update(c.param("app_id"), current.id(), In.endpointPatched(current, c.json()))));
         });
         r.add("DELETE", ep, c -> {
             h.endpoints().delete(c.param("app_id"), c.param("endpoint_id"));

@@ -120,7 +120,7 @@ public final class HeraldServer implements AutoCloseable {
      * sent on to the console, and every other path to the API exactly as before.
      */
     private static Handler handlers(Herald herald, ServerConfig config) {
-        WebHandler web = new WebHandler(herald, config.trustedProxies());
+        WebHandler web = new WebHandler(herald, config.trustedProxies(), config.portalFrameAncestors());
         PathMappingsHandler paths = new PathMappingsHandler() {
             // Jetty 12.1's wrapper gives the request a context without a path, and
             // Request.getPathInContext then fails with a NullPointerException (there is no

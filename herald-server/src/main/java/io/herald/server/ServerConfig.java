@@ -34,7 +34,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                            CircuitBreaker circuitBreaker, int maxInFlightPerEndpoint,
                            Duration auditRetention, List<Cidr> trustedProxies, Keyring secretKey,
                            Path secretKeyFile, EgressProxy proxy, Duration retention, Integer metricsPort,
-                           int metricsTopEndpoints) {
+                           int metricsTopEndpoints, List<String> portalFrameAncestors) {
     public static final int DEFAULT_PORT = 8080;
     public static final Path DEFAULT_DATA_DIR = Path.of("data");
     /** The key file used when neither HERALD_SECRET_KEY nor HERALD_SECRET_KEY_FILE is set (SQLite only). */
@@ -112,7 +112,9 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
             Retention.DEFAULT, Retention.MIN, Retention.MAX);
     static final Setting.Text<List<Cidr>> TRUSTED_PROXIES = Setting.cidrs("HERALD_TRUSTED_PROXIES",
             "reverse proxies whose X-Forwarded-For the audit log believes, and whose X-Forwarded-Proto: https makes the "
-                    + "console's cookie Secure");
+                    + "console's and portal's cookies Secure");
+    static final Setting.Text<List<String>> PORTAL_FRAME_ANCESTORS = Setting.frameSources("HERALD_PORTAL_FRAME_ANCESTORS",
+            "the pages that may show the application portal in a frame (its CSP frame-ancestors); none when unset");
     static final Setting.Text<Keyring> SECRET_KEY = new Setting.Text<>("HERALD_SECRET_KEY",
             "the keys that encrypt endpoint secrets at rest, newest first; required with PostgreSQL (or HERALD_SECRET_KEY_FILE)",
             true, "the key file", "<id>:<base64 of 32 bytes>, comma-separated", null, v -> Keyring.parse("HERALD_SECRET_KEY", v));
@@ -143,8 +145,8 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
     /** Every setting of the server, in the order --help and the README list them. */
     public static final List<Setting<?>> SETTINGS = List.of(PORT, DATA_DIR, DATABASE_URL, SECRET_KEY, SECRET_KEY_FILE,
             ADMIN_TOKEN, HTTPS_ONLY, ALLOWED_TARGETS, PROXY_URL, LEASE, SHUTDOWN_GRACE, MAX_IN_FLIGHT, RETRY_DELAYS,
-            ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, RETENTION, TRUSTED_PROXIES, WRITERS,
-            COMMIT_DELAY, LOG_FORMAT, METRICS_PORT, METRICS_TOP_ENDPOINTS);
+            ATTEMPT_TIMEOUT, CIRCUIT_FAILURES, CIRCUIT_DISABLE_AFTER, POOL_SIZE, AUDIT_RETENTION, RETENTION, TRUSTED_PROXIES,
+            PORTAL_FRAME_ANCESTORS, WRITERS, COMMIT_DELAY, LOG_FORMAT, METRICS_PORT, METRICS_TOP_ENDPOINTS);
 
     public static ServerConfig fromEnv(Map<String, String> env) {
         int port = PORT.read(env);
@@ -176,6 +178,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         Duration auditRetention = AUDIT_RETENTION.read(env);
         Duration retention = RETENTION.read(env);
         List<Cidr> trustedProxies = TRUSTED_PROXIES.read(env);
+        List<String> frameAncestors = PORTAL_FRAME_ANCESTORS.read(env);
         EgressProxy proxy = PROXY_URL.read(env);
         Integer metricsPort = METRICS_PORT.read(env);
         if (metricsPort != null && metricsPort != 0 && metricsPort == port) {
@@ -197,7 +200,7 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
         return new ServerConfig(port, dataDir, db, token, httpsOnly, allowed, lease, grace, delays, timeout,
                 new StoreSettings(poolSize, writers, commitDelay), new CircuitBreaker(failures, disableAfter),
                 maxInFlight, auditRetention, trustedProxies, keyring, keyFile == null ? null : Path.of(keyFile), proxy,
-                retention, metricsPort, METRICS_TOP_ENDPOINTS.read(env));
+                retention, metricsPort, METRICS_TOP_ENDPOINTS.read(env), frameAncestors);
     }
 
     /** Where the keys are read from when HERALD_SECRET_KEY is not set. */

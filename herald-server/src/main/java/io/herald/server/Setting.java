@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 
 /**
  * One setting of the server, declared once: its variable, what it means, how it is read and
@@ -267,6 +268,34 @@ public abstract class Setting<T> {
             }
             return v;
         });
+    }
+
+    /** A CSP source that names where a frame may be: {@code 'self'}, a scheme ({@code https:}) or a host, with scheme, port, path. */
+    private static final Pattern FRAME_SOURCE = Pattern.compile(
+            "'self'|[a-z][a-z0-9+.-]*:|([a-z][a-z0-9+.-]*://)?(\\*\\.)?[a-z0-9-]+(\\.[a-z0-9-]+)*(:([0-9]{1,5}|\\*))?(/[^\\s;,'\"]*)?",
+            Pattern.CASE_INSENSITIVE);
+
+    /**
+     * Space-separated CSP sources for {@code frame-ancestors}; none when unset. Only sources that
+     * name pages are taken ({@code 'self'}, schemes, hosts): a quote, semicolon or comma could
+     * change the policy itself, and {@code 'none'} is what unset means.
+     */
+    static Text<List<String>> frameSources(String variable, String description) {
+        return new Text<>(variable, description, false, "none ('none')",
+                "space-separated CSP sources, e.g. https://app.example.com 'self'", List.of(), v -> {
+                    List<String> out = new ArrayList<>();
+                    for (String part : v.split("\\s+")) {
+                        if (part.isEmpty()) {
+                            continue;
+                        }
+                        if (!FRAME_SOURCE.matcher(part).matches()) {
+                            throw new IllegalArgumentException(": '" + part + "' is not a frame-ancestors source "
+                                    + "(expected e.g. https://app.example.com, https://*.example.com or 'self')");
+                        }
+                        out.add(part);
+                    }
+                    return List.copyOf(out);
+                });
     }
 
     /** Comma-separated CIDR ranges (a bare address is one host); none when unset. */

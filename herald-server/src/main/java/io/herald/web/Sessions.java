@@ -11,15 +11,38 @@ import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Response;
 
 /**
- * The console's session cookie ⇄ the engine's {@link WebSessions}. The cookie is HttpOnly and
- * SameSite=Strict; over HTTPS it is also Secure and named with the {@code __Host-} prefix (Path=/,
- * no Domain: no other host or path can set or shadow it). HTTPS means the connection is TLS, or
- * a peer in HERALD_TRUSTED_PROXIES says {@code X-Forwarded-Proto: https}; nobody else is believed.
+ * The session cookies ⇄ the engine's {@link WebSessions}: one for the console, one for the
+ * portal, each sent only to its own paths. Both are HttpOnly and SameSite=Strict; over HTTPS they
+ * are also Secure and prefixed: the console's {@code __Host-} (Path=/, no Domain: no other host
+ * or path can set or shadow it), the portal's {@code __Secure-} (it keeps Path=/portal, which
+ * {@code __Host-} forbids). HTTPS means the connection is TLS, or a peer in HERALD_TRUSTED_PROXIES
+ * says {@code X-Forwarded-Proto: https}; nobody else is believed.
  */
 final class Sessions {
-    static final String PLAIN_NAME = "herald-console";
-    static final String SECURE_NAME = "__Host-herald-console";
-    static final String PLAIN_PATH = "/console";
+    /** The cookie of each kind of session: its plain and Secure names and paths. */
+    enum Cookie {
+        CONSOLE(WebSessions.Kind.CONSOLE, "herald-console", "/console", "__Host-herald-console", "/"),
+        PORTAL(WebSessions.Kind.PORTAL, "herald-portal", "/portal", "__Secure-herald-portal", "/portal");
+
+        final WebSessions.Kind kind;
+        final String plainName;
+        final String plainPath;
+        final String secureName;
+        final String securePath;
+
+        Cookie(WebSessions.Kind kind, String plainName, String plainPath, String secureName, String securePath) {
+            this.kind = kind;
+            this.plainName = plainName;
+            this.plainPath = plainPath;
+            this.secureName = secureName;
+            this.securePath = securePath;
+        }
+
+        /** The cookie of the pages under {@code path}. */
+        static Cookie of(String path) {
+            return path.startsWith("/portal") ? PORTAL : CONSOLE;
+        }
+    }
 
     /** A request's session: its cookie value and who it speaks for. */
     record Current(String secret, Principal principal) {
@@ -49,12 +72,12 @@ final class Sessions {
         return (https(request) ? "https" : "http") + "://" + request.getHttpURI().getAuthority();
     }
 
-    Optional<Current> current(Request request) {
-        String name = https(request) ? SECURE_NAME : PLAIN_NAME;
+    Optional<Current> current(Request request, Cookie which) {
+        String name = https(request) ? which.secureName : which.plainName;
         for (HttpCookie c : Request.getCookies(request)) {
             if (c.getName().equals(name)) {
                 String secret = c.getValue();
-                Optional<Principal> p = sessions.find(WebSessions.Kind.CONSOLE, secret);
+                Optional<Principal> p = sessions.find(which.kind, secret);
                 if (p.isPresent()) {
                     return Optional.of(new Current(secret, p.get()));
                 }
@@ -66,19 +89,31 @@ final class Sessions {
     /** Opens a console session for {@code principal} and sets its cookie. */
     void open(Request request, Response response, Principal principal) {
         WebSessions.Opened s = sessions.open(WebSessions.Kind.CONSOLE, principal, WebSessions.CONSOLE_LIFETIME);
-        Response.addCookie(response, cookie(request, s.secret(), WebSessions.CONSOLE_LIFETIME.toSeconds()));
+        Response.addCookie(response, cookie(request, Cookie.CONSOLE, s.secret(), WebSessions.CONSOLE_LIFETIME.toSeconds()));
+    }
+
+    /**
+     * Spends the portal link code {@code code}: opens a portal session for its token and sets
+     * its cookie; the principal, or empty when the code is unknown or spent. The cookie lasts
+     * until the browser closes (no Max-Age); the session ends with its token in any case.
+     */
+    Optional<Principal> enter(Request request, Response response, String code) {
+        return sessions.redeem(code).map(s -> {
+            Response.addCookie(response, cookie(request, Cookie.PORTAL, s.secret(), -1));
+            return s.principal();
+        });
     }
 
     /** Ends {@code current} and expires its cookie. */
-    void close(Request request, Response response, Current current) {
+    void close(Request request, Response response, Cookie which, Current current) {
         sessions.close(current.secret());
-        Response.addCookie(response, cookie(request, "", 0));
+        Response.addCookie(response, cookie(request, which, "", 0));
     }
 
-    private HttpCookie cookie(Request request, String value, long maxAge) {
+    private HttpCookie cookie(Request request, Cookie which, String value, long maxAge) {
         boolean https = https(request);
-        return HttpCookie.build(https ? SECURE_NAME : PLAIN_NAME, value)
-                .path(https ? "/" : PLAIN_PATH)
+        return HttpCookie.build(https ? which.secureName : which.plainName, value)
+                .path(https ? which.securePath : which.plainPath)
                 .httpOnly(true)
                 .secure(https)
                 .sameSite(HttpCookie.SameSite.STRICT)

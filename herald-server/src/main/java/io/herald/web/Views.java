@@ -1,8 +1,14 @@
 package io.herald.web;
 
+import io.herald.Json;
 import io.herald.app.Application;
 import io.herald.endpoint.Endpoint;
+import java.util.Collection;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import tools.jackson.databind.JsonNode;
 
 /** What the pages show, one record per page. Public only because the compiled templates live in another package. */
 public final class Views {
@@ -38,4 +44,127 @@ public final class Views {
 
     /** An error page. */
     public record Problem(int status, String title, String message) {}
+
+    /**
+     * An endpoint in a list: its state as a reader says it (active, failing, circuit open,
+     * disabled with the reason Herald gave, or paused when someone disabled it).
+     */
+    public record EndpointRow(String id, String url, String description, String types, String state, String detail) {
+        static EndpointRow of(Endpoint e) {
+            String types = e.filterTypes() == null ? "all event types" : String.join(", ", new TreeSet<>(e.filterTypes()));
+            var h = e.health();
+            String state;
+            String detail = null;
+            if (e.disabled()) {
+                state = h.disabledReason() == null ? "paused" : "disabled";
+                detail = h.disabledReason() == null ? "disabled by a user" : h.disabledReason();
+            } else if (h.open()) {
+                state = "circuit open";
+                detail = h.failures() + " failures in a row" + (h.lastError() == null ? "" : "; last: " + h.lastError());
+            } else if (h.failures() > 0) {
+                state = "failing";
+                detail = h.failures() + (h.failures() == 1 ? " failure" : " failures") + (h.lastError() == null ? "" : "; last: " + h.lastError());
+            } else {
+                state = "active";
+            }
+            return new EndpointRow(e.id(), e.url(), e.description(), types, state, detail);
+        }
+    }
+
+    /** The endpoints of an application; {@code console} when shown in the console (with a way back to the application). */
+    public record EndpointList(Application app, String base, List<EndpointRow> endpoints, String older, boolean canWrite,
+                               boolean console) {}
+
+    /** An event type of the catalog, offered in the endpoint form. */
+    public record TypeChoice(String name, String description, boolean chosen) {}
+
+    /** The endpoint form's fields as text, as shown or as sent. */
+    public record EndpointFields(String url, String description, Set<String> eventTypes, String channels, String format,
+                                 String filter, String signature, String retry, String timeoutMs, String headers) {
+        static EndpointFields empty() {
+            return new EndpointFields("", "", Set.of(), "", "", "", "", "", "", "");
+        }
+
+        /** As the endpoint is; header values are not shown (they may be credentials): empty keeps them. */
+        static EndpointFields of(Endpoint e) {
+            var p = e.policy();
+            return new EndpointFields(e.url(), e.description() == null ? "" : e.description(),
+                    e.filterTypes() == null ? Set.of() : new TreeSet<>(e.filterTypes()),
+                    e.channels() == null ? "" : String.join(", ", new TreeSet<>(e.channels())),
+                    specText(p.format().spec()), p.filter() == null ? "" : p.filter(), specText(p.signature().spec()),
+                    p.retry() == null ? "" : specText(p.retry().spec()), p.timeoutMs() == null ? "" : p.timeoutMs().toString(), "");
+        }
+
+        static EndpointFields from(Map<String, List<String>> form) {
+            List<String> types = form.getOrDefault("filterTypes", List.of());
+            return new EndpointFields(one(form, "url"), one(form, "description"), new TreeSet<>(types), one(form, "channels"),
+                    one(form, "format"), one(form, "filter"), one(form, "signature"), one(form, "retry"), one(form, "timeoutMs"),
+                    one(form, "headers"));
+        }
+
+        private static String one(Map<String, List<String>> form, String name) {
+            List<String> v = form.get(name);
+            return v == null || v.isEmpty() ? "" : v.get(0);
+        }
+
+        private static String specText(Object spec) {
+            JsonNode n = spec == null ? null : Json.MAPPER.valueToTree(spec);
+            if (n == null || n.isNull()) {
+                return "";
+            }
+            return n.isString() ? n.asString() : n.toString();
+        }
+    }
+
+    /** A refusal of the form: {@code field} as the API named it ({@code retry.delays}, {@code url}, …). */
+    public record FieldError(String field, String message) {
+        static FieldError of(String field, String message) {
+            return message == null ? null : new FieldError(field, message);
+        }
+
+        /** The form field the refusal belongs to: the API name's first part; both names of the event types are one. */
+        String formField() {
+            if (field == null) {
+                return null;
+            }
+            String first = field.split("[.\\[]", 2)[0];
+            return first.equals("eventTypes") ? "filterTypes" : first;
+        }
+    }
+
+    /** The endpoint page: the form (new when {@code endpoint} is null), the state, and what may be done. */
+    public record EndpointPage(Application app, String base, Endpoint endpoint, EndpointRow row, EndpointFields fields,
+                               List<TypeChoice> catalog, FieldError error, boolean canWrite) {
+        private static final Collection<String> FIELDS = List.of("url", "description", "filterTypes", "channels", "format",
+                "filter", "signature", "retry", "timeoutMs", "headers");
+
+        /** The message for form field {@code name}, or null. */
+        public String errorOn(String name) {
+            return error != null && name.equals(error.formField()) ? error.field() + " " + error.message() : null;
+        }
+
+        /** A refusal that names none of the form's fields (shown above the form). */
+        public String otherError() {
+            return error != null && !FIELDS.contains(error.formField()) ? (error.field() == null ? "" : error.field() + " ")
+                    + error.message() : null;
+        }
+
+        public String action() {
+            return endpoint == null ? base + "/endpoints/new" : base + "/endpoint/" + WebHandler.encode(endpoint.id());
+        }
+
+        public String endpointPath() {
+            return endpoint == null ? null : base + "/endpoint/" + WebHandler.encode(endpoint.id());
+        }
+    }
+
+    /** The delete confirmation. */
+    public record EndpointDelete(Application app, String base, Endpoint endpoint, boolean canWrite) {
+        public String endpointPath() {
+            return base + "/endpoint/" + WebHandler.encode(endpoint.id());
+        }
+    }
+
+    /** A revealed signing secret (an htmx fragment). */
+    public record Secret(String key) {}
 }

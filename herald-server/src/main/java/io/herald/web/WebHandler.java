@@ -20,7 +20,6 @@ import io.herald.auth.Tokens;
 import io.herald.delivery.Cidr;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
-import io.herald.portal.PortalPage;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import java.io.IOException;
@@ -28,6 +27,7 @@ import java.io.InputStream;
 import java.net.URLEncoder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -49,8 +49,10 @@ import tools.jackson.databind.node.ObjectNode;
  * the page headers, and the one place where exceptions become HTML error pages. Who may open a
  * page is decided by the API's {@link Authorizer}, from the route's {@link Access} and the
  * session's principal (the principal of the token it was opened with); changes are written to the
- * audit log as the API's are, under the page's route. {@code /portal/…} is still
- * the placeholder page.
+ * audit log as the API's are, under the page's route. The application portal
+ * ({@code /portal/…}) is entered through a single-use link and shows one application's pages,
+ * which the console shows too ({@link AppPages}); a portal session is its application token's
+ * principal, so {@link Authorizer} keeps it in that application as it does the token.
  */
 public final class WebHandler extends Handler.Abstract {
     private static final Logger log = LoggerFactory.getLogger(WebHandler.class);
@@ -59,17 +61,23 @@ public final class WebHandler extends Handler.Abstract {
     static final int PAGE_SIZE = 50;
     static final String SIGN_IN = "/console/sign-in";
 
+    static final String PORTAL_ENTER = "/portal/enter";
+    static final String PORTAL_SIGNED_OUT = "/portal/signed-out";
+
     @FunctionalInterface
-    private interface Action {
+    interface Action {
         Result handle(Exchange x);
     }
 
-    /** A route: {@code access} null for the public sign-in pages. */
-    private record Route(String method, PathSpec path, Access access, Action action) {}
+    /** A route: {@code access} null for the public sign-in and portal entry pages. */
+    record Route(String method, PathSpec path, Access access, Action action) {}
 
-    /** What a page handler sees. {@code params} are the path parameters as {@link Authorizer} checked them. */
-    private record Exchange(Request request, Response response, Optional<Sessions.Current> session,
-                            Map<String, String> params, Map<String, List<String>> query, Map<String, List<String>> form) {
+    /**
+     * What a page handler sees. {@code params} are the path parameters as {@link Authorizer}
+     * checked them; {@code route} is the route's path template (the audit log's name for it).
+     */
+    record Exchange(Request request, Response response, Optional<Sessions.Current> session, String route,
+                    Map<String, String> params, Map<String, List<String>> query, Map<String, List<String>> form) {
         String query(String name) {
             List<String> v = query.get(name);
             return v == null || v.isEmpty() ? null : v.get(0);
@@ -85,16 +93,17 @@ public final class WebHandler extends Handler.Abstract {
         }
     }
 
-    private sealed interface Result {}
+    sealed interface Result {}
 
-    private record Html(int status, String template, String title, Object view) implements Result {}
+    /** A page; a template that does not use the layout is a fragment for htmx. */
+    record Html(int status, String template, String title, Object view) implements Result {}
 
-    private record Redirect(String location) implements Result {}
+    record Redirect(String location) implements Result {}
 
     private final TemplateEngine templates = TemplateEngine.createPrecompiled(ContentType.Html);
     private final Assets assets = new Assets();
-    private final Handler portal = new PortalPage();
     private final Sessions sessions;
+    private final PageHeaders headers;
     private final Tokens tokens;
     private final Applications applications;
     private final Endpoints endpoints;
@@ -102,15 +111,20 @@ public final class WebHandler extends Handler.Abstract {
     private final AuditTrail audit;
     private final List<Route> routes;
 
-    /** {@code trustedProxies}: peers whose X-Forwarded-Proto is believed (HERALD_TRUSTED_PROXIES). */
-    public WebHandler(Herald herald, List<Cidr> trustedProxies) {
+    /**
+     * {@code trustedProxies}: peers whose X-Forwarded-Proto is believed (HERALD_TRUSTED_PROXIES);
+     * {@code portalFrameAncestors}: the CSP sources that may frame the portal
+     * (HERALD_PORTAL_FRAME_ANCESTORS, checked), none when empty.
+     */
+    public WebHandler(Herald herald, List<Cidr> trustedProxies, List<String> portalFrameAncestors) {
         this.sessions = new Sessions(herald.webSessions(), trustedProxies);
+        this.headers = new PageHeaders(portalFrameAncestors);
         this.tokens = herald.tokens();
         this.applications = herald.applications();
         this.endpoints = herald.endpoints();
         this.authorizer = new Authorizer(herald.applications());
         this.audit = new AuditTrail(herald.audit(), herald.applications(), trustedProxies);
-        this.routes = List.of(
+        List<Route> all = new ArrayList<>(List.of(
                 new Route("GET", PathSpec.from("/console/"), Access.ADMIN, x -> new Redirect("/console/apps")),
                 new Route("GET", PathSpec.from(SIGN_IN), null, this::signInForm),
                 new Route("POST", PathSpec.from(SIGN_IN), null, this::signIn),
@@ -118,7 +132,13 @@ public final class WebHandler extends Handler.Abstract {
                 new Route("GET", PathSpec.from("/console/apps"), Access.ADMIN, this::apps),
                 new Route("GET", PathSpec.from("/console/apps/new"), Access.ADMIN, this::newAppForm),
                 new Route("POST", PathSpec.from("/console/apps/new"), Access.ADMIN, this::createApp),
-                new Route("GET", new UriTemplatePathSpec("/console/app/{app_id}"), Access.ADMIN, this::app));
+                new Route("GET", new UriTemplatePathSpec("/console/app/{app_id}"), Access.ADMIN, this::app),
+                new Route("GET", PathSpec.from(PORTAL_ENTER), null, this::enterPortal),
+                new Route("POST", PathSpec.from("/portal/sign-out"), Access.CALLER, this::signOut),
+                new Route("GET", PathSpec.from(PORTAL_SIGNED_OUT), null, x -> new Html(200, "problem.jte", "Signed out",
+                        new Views.Problem(200, "Signed out", "You have left the portal. Open it again from the product that sent you here.")))));
+        all.addAll(new AppPages(herald, audit).routes());
+        this.routes = List.copyOf(all);
     }
 
     /** The handler of {@code /assets/…}: htmx and herald.css, from memory. */
@@ -129,9 +149,6 @@ public final class WebHandler extends Handler.Abstract {
     @Override
     public boolean handle(Request request, Response response, Callback callback) throws Exception {
         String path = Request.getPathInContext(request);
-        if (path.equals("/portal") || path.startsWith("/portal/")) {
-            return portal.handle(request, response, callback);
-        }
         Optional<Sessions.Current> session = Optional.empty();
         Result result;
         try {
@@ -140,7 +157,7 @@ public final class WebHandler extends Handler.Abstract {
             } else {
                 // Read before anything may refuse the request (see ApiHandler.handle).
                 Map<String, List<String>> form = readForm(request);
-                session = sessions.current(request);
+                session = sessions.current(request, Sessions.Cookie.of(path));
                 result = dispatch(request, response, path, session, form);
             }
         } catch (ApiErrorPage e) {
@@ -163,7 +180,7 @@ public final class WebHandler extends Handler.Abstract {
             log.error("{} {} failed", request.getMethod(), path, e);
             result = problem(500, "Internal error; see the server log.");
         }
-        write(request, response, callback, session, result);
+        write(request, response, callback, path, session, result);
         return true;
     }
 
@@ -171,6 +188,7 @@ public final class WebHandler extends Handler.Abstract {
                             Map<String, List<String>> form) {
         String method = request.getMethod().equals("HEAD") ? "GET" : request.getMethod();
         Route route = null;
+        String template = null;
         Map<String, String> params = Map.of();
         boolean pathKnown = false;
         for (Route r : routes) {
@@ -179,6 +197,7 @@ public final class WebHandler extends Handler.Abstract {
                 pathKnown = true;
                 if (r.method().equals(method)) {
                     route = r;
+                    template = r.path().getDeclaration();
                     params = r.path() instanceof UriTemplatePathSpec t ? t.getPathParams(path) : Map.of();
                     break;
                 }
@@ -191,7 +210,12 @@ public final class WebHandler extends Handler.Abstract {
         if (writes && Csrf.crossSite(request, sessions.origin(request))) {
             return problem(403, "This form was sent from another site; nothing was changed.");
         }
+        boolean portal = Sessions.Cookie.of(path) == Sessions.Cookie.PORTAL;
         if (route.access() != null) {
+            if (session.isEmpty() && portal) {
+                return problem(403, "Your portal session has ended" + (writes ? "; nothing was changed" : "")
+                        + ". Open the portal again from the product that sent you here.");
+            }
             if (session.isEmpty()) {
                 return writes ? problem(403, "Your session has ended; sign in again. Nothing was changed.") : new Redirect(SIGN_IN);
             }
@@ -201,7 +225,7 @@ public final class WebHandler extends Handler.Abstract {
             }
             params = authorizer.authorize(session.get().principal(), route.access(), params, method, path);
         }
-        return route.action().handle(new Exchange(request, response, session, params,
+        return route.action().handle(new Exchange(request, response, session, template, params,
                 Text.query(request.getHttpURI().getQuery()), form));
     }
 
@@ -220,14 +244,29 @@ public final class WebHandler extends Handler.Abstract {
                     new Views.SignIn("An application token opens that application's portal, not the console: use the portal link."));
         }
         // A new session every time: a session id planted before sign-in is never promoted.
-        x.session().ifPresent(s -> sessions.close(x.request(), x.response(), s));
+        x.session().ifPresent(s -> sessions.close(x.request(), x.response(), Sessions.Cookie.CONSOLE, s));
         sessions.open(x.request(), x.response(), p.get());
         return new Redirect("/console/apps");
     }
 
     private Result signOut(Exchange x) {
-        sessions.close(x.request(), x.response(), x.session().orElseThrow());
-        return new Redirect(SIGN_IN);
+        Sessions.Cookie which = Sessions.Cookie.of(x.route());
+        sessions.close(x.request(), x.response(), which, x.session().orElseThrow());
+        return new Redirect(which == Sessions.Cookie.PORTAL ? PORTAL_SIGNED_OUT : SIGN_IN);
+    }
+
+    /**
+     * A portal link: its single-use code becomes a portal session (and cookie), then a 303 to
+     * the application's endpoints, so that the code leaves the address bar and history. A spent
+     * or unknown code is a 404 that asks for a new link.
+     */
+    private Result enterPortal(Exchange x) {
+        Optional<Principal> p = sessions.enter(x.request(), x.response(), x.query("code"));
+        if (p.isEmpty()) {
+            return problem(404, "This portal link has been used already, has expired or is not known. "
+                    + "Portal links work once: ask for a new one from the product that sent you here.");
+        }
+        return new Redirect("/portal/app/" + encode(p.get().appId()) + "/endpoints");
     }
 
     private Result apps(Exchange x) {
@@ -272,8 +311,9 @@ public final class WebHandler extends Handler.Abstract {
         return new Html(200, "console/app.jte", app.name(), new Views.App(app, eps.data(), !eps.done()));
     }
 
-    private static Html problem(int status, String message) {
+    static Html problem(int status, String message) {
         String title = switch (status) {
+            case 200 -> "Done";
             case 400 -> "Bad request";
             case 403 -> "Forbidden";
             case 404 -> "Not found";
@@ -286,7 +326,7 @@ public final class WebHandler extends Handler.Abstract {
         return new Html(status, "problem.jte", title, new Views.Problem(status, title, message));
     }
 
-    private static String encode(String s) {
+    static String encode(String s) {
         return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
@@ -320,23 +360,26 @@ public final class WebHandler extends Handler.Abstract {
         }
     }
 
-    private void write(Request request, Response response, Callback callback, Optional<Sessions.Current> session, Result result) {
+    private void write(Request request, Response response, Callback callback, String path, Optional<Sessions.Current> session,
+                       Result result) {
         if (result instanceof Redirect r) {
             response.setStatus(303);
             response.getHeaders().put(HttpHeader.LOCATION, r.location());
             response.getHeaders().put(HttpHeader.CACHE_CONTROL, "no-store");
+            // The portal's entry link carries its code in the query: no page it leads to may pass it on.
+            response.getHeaders().put("Referrer-Policy", "no-referrer");
             response.getHeaders().put(HttpHeader.CONTENT_LENGTH, 0);
             callback.succeeded();
             return;
         }
         Html html = (Html) result;
         Sessions.Current s = session.orElse(null);
-        Chrome chrome = new Chrome(html.title(), assets.cssPath(), assets.htmxPath(), s == null ? null : s.csrf(),
-                s == null ? null : s.principal().role().wire());
+        Chrome chrome = Chrome.of(path, html.title(), assets.cssPath(), assets.htmxPath(), s == null ? null : s.csrf(),
+                s == null ? null : s.principal());
         StringOutput out = new StringOutput();
         templates.render(html.template(), Map.of("chrome", chrome, "view", html.view()), out);
         byte[] body = out.toString().getBytes(StandardCharsets.UTF_8);
-        PageHeaders.console(response.getHeaders());
+        headers.put(path, response.getHeaders());
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, "text/html; charset=utf-8");
         response.getHeaders().put(HttpHeader.CONTENT_LENGTH, body.length);
         response.setStatus(html.status());

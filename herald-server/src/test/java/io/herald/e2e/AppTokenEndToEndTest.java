@@ -70,35 +70,40 @@ abstract class AppTokenEndToEndTest {
     }
 
     @Test
-    void appPortalAccess_answersANewHeraldToken_andALinkToThePortalPage() {
+    void appPortalAccess_answersANewHeraldToken_andASingleUseLinkToThePortal() {
         JsonNode out = access("acme", "{}");
 
         assertThat(out.get("token").asString()).startsWith("hrld_").isNotEqualTo(access("acme", "{}").get("token").asString());
-        assertThat(out.get("url").asString()).isEqualTo(base + "/portal/app/" + appId);
+        assertThat(out.get("url").asString()).startsWith(base + "/portal/enter?code=")
+                .doesNotContain(out.get("token").asString()).doesNotContain(appId);
         assertThat(client(out.get("token").asString()).get("/api/v1/app/acme/endpoint").status()).isEqualTo(200);
     }
 
     @Test
-    void portalPage_isPlainHtml_thatNeitherCachesNorRefers_andShowsNoToken() throws Exception {
+    void portalLink_opensAPortalSessionOnce_andSendsTheBrowserOnWithoutTheCode() throws Exception {
         JsonNode out = access("acme", "{}");
-        HttpClient http = HttpClient.newHttpClient();
+        HttpClient http = HttpClient.newHttpClient(); // follows no redirects
 
-        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(out.get("url").asString())).build(),
+        HttpResponse<String> enter = http.send(HttpRequest.newBuilder(URI.create(out.get("url").asString())).build(),
                 HttpResponse.BodyHandlers.ofString());
 
+        assertThat(enter.statusCode()).isEqualTo(303);
+        assertThat(enter.headers().firstValue("Location")).contains("/portal/app/" + appId + "/endpoints");
+        assertThat(enter.headers().firstValue("Cache-Control")).contains("no-store");
+        assertThat(enter.headers().firstValue("Referrer-Policy")).contains("no-referrer");
+        String cookie = enter.headers().firstValue("Set-Cookie").orElseThrow();
+        assertThat(cookie).startsWith("herald-portal=").contains("Path=/portal").contains("HttpOnly").containsIgnoringCase("SameSite=Strict")
+                .doesNotContain("Secure");
+        HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/portal/app/" + appId + "/endpoints"))
+                .header("Cookie", cookie.substring(0, cookie.indexOf(';'))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.headers().firstValue("Content-Type")).hasValueSatisfying(v -> assertThat(v).startsWith("text/html"));
-        assertThat(page.headers().firstValue("Cache-Control")).contains("no-store");
-        assertThat(page.headers().firstValue("Referrer-Policy")).contains("no-referrer");
-        assertThat(page.body()).contains("<html").contains("not built yet").doesNotContain(out.get("token").asString())
-                .doesNotContain("<script");
-        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(out.get("url").asString()))
-                .method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(head.statusCode()).isEqualTo(200);
-        assertThat(head.body()).isEmpty();
-        HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create(out.get("url").asString()))
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(post.statusCode()).isEqualTo(405);
+        assertThat(page.body()).contains("Endpoints of Acme").doesNotContain(out.get("token").asString());
+
+        HttpResponse<String> again = http.send(HttpRequest.newBuilder(URI.create(out.get("url").asString())).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(again.statusCode()).as("a link works once").isEqualTo(404);
+        assertThat(again.body()).contains("ask for a new one");
+        assertThat(again.headers().firstValue("Set-Cookie")).isEmpty();
     }
 
     @Test

@@ -118,6 +118,18 @@ class ServerConfigTest {
     }
 
     @Test
+    void fromEnv_portalFrameAncestors_areSpaceSeparatedSources_andNoneByDefault() {
+        assertThat(ServerConfig.fromEnv(Map.of()).portalFrameAncestors()).isEmpty();
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_PORTAL_FRAME_ANCESTORS",
+                " https://app.example.com  https://*.example.org:8443 'self' https: ")).portalFrameAncestors())
+                .containsExactly("https://app.example.com", "https://*.example.org:8443", "'self'", "https:");
+        for (String bad : new String[] {"'unsafe-inline'", "'none'", "https://a.example 'self' \"x\""}) {
+            assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_PORTAL_FRAME_ANCESTORS", bad)))
+                    .isInstanceOf(ServerConfig.Invalid.class).hasMessageStartingWith("HERALD_PORTAL_FRAME_ANCESTORS");
+        }
+    }
+
+    @Test
     void fromEnv_retentionDays_isRead_andDefaultsTo30() {
         assertThat(ServerConfig.fromEnv(Map.of("HERALD_RETENTION_DAYS", "7")).engineConfig().retention())
                 .isEqualTo(java.time.Duration.ofDays(7));
@@ -176,6 +188,8 @@ class ServerConfigTest {
             "HERALD_RETENTION_DAYS | 0",
             "HERALD_RETENTION_DAYS | 3651",
             "HERALD_TRUSTED_PROXIES | proxy.internal",
+            "HERALD_PORTAL_FRAME_ANCESTORS | https://a.example; script-src *",
+            "HERALD_PORTAL_FRAME_ANCESTORS | https://a.example,https://b.example",
             "HERALD_SECRET_KEY | a-key-without-id",
             "HERALD_SECRET_KEY | k1:c2hvcnQ=",
             "HERALD_SECRET_KEY | k1:not base64!"})

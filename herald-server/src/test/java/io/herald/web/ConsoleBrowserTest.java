@@ -2,53 +2,32 @@ package io.herald.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.microsoft.playwright.Browser;
-import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
 import com.microsoft.playwright.options.Cookie;
 import com.microsoft.playwright.options.SameSiteAttribute;
 import io.herald.e2e.TestHerald;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The console in a real browser: Debian's chromium driven by Playwright (never a downloaded
  * browser, see {@link TestBrowser}), against Herald on SQLite. Every page is checked by axe-core
- * (from the test class path, WCAG 2 A and AA) and must log no CSP refusal or script error.
+ * (see {@link BrowserTest}) and must log no CSP refusal or script error.
  */
-class ConsoleBrowserTest {
-    /** The WebJar's script; its version is the pom's axe-core.version, handed over by surefire. */
-    static final String AXE = "META-INF/resources/webjars/axe-core/" + System.getProperty("axe.version") + "/axe.min.js";
-
+class ConsoleBrowserTest extends BrowserTest {
     @TempDir
     static Path dir;
     static TestHerald herald;
     static String base;
-    static String axeSource;
-
-    BrowserContext context;
-    Page page;
-    final List<String> console = new ArrayList<>();
 
     @BeforeAll
-    static void start() throws IOException {
-        try (InputStream in = ConsoleBrowserTest.class.getClassLoader().getResourceAsStream(AXE)) {
-            assertThat(in).as("axe-core on the test class path (org.webjars.npm:axe-core): " + AXE).isNotNull();
-            axeSource = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    static void start() {
         herald = TestHerald.sqlite(dir, Map.of());
         base = "http://127.0.0.1:" + herald.server.port();
         herald.post("/api/v1/app", "{\"name\":\"Billing\",\"uid\":\"billing\"}", 201);
@@ -60,39 +39,6 @@ class ConsoleBrowserTest {
         if (herald != null) {
             herald.close();
         }
-    }
-
-    @BeforeEach
-    void openPage() {
-        context = TestBrowser.get().newContext(new Browser.NewContextOptions().setViewportSize(1280, 800).setLocale("en-US").setTimezoneId("UTC"));
-        page = context.newPage();
-        page.onConsoleMessage(m -> console.add(m.type() + ": " + m.text()));
-        page.onPageError(e -> console.add("pageerror: " + e));
-    }
-
-    @AfterEach
-    void closePage() {
-        context.close();
-        // A refused form answers 422, which the browser logs as a failed load: that one is expected.
-        assertThat(console).as("console messages (CSP refusals, script errors, failed loads)")
-                .noneMatch(m -> m.contains("Refused to") || m.contains("Content Security Policy") || m.startsWith("pageerror")
-                        || m.startsWith("error") && !m.contains("status of 422"));
-    }
-
-    /** Runs axe-core on the page as it is; fails on any WCAG 2 A/AA violation, naming rule and elements. */
-    void axe(String what) {
-        // Evaluated through the DevTools protocol, which the page's CSP does not govern (a <script> would be refused).
-        page.evaluate("() => { " + axeSource + "\n; window.axe = axe; }");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> result = (Map<String, Object>) page.evaluate("""
-                async () => {
-                  const r = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}});
-                  return {passes: r.passes.length,
-                          violations: r.violations.map(v => ({id: v.id, help: v.help, targets: v.nodes.map(n => n.target.join(' '))}))};
-                }""");
-        assertThat(((Number) result.get("passes")).intValue()).as("axe-core checked " + what).isPositive();
-        List<?> violations = (List<?>) result.get("violations");
-        assertThat(violations).as("axe-core violations on " + what).isEmpty();
     }
 
     void signIn() {

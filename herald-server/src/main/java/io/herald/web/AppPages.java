@@ -1,0 +1,285 @@
+package io.herald.web;
+
+import io.herald.Herald;
+import io.herald.HeraldException;
+import io.herald.Json;
+import io.herald.api.AuditTrail;
+import io.herald.api.In;
+import io.herald.api.Router.Access;
+import io.herald.app.Application;
+import io.herald.app.Applications;
+import io.herald.auth.Principal;
+import io.herald.endpoint.Endpoint;
+import io.herald.endpoint.Endpoints;
+import io.herald.eventtype.EventType;
+import io.herald.eventtype.EventTypes;
+import io.herald.store.Page;
+import io.herald.store.PageRequest;
+import io.herald.web.WebHandler.Exchange;
+import io.herald.web.WebHandler.Html;
+import io.herald.web.WebHandler.Redirect;
+import io.herald.web.WebHandler.Result;
+import io.herald.web.WebHandler.Route;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.eclipse.jetty.http.pathmap.UriTemplatePathSpec;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One application's pages, mounted twice: under {@code /portal/app/{app_id}/…} for a portal
+ * session (its own application only) and under {@code /console/app/{app_id}/…} for the
+ * console's admins and viewers. Who may do what is the API's answer for the same principal
+ * ({@link io.herald.api.Authorizer}): the routes carry the API's {@link Access}, forms are read
+ * into the API's JSON and checked by {@link In#endpoint}, and pause/resume change what the
+ * API's PATCH of {@code disabled} would. Viewers and read-only tokens get no forms.
+ */
+final class AppPages {
+    private static final List<String> MOUNTS = List.of("/console", "/portal");
+    /** The form's fields whose text may be JSON (an object or list) or a plain word, as the API takes them. */
+    private static final List<String> SPEC_FIELDS = List.of("format", "signature", "retry");
+
+    private final Applications applications;
+    private final Endpoints endpoints;
+    private final EventTypes eventTypes;
+    private final AuditTrail audit;
+
+    AppPages(Herald herald, AuditTrail audit) {
+        this.applications = herald.applications();
+        this.endpoints = herald.endpoints();
+        this.eventTypes = herald.eventTypes();
+        this.audit = audit;
+    }
+
+    List<Route> routes() {
+        List<Route> r = new ArrayList<>();
+        add(r, "GET", "/endpoints", Access.APPLICATION, this::list);
+        add(r, "GET", "/endpoints/new", Access.APPLICATION, this::newForm);
+        add(r, "POST", "/endpoints/new", Access.APPLICATION, this::create);
+        add(r, "GET", "/endpoint/{endpoint_id}", Access.APPLICATION, this::show);
+        add(r, "POST", "/endpoint/{endpoint_id}", Access.APPLICATION, this::update);
+        add(r, "POST", "/endpoint/{endpoint_id}/pause", Access.APPLICATION, x -> setDisabled(x, true));
+        add(r, "POST", "/endpoint/{endpoint_id}/resume", Access.APPLICATION, x -> setDisabled(x, false));
+        add(r, "GET", "/endpoint/{endpoint_id}/delete", Access.APPLICATION, this::confirmDelete);
+        add(r, "POST", "/endpoint/{endpoint_id}/delete", Access.APPLICATION, this::delete);
+        add(r, "GET", "/endpoint/{endpoint_id}/secret", Access.APPLICATION_CREDENTIALS, this::secret);
+        add(r, "POST", "/endpoint/{endpoint_id}/secret/rotate", Access.APPLICATION, this::rotate);
+        return r;
+    }
+
+    private static void add(List<Route> r, String method, String tail, Access access, WebHandler.Action action) {
+        for (String mount : MOUNTS) {
+            r.add(new Route(method, new UriTemplatePathSpec(mount + "/app/{app_id}" + tail), access, action));
+        }
+    }
+
+    /** The application of the page (its id checked for a portal session; an admin may name it by uid) and the links' base. */
+    private record Scope(Application app, String base, boolean canWrite) {}
+
+    private Scope scope(Exchange x) {
+        Application app = applications.get(x.params().get("app_id"));
+        String mount = x.route().startsWith("/portal") ? "/portal" : "/console";
+        Principal p = x.principal();
+        boolean canWrite = p.isAdmin() || (p.appId() != null && !p.readOnly());
+        return new Scope(app, mount + "/app/" + WebHandler.encode(app.id()), canWrite);
+    }
+
+    private Result list(Exchange x) {
+        Scope s = scope(x);
+        Page<Endpoint> page = endpoints.list(s.app().id(), new PageRequest(WebHandler.PAGE_SIZE, x.query("iterator"), false));
+        String older = page.done() || page.iterator() == null ? null : s.base() + "/endpoints?iterator=" + WebHandler.encode(page.iterator());
+        return new Html(200, "app/endpoints.jte", "Endpoints", new Views.EndpointList(s.app(), s.base(),
+                page.data().stream().map(Views.EndpointRow::of).toList(), older, s.canWrite(), x.route().startsWith("/console")));
+    }
+
+    private Result newForm(Exchange x) {
+        Scope s = scope(x);
+        return form(200, s, null, Views.EndpointFields.empty(), null, null);
+    }
+
+    private Result create(Exchange x) {
+        Scope s = scope(x);
+        Views.EndpointFields fields = Views.EndpointFields.from(x.form());
+        try {
+            ObjectNode tree = tree(fields, true);
+            Endpoint ep = endpoints.create(s.app().id(), In.endpoint(tree));
+            audit.recordWeb(x.request(), x.principal(), x.route(), 201, s.app().id(), x.params(), ep.id(), List.copyOf(tree.propertyNames()));
+            return new Redirect(s.base() + "/endpoint/" + WebHandler.encode(ep.id()));
+        } catch (HeraldException.InvalidInput e) {
+            return form(422, s, null, fields, e.field(), e.reason());
+        } catch (HeraldException.Conflict e) {
+            return form(409, s, null, fields, e.field(), e.getMessage());
+        }
+    }
+
+    private Result show(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        return form(200, s, ep, Views.EndpointFields.of(ep), null, null);
+    }
+
+    /** As the API's PATCH with the form's fields: what the form does not show (metadata, rate limit, …) is kept. */
+    private Result update(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        Views.EndpointFields fields = Views.EndpointFields.from(x.form());
+        try {
+            ObjectNode tree = tree(fields, false);
+            endpoints.update(s.app().id(), ep.id(), In.endpointPatched(ep, tree));
+            audit.recordWeb(x.request(), x.principal(), x.route(), 200, s.app().id(), x.params(), ep.id(), List.copyOf(tree.propertyNames()));
+            return new Redirect(s.base() + "/endpoint/" + WebHandler.encode(ep.id()));
+        } catch (HeraldException.InvalidInput e) {
+            return form(422, s, ep, fields, e.field(), e.reason());
+        } catch (HeraldException.Conflict e) {
+            return form(409, s, ep, fields, e.field(), e.getMessage());
+        }
+    }
+
+    private Result setDisabled(Exchange x, boolean disabled) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        ObjectNode patch = Json.MAPPER.createObjectNode().put("disabled", disabled);
+        endpoints.update(s.app().id(), ep.id(), In.endpointPatched(ep, patch));
+        audit.recordWeb(x.request(), x.principal(), x.route(), 200, s.app().id(), x.params(), ep.id(), List.of("disabled"));
+        return new Redirect(s.base() + "/endpoint/" + WebHandler.encode(ep.id()));
+    }
+
+    private Result confirmDelete(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        return new Html(200, "app/endpoint-delete.jte", "Delete endpoint", new Views.EndpointDelete(s.app(), s.base(), ep, s.canWrite()));
+    }
+
+    private Result delete(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        endpoints.delete(s.app().id(), ep.id());
+        audit.recordWeb(x.request(), x.principal(), x.route(), 204, s.app().id(), x.params(), ep.id(), List.of());
+        return new Redirect(s.base() + "/endpoints");
+    }
+
+    /** The signing secret, as a fragment for htmx to put in place; only on a click, never in the page. */
+    private Result secret(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        return new Html(200, "app/secret.jte", "Signing secret", new Views.Secret(endpoints.secret(s.app().id(), ep.id())));
+    }
+
+    private Result rotate(Exchange x) {
+        Scope s = scope(x);
+        Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
+        endpoints.rotateSecret(s.app().id(), ep.id(), null, Endpoints.DEFAULT_ROTATION_OVERLAP);
+        audit.recordWeb(x.request(), x.principal(), x.route(), 204, s.app().id(), x.params(), ep.id(), List.of());
+        return new Redirect(s.base() + "/endpoint/" + WebHandler.encode(ep.id()) + "?rotated=1");
+    }
+
+    private Html form(int status, Scope s, Endpoint ep, Views.EndpointFields fields, String errorField, String error) {
+        List<Views.TypeChoice> catalog = new ArrayList<>();
+        Set<String> known = new LinkedHashSet<>();
+        for (EventType t : eventTypes.list(new PageRequest(PageRequest.MAX_LIMIT, null, false), false).data()) {
+            known.add(t.name());
+            catalog.add(new Views.TypeChoice(t.name(), t.description(), fields.eventTypes().contains(t.name())));
+        }
+        // Chosen before, but no longer in the catalog (archived, or a wildcard): still shown, still chosen.
+        for (String chosen : fields.eventTypes()) {
+            if (!known.contains(chosen)) {
+                catalog.add(new Views.TypeChoice(chosen, "not in the catalog", true));
+            }
+        }
+        String title = ep == null ? "New endpoint" : "Endpoint";
+        return new Html(status, "app/endpoint.jte", title, new Views.EndpointPage(s.app(), s.base(), ep,
+                ep == null ? null : Views.EndpointRow.of(ep), fields, catalog, Views.FieldError.of(errorField, error), s.canWrite()));
+    }
+
+    /**
+     * The form as the API's JSON. Empty fields are null (the default; on an edit, cleared), but
+     * for headers on an edit, where empty keeps the current ones (their values are not shown).
+     */
+    static ObjectNode tree(Views.EndpointFields f, boolean create) {
+        ObjectNode t = Json.MAPPER.createObjectNode();
+        t.put("url", f.url().strip());
+        t.put("description", f.description());
+        if (f.eventTypes().isEmpty()) {
+            t.putNull("filterTypes");
+        } else {
+            ArrayNode a = t.putArray("filterTypes");
+            f.eventTypes().forEach(a::add);
+        }
+        List<String> channels = words(f.channels());
+        if (channels.isEmpty()) {
+            t.putNull("channels");
+        } else {
+            ArrayNode a = t.putArray("channels");
+            channels.forEach(a::add);
+        }
+        Map<String, String> text = new LinkedHashMap<>();
+        text.put("format", f.format());
+        text.put("signature", f.signature());
+        text.put("retry", f.retry());
+        for (String field : SPEC_FIELDS) {
+            t.set(field, spec(field, text.get(field)));
+        }
+        t.put("filter", f.filter().isBlank() ? null : f.filter());
+        if (f.timeoutMs().isBlank()) {
+            t.putNull("timeoutMs");
+        } else {
+            // Left to In.endpoint: a number it takes, anything else it refuses naming timeoutMs.
+            String v = f.timeoutMs().strip();
+            t.set("timeoutMs", v.matches("-?[0-9]{1,18}") ? Json.MAPPER.getNodeFactory().numberNode(Long.parseLong(v))
+                    : Json.MAPPER.getNodeFactory().stringNode(v));
+        }
+        if (!f.headers().isBlank() || create) {
+            t.set("headers", headers(f.headers()));
+        }
+        return t;
+    }
+
+    private static List<String> words(String s) {
+        List<String> out = new ArrayList<>();
+        for (String w : s.split("[,\\s]+")) {
+            if (!w.isEmpty()) {
+                out.add(w);
+            }
+        }
+        return out;
+    }
+
+    /** A spec field: JSON when it looks like JSON (an object, list or string), else the word itself. */
+    private static JsonNode spec(String field, String text) {
+        String v = text.strip();
+        if (v.isEmpty()) {
+            return Json.MAPPER.nullNode();
+        }
+        if (v.startsWith("{") || v.startsWith("[") || v.startsWith("\"")) {
+            try {
+                return Json.read(v);
+            } catch (RuntimeException e) {
+                throw new HeraldException.InvalidInput(field, "is not valid JSON");
+            }
+        }
+        return Json.MAPPER.getNodeFactory().stringNode(v);
+    }
+
+    /** One header a line, {@code Name: value}. */
+    private static JsonNode headers(String text) {
+        ObjectNode h = Json.MAPPER.createObjectNode();
+        String[] lines = text.split("\\R");
+        for (int i = 0; i < lines.length; i++) {
+            String line = lines[i].strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            int colon = line.indexOf(':');
+            if (colon <= 0) {
+                throw new HeraldException.InvalidInput("headers", "line " + (i + 1) + " must be Name: value");
+            }
+            h.put(line.substring(0, colon).strip(), line.substring(colon + 1).strip());
+        }
+        return h;
+    }
+}
