@@ -170,6 +170,27 @@ class LogPagesHttpTest {
     }
 
     @Test
+    void theConsole_showsTheSameLogs_andAViewer_readsThemWithoutForms() {
+        String msg = publish(appId, "invoice.failed");
+        herald.awaitAttempts(appId, msg, 1);
+        String admin = ConsoleHttpTest.signIn(base);
+        String c = "/console/app/" + appId;
+        assertThat(get(base, c + "/attempts?status=failed", admin).body()).contains(receiver.url("/failing"));
+        assertThat(get(base, c + "/msg/" + msg, admin).body()).contains("Resend to");
+
+        String viewer = ConsoleHttpTest.signIn(base, herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString());
+        HttpResponse<String> page = get(base, c + "/msg/" + msg, viewer);
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains(msg).doesNotContain("Resend to");
+        assertThat(get(base, c + "/endpoint/" + failingEndpoint, viewer).body()).doesNotContain("Send test event")
+                .doesNotContain("/recover");
+        String csrf = csrfOf(page.body());
+        assertThat(post(base, c + "/msg/" + msg + "/endpoint/" + failingEndpoint + "/resend", viewer, Map.of("csrf", csrf))
+                .statusCode()).isEqualTo(403);
+        assertThat(herald.get("/api/v1/app/" + appId + "/attempt/msg/" + msg).get("data")).hasSize(1);
+    }
+
+    @Test
     void resendAndRecover_withoutTheCsrfToken_areRefused_andDoNothing() {
         String msg = publish(appId, "invoice.failed");
         herald.awaitAttempts(appId, msg, 1);
