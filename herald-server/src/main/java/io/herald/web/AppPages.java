@@ -48,8 +48,10 @@ final class AppPages {
     private final Endpoints endpoints;
     private final EventTypes eventTypes;
     private final AuditTrail audit;
+    private final LogPages logs;
 
     AppPages(Herald herald, AuditTrail audit) {
+        this.logs = new LogPages(herald, audit, this);
         this.applications = herald.applications();
         this.endpoints = herald.endpoints();
         this.eventTypes = herald.eventTypes();
@@ -69,19 +71,20 @@ final class AppPages {
         add(r, "POST", "/endpoint/{endpoint_id}/delete", Access.APPLICATION, this::delete);
         add(r, "GET", "/endpoint/{endpoint_id}/secret", Access.APPLICATION_CREDENTIALS, this::secret);
         add(r, "POST", "/endpoint/{endpoint_id}/secret/rotate", Access.APPLICATION, this::rotate);
+        logs.routes(r);
         return r;
     }
 
-    private static void add(List<Route> r, String method, String tail, Access access, WebHandler.Action action) {
+    static void add(List<Route> r, String method, String tail, Access access, WebHandler.Action action) {
         for (String mount : MOUNTS) {
             r.add(new Route(method, new UriTemplatePathSpec(mount + "/app/{app_id}" + tail), access, action));
         }
     }
 
     /** The application of the page (its id checked for a portal session; an admin may name it by uid) and the links' base. */
-    private record Scope(Application app, String base, boolean canWrite) {}
+    record Scope(Application app, String base, boolean canWrite) {}
 
-    private Scope scope(Exchange x) {
+    Scope scope(Exchange x) {
         Application app = applications.get(x.params().get("app_id"));
         String mount = x.route().startsWith("/portal") ? "/portal" : "/console";
         Principal p = x.principal();
@@ -120,7 +123,8 @@ final class AppPages {
     private Result show(Exchange x) {
         Scope s = scope(x);
         Endpoint ep = endpoints.get(s.app().id(), x.params().get("endpoint_id"));
-        return form(200, s, ep, Views.EndpointFields.of(ep), null, null);
+        Html page = form(200, s, ep, Views.EndpointFields.of(ep), null, null);
+        return new Html(200, page.template(), page.title(), ((Views.EndpointPage) page.view()).withTest(logs.testPanel(x, s, ep)));
     }
 
     /** As the API's PATCH with the form's fields: what the form does not show (metadata, rate limit, …) is kept. */
@@ -193,7 +197,7 @@ final class AppPages {
         }
         String title = ep == null ? "New endpoint" : "Endpoint";
         return new Html(status, "app/endpoint.jte", title, new Views.EndpointPage(s.app(), s.base(), ep,
-                ep == null ? null : Views.EndpointRow.of(ep), fields, catalog, Views.FieldError.of(errorField, error), s.canWrite()));
+                ep == null ? null : Views.EndpointRow.of(ep), fields, catalog, Views.FieldError.of(errorField, error), s.canWrite(), null));
     }
 
     /**

@@ -2,6 +2,9 @@ package io.herald.web;
 
 import io.herald.Json;
 import io.herald.app.Application;
+import io.herald.attempt.Attempt;
+import io.herald.message.Message;
+import java.time.Instant;
 import io.herald.endpoint.Endpoint;
 import java.util.Collection;
 import java.util.List;
@@ -134,7 +137,12 @@ public final class Views {
 
     /** The endpoint page: the form (new when {@code endpoint} is null), the state, and what may be done. */
     public record EndpointPage(Application app, String base, Endpoint endpoint, EndpointRow row, EndpointFields fields,
-                               List<TypeChoice> catalog, FieldError error, boolean canWrite) {
+                               List<TypeChoice> catalog, FieldError error, boolean canWrite, TestPanel test) {
+        /** The page with its test-event part (an existing endpoint's page only). */
+        EndpointPage withTest(TestPanel t) {
+            return new EndpointPage(app, base, endpoint, row, fields, catalog, error, canWrite, t);
+        }
+
         private static final Collection<String> FIELDS = List.of("url", "description", "filterTypes", "channels", "format",
                 "filter", "signature", "retry", "timeoutMs", "headers");
 
@@ -167,4 +175,68 @@ public final class Views {
 
     /** A revealed signing secret (an htmx fragment). */
     public record Secret(String key) {}
+
+    /**
+     * An endpoint page's test event: the catalog's names, the one chosen and its example as
+     * Herald would send it; {@code recoveryTask} the id of a recovery just started, else null.
+     */
+    public record TestPanel(List<String> types, String type, String example, String recoveryTask) {}
+
+    /** A log's filters as the form sent them (empty when not set), and the dates they name. */
+    public record LogFilter(String status, String eventType, String after, String before, Instant afterInstant,
+                            Instant beforeInstant) {}
+
+    /** The messages log: newest first, {@code older} the next page's link or null. */
+    public record MessageLog(Application app, String base, LogFilter filter, List<String> types, List<Message> messages,
+                             String older, boolean console) {}
+
+    /** The attempts log. */
+    public record AttemptLog(Application app, String base, LogFilter filter, List<String> types, List<AttemptRow> attempts,
+                             String older, boolean console) {}
+
+    /** An attempt in a list: its outcome as words, the HTTP status (0: no response) and how long it took. */
+    public record AttemptRow(String id, String msgId, String endpointId, String url, String status, int code, long durationMs,
+                             Instant timestamp, String error, String response, boolean manual) {
+        static AttemptRow of(Attempt a) {
+            String status = switch (a.status()) {
+                case Attempt.SUCCESS -> "succeeded";
+                case Attempt.FAIL -> "failed";
+                case Attempt.SENDING -> "sending";
+                default -> "pending";
+            };
+            return new AttemptRow(a.id(), a.msgId(), a.endpointId(), a.url(), status, a.responseStatusCode(),
+                    a.responseDurationMs(), a.timestamp(), a.error(), a.response(), a.triggerType() == 1);
+        }
+
+        /** Its page, under an application's {@code base}. */
+        public String path(String base) {
+            return base + "/msg/" + WebHandler.encode(msgId) + "/attempt/" + WebHandler.encode(id);
+        }
+
+        public String httpStatus() {
+            return code == 0 ? "no response" : Integer.toString(code);
+        }
+    }
+
+    /** A message, its attempts (the newest 250; {@code more} when there are others) and the endpoints they went to (id → URL). */
+    public record MessagePage(Application app, String base, Message message, List<AttemptRow> attempts, boolean more,
+                              Map<String, String> endpoints, boolean canWrite) {
+        public String path() {
+            return base + "/msg/" + WebHandler.encode(message.id());
+        }
+    }
+
+    /** One attempt: the request Herald sent and the response it got, as far as stored. */
+    public record AttemptPage(Application app, String base, AttemptRow row, Attempt attempt) {
+        public String messagePath() {
+            return base + "/msg/" + WebHandler.encode(attempt.msgId());
+        }
+    }
+
+    /** A test event's first attempt (an htmx fragment): {@code row} null while there is none, and then {@code poll} asks again. */
+    public record TestAttempt(String base, String msgId, String poll, AttemptRow row) {
+        public String messagePath() {
+            return base + "/msg/" + WebHandler.encode(msgId);
+        }
+    }
 }
