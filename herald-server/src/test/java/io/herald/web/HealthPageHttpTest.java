@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The console's home, the server's health at a glance: after a small load on a failing and a
  * healthy endpoint, each number on the page is what the database holds (asked here with SQL of
- * the test's own), as text in a table row headed by what it counts.
+ * the test's own), as text in a table row headed by what it counts; for a viewer too.
  */
 class HealthPageHttpTest {
     @TempDir
@@ -73,6 +73,9 @@ class HealthPageHttpTest {
         long overdue = herald.clock.millis() - sql("SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'");
         assertThat(later).contains("<td id=\"oldest-due\">" + overdue / 1000 + " s</td>");
 
+        String viewer = ConsoleHttpTest.signIn(ConsoleHttpTest.base,
+                herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString());
+        assertThat(ConsoleHttpTest.get("/console/", viewer).body()).as("a viewer sees it too").contains("<td id=\"failing\">1</td>");
         assertThat(ConsoleHttpTest.get("/console/", null).headers().firstValue("Location")).as("signed out")
                 .contains("/console/sign-in");
     }
