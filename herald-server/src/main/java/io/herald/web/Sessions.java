@@ -12,7 +12,9 @@ import org.eclipse.jetty.server.Response;
 
 /**
  * The session cookies ⇄ the engine's {@link WebSessions}: one for the console, one for the
- * portal, each sent only to its own paths. Both are HttpOnly and SameSite=Strict; over HTTPS they
+ * portal, each sent only to its own paths. Both are HttpOnly and SameSite=Strict (the portal's is
+ * SameSite=None and Partitioned over HTTPS when HERALD_PORTAL_FRAME_ANCESTORS lets other pages frame
+ * it, see docs/security.md); over HTTPS they
  * are also Secure and prefixed: the console's {@code __Host-} (Path=/, no Domain: no other host
  * or path can set or shadow it), the portal's {@code __Secure-} (it keeps Path=/portal, which
  * {@code __Host-} forbids). HTTPS means the connection is TLS, or a peer in HERALD_TRUSTED_PROXIES
@@ -53,10 +55,13 @@ final class Sessions {
 
     private final WebSessions sessions;
     private final List<Cidr> trustedProxies;
+    /** HERALD_PORTAL_FRAME_ANCESTORS names pages that may frame the portal, possibly of another site. */
+    private final boolean portalFramed;
 
-    Sessions(WebSessions sessions, List<Cidr> trustedProxies) {
+    Sessions(WebSessions sessions, List<Cidr> trustedProxies, boolean portalFramed) {
         this.sessions = sessions;
         this.trustedProxies = trustedProxies;
+        this.portalFramed = portalFramed;
     }
 
     boolean https(Request request) {
@@ -112,11 +117,17 @@ final class Sessions {
 
     private HttpCookie cookie(Request request, Cookie which, String value, long maxAge) {
         boolean https = https(request);
+        // A portal framed by another site's page gets its cookie only as SameSite=None (browsers send
+        // Strict and Lax cookies to no cross-site frame), Partitioned so that it lives in that
+        // site's partition alone; HTTPS only, as browsers demand. Forms stay guarded by the
+        // session's CSRF token and the Origin check.
+        boolean crossSiteFrame = which == Cookie.PORTAL && portalFramed && https;
         return HttpCookie.build(https ? which.secureName : which.plainName, value)
                 .path(https ? which.securePath : which.plainPath)
                 .httpOnly(true)
                 .secure(https)
-                .sameSite(HttpCookie.SameSite.STRICT)
+                .sameSite(crossSiteFrame ? HttpCookie.SameSite.NONE : HttpCookie.SameSite.STRICT)
+                .partitioned(crossSiteFrame)
                 .maxAge(maxAge)
                 .build();
     }

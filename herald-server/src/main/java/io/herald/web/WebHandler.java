@@ -120,7 +120,7 @@ public final class WebHandler extends Handler.Abstract {
      * (HERALD_PORTAL_FRAME_ANCESTORS, checked), none when empty.
      */
     public WebHandler(Herald herald, List<Cidr> trustedProxies, List<String> portalFrameAncestors) {
-        this.sessions = new Sessions(herald.webSessions(), trustedProxies);
+        this.sessions = new Sessions(herald.webSessions(), trustedProxies, !portalFrameAncestors.isEmpty());
         this.headers = new PageHeaders(portalFrameAncestors);
         this.herald = herald;
         this.tokens = herald.tokens();

@@ -209,8 +209,21 @@ class PortalHttpTest {
 
             String link = framed.post("/api/v1/auth/app-portal-access/" + app, "{}", 200).get("url").asString();
             HttpResponse<String> behindProxy = send(HttpRequest.newBuilder(URI.create(link)).header("X-Forwarded-Proto", "https"));
+            // Framed by another site's page, the cookie must be SameSite=None (and Partitioned) to be sent at all.
             assertThat(behindProxy.headers().firstValue("Set-Cookie").orElseThrow())
-                    .startsWith("__Secure-herald-portal=").contains("Secure", "HttpOnly", "SameSite=Strict", "Path=/portal");
+                    .startsWith("__Secure-herald-portal=").contains("Secure", "HttpOnly", "SameSite=None", "Partitioned",
+                            "Path=/portal");
+            // The console's cookie stays Strict whatever the portal allows.
+            HttpResponse<String> signIn = send(HttpRequest.newBuilder(URI.create(b + "/console/sign-in"))
+                    .header("X-Forwarded-Proto", "https").header("Origin", "https://127.0.0.1:" + framed.server.port())
+                    .header("Content-Type", "application/x-www-form-urlencoded")
+                    .POST(HttpRequest.BodyPublishers.ofString("token=" + TestHerald.TOKEN)));
+            assertThat(signIn.headers().allValues("Set-Cookie")).isNotEmpty()
+                    .allSatisfy(set -> assertThat(set).contains("SameSite=Strict").doesNotContain("Partitioned"));
         }
+        // Without the setting, a portal cookie over HTTPS is Strict.
+        String link = herald.post("/api/v1/auth/app-portal-access/" + appId, "{}", 200).get("url").asString();
+        HttpResponse<String> strict = send(HttpRequest.newBuilder(URI.create(link)).header("X-Forwarded-Proto", "https"));
+        assertThat(strict.headers().firstValue("Set-Cookie").orElseThrow()).contains("SameSite=Strict").doesNotContain("Partitioned");
     }
 }
