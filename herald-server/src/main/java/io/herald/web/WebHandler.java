@@ -138,6 +138,7 @@ public final class WebHandler extends Handler.Abstract {
                 new Route("GET", PathSpec.from(PORTAL_SIGNED_OUT), null, x -> new Html(200, "problem.jte", "Signed out",
                         new Views.Problem(200, "Signed out", "You have left the portal. Open it again from the product that sent you here.")))));
         all.addAll(new AppPages(herald, audit).routes());
+        all.addAll(new CatalogPages(herald, audit).routes());
         this.routes = List.copyOf(all);
     }
 
