@@ -76,7 +76,12 @@ public final class Views {
 
     /** The endpoints of an application; {@code console} when shown in the console (with a way back to the application). */
     public record EndpointList(Application app, String base, List<EndpointRow> endpoints, String older, boolean canWrite,
-                               boolean console) {}
+                               boolean console) {
+        /** The operational webhook endpoints' list rather than an application's. */
+        public boolean operational() {
+            return base.equals(AppPages.OPERATIONAL);
+        }
+}
 
     /** The event-type catalog: one page, archived ones too when {@code archived}. */
     public record EventTypeList(List<io.herald.eventtype.EventType> types, boolean archived, String older, String newer,
@@ -186,6 +191,11 @@ public final class Views {
     /** The endpoint page: the form (new when {@code endpoint} is null), the state, and what may be done. */
     public record EndpointPage(Application app, String base, Endpoint endpoint, EndpointRow row, EndpointFields fields,
                                List<TypeChoice> catalog, FieldError error, boolean canWrite, TestPanel test) {
+        /** An operational webhook endpoint (no channels, no test event) rather than an application's. */
+        public boolean operational() {
+            return base.equals(AppPages.OPERATIONAL);
+        }
+
         /** The page with its test-event part (an existing endpoint's page only). */
         EndpointPage withTest(TestPanel t) {
             return new EndpointPage(app, base, endpoint, row, fields, catalog, error, canWrite, t);

@@ -134,4 +134,54 @@ class CatalogPagesHttpTest {
             assertThat(body).as(p).doesNotContain("<script>alert").doesNotContain("<img src=x").contains("&lt;script");
         }
     }
+
+    private static final String OPS = "/api/v1/operational-webhook/endpoint";
+
+    @Test
+    void anOperationalWebhook_isCreatedEditedRotatedAndDeleted_throughTheForms_asTheApiSeesIt() {
+        assertThat(page("/console/apps")).contains("href=\"/console/operational/endpoints\"");
+        String form = page("/console/operational/endpoints/new");
+        assertThat(form).contains("endpoint.disabled").doesNotContain("name=\"channels\"");
+        HttpResponse<String> refused = form("/console/operational/endpoints/new", Map.of("url", "https://ops.example.com/hook",
+                "filterTypes", "invoice.paid"));
+        assertThat(refused.statusCode()).isEqualTo(422);
+        assertThat(refused.body()).contains("id=\"filterTypes-error\"");
+        assertThat(herald.get(OPS).get("data")).isEmpty();
+
+        HttpResponse<String> made = form("/console/operational/endpoints/new", Map.of("url", "https://ops.example.com/hook",
+                "description", "Pager <b>duty</b>", "filterTypes", "endpoint.disabled", "headers", "X-Team: ops"));
+        assertThat(made.statusCode()).isEqualTo(303);
+        JsonNode ep = herald.get(OPS).get("data").get(0);
+        String id = ep.get("id").asString();
+        assertThat(made.headers().firstValue("Location")).hasValue("/console/operational/endpoint/" + id);
+        assertThat(ep.get("url").asString()).isEqualTo("https://ops.example.com/hook");
+        assertThat(ep.get("filterTypes").get(0).asString()).isEqualTo("endpoint.disabled");
+        assertThat(page("/console/operational/endpoints")).contains("ops.example.com").contains("Pager &lt;b&gt;duty")
+                .doesNotContain("/messages");
+
+        assertThat(form("/console/operational/endpoint/" + id, Map.of("url", "https://ops.example.com/v2",
+                "filterTypes", "message.attempt.exhausted")).statusCode()).isEqualTo(303);
+        ep = herald.get(OPS + "/" + id);
+        assertThat(ep.get("url").asString()).isEqualTo("https://ops.example.com/v2");
+        assertThat(ep.get("filterTypes").get(0).asString()).isEqualTo("message.attempt.exhausted");
+        assertThat(herald.get(OPS + "/" + id + "/headers").get("headers").get("X-Team").asString()).as("empty headers keep them").isEqualTo("ops");
+
+        String before = herald.get(OPS + "/" + id + "/secret").get("key").asString();
+        assertThat(get(base, "/console/operational/endpoint/" + id + "/secret", cookie).body()).contains(before);
+        assertThat(form("/console/operational/endpoint/" + id + "/secret/rotate", Map.of()).statusCode()).isEqualTo(303);
+        assertThat(herald.get(OPS + "/" + id + "/secret").get("key").asString()).isNotEqualTo(before);
+
+        String viewer = herald.post("/api/v1/token", "{\"role\": \"viewer\"}", 201).get("token").asString();
+        String vc = signIn(base, viewer);
+        String seen = get(base, "/console/operational/endpoint/" + id, vc).body();
+        assertThat(seen).contains("ops.example.com/v2").doesNotContain("Rotate secret").doesNotContain("<input id=\"url\"");
+        assertThat(get(base, "/console/operational/endpoint/" + id + "/secret", vc).statusCode()).isEqualTo(403);
+        assertThat(post(base, "/console/operational/endpoint/" + id + "/delete", vc, Map.of("csrf", csrfOf(seen))).statusCode()).isEqualTo(403);
+        assertThat(post(base, "/console/operational/endpoint/" + id + "/delete", cookie, Map.of()).statusCode()).as("no CSRF").isEqualTo(403);
+        assertThat(herald.api.get(OPS + "/" + id).status()).isEqualTo(200);
+
+        assertThat(page("/console/operational/endpoint/" + id + "/delete")).contains("Delete");
+        assertThat(form("/console/operational/endpoint/" + id + "/delete", Map.of()).statusCode()).isEqualTo(303);
+        assertThat(herald.api.get(OPS + "/" + id).status()).isEqualTo(404);
+    }
 }

@@ -106,7 +106,7 @@ class ConsoleBrowserTest extends BrowserTest {
     }
 
     @Test
-    void anEventTypeMadeInTheCatalog_isOfferedWithItsDescription_inTheEndpointForm() {
+    void anEventTypeMadeInTheCatalog_isOfferedWithItsDescription_inTheEndpointForm_andOperationalWebhooksAreManaged() {
         signIn();
         page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Console"))
                 .getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Event types")).click();
@@ -133,5 +133,17 @@ class ConsoleBrowserTest extends BrowserTest {
         page.getByLabel("parcel.delivered").check();
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
         PlaywrightAssertions.assertThat(page.locator(".facts")).containsText("parcel.delivered");
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Operational webhooks")).click();
+        PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Operational webhooks");
+        axe("the operational webhooks");
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New endpoint")).click();
+        page.getByLabel("URL").fill("https://ops.example.com/hook");
+        page.getByLabel("endpoint.disabled").check();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        PlaywrightAssertions.assertThat(page.locator(".facts")).containsText("endpoint.disabled");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Reveal secret")).click();
+        PlaywrightAssertions.assertThat(page.locator("#secret-value")).containsText("whsec_");
+        axe("an operational webhook endpoint");
     }
 }
