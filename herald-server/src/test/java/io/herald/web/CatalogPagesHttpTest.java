@@ -81,6 +81,25 @@ class CatalogPagesHttpTest {
         assertThat(page("/console/event-types?archived=1")).contains("order.shipped").contains("archived");
         assertThat(form("/console/event-type/order.shipped/unarchive", Map.of()).statusCode()).isEqualTo(303);
         assertThat(herald.get("/api/v1/event-type/order.shipped").get("archived").asBoolean()).isFalse();
+        assertThat(auditedRoutes("/console/event-type")).contains("/console/event-types/new", "/console/event-type/{name}",
+                "/console/event-type/{name}/archive", "/console/event-type/{name}/unarchive");
+    }
+
+    private static java.util.List<String> auditedRoutes(String prefix) {
+        return herald.get("/api/v1/audit?limit=250").get("data").valueStream().map(e -> e.get("route").asString())
+                .filter(r -> r.startsWith(prefix)).toList();
+    }
+
+    @Test
+    void theCatalog_isPaged() {
+        for (int i = 0; i <= WebHandler.PAGE_SIZE; i++) {
+            herald.post("/api/v1/event-type", "{\"name\":\"zz.page.%02d\",\"description\":\"d\"}".formatted(i), 201);
+        }
+        String first = page("/console/event-types");
+        java.util.regex.Matcher next = java.util.regex.Pattern.compile("href=\"(/console/event-types\\?iterator=[^\"]+)\" rel=\"next\"").matcher(first);
+        assertThat(next.find()).as("a Next link").isTrue();
+        assertThat(first).doesNotContain("zz.page.50");
+        assertThat(page(next.group(1).replace("&amp;", "&"))).contains("zz.page.50").contains("rel=\"prev\"");
     }
 
     @Test
@@ -183,5 +202,8 @@ class CatalogPagesHttpTest {
         assertThat(page("/console/operational/endpoint/" + id + "/delete")).contains("Delete");
         assertThat(form("/console/operational/endpoint/" + id + "/delete", Map.of()).statusCode()).isEqualTo(303);
         assertThat(herald.api.get(OPS + "/" + id).status()).isEqualTo(404);
+        assertThat(auditedRoutes("/console/operational/")).containsExactlyInAnyOrder("/console/operational/endpoints/new",
+                "/console/operational/endpoint/{endpoint_id}", "/console/operational/endpoint/{endpoint_id}/secret/rotate",
+                "/console/operational/endpoint/{endpoint_id}/delete");
     }
 }
