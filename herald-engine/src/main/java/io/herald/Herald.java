@@ -20,6 +20,7 @@ import io.herald.eventtype.EventTypes;
 import io.herald.idempotency.IdempotencyKeys;
 import io.herald.message.Messages;
 import io.herald.metrics.EngineMetrics;
+import io.herald.metrics.ServerOverview;
 import io.herald.metrics.StoreGauges;
 import io.herald.metrics.TopEndpoints;
 import io.herald.operational.OperationalEvents;
@@ -224,6 +225,11 @@ public final class Herald implements AutoCloseable {
     /** Whether this node can do its work now: the database answers and its claim loop runs. */
     public Readiness readiness() {
         return readiness;
+    }
+
+    /** The server's queue, endpoints and last minute's attempts, read now (bounded queries). */
+    public ServerOverview overview() {
+        return ServerOverview.read(store, clock.millis());
     }
 
     /** Changes made through the management API: who, what, when, from where. */

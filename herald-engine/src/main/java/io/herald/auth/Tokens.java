@@ -459,16 +459,14 @@ public final class Tokens implements AutoCloseable {
     }
 
     private void insertIfAbsent(Handle handle, String token, String role, Origin origin) {
-        String h = hash(token);
-        boolean exists = handle.createQuery("SELECT 1 FROM api_token WHERE token_hash = :h").bind("h", h)
-                .mapTo(Integer.class).findOne().isPresent();
-        if (!exists) {
-            handle.createUpdate("""
-                    INSERT INTO api_token (token_hash, id, prefix, role, origin, created_at)
-                    VALUES (:h, :id, :prefix, :r, :origin, :now)""")
-                    .bind("h", h).bind("id", ids.next("tok")).bind("prefix", origin == Origin.ENV ? null : prefixOf(token))
-                    .bind("r", role).bind("origin", origin.column()).bind("now", clock.millis()).execute();
-        }
+        // ON CONFLICT, not a look first: nodes starting at once on one PostgreSQL database insert the
+        // same HERALD_ADMIN_TOKEN side by side, and the second insert must not fail its node's start.
+        handle.createUpdate("""
+                INSERT INTO api_token (token_hash, id, prefix, role, origin, created_at)
+                VALUES (:h, :id, :prefix, :r, :origin, :now)
+                ON CONFLICT (token_hash) DO NOTHING""")
+                .bind("h", hash(token)).bind("id", ids.next("tok")).bind("prefix", origin == Origin.ENV ? null : prefixOf(token))
+                .bind("r", role).bind("origin", origin.column()).bind("now", clock.millis()).execute();
     }
 
     /** Stops the schedule and writes the uses noted last. */

@@ -10,17 +10,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Gauges read from the database when scraped: deliveries pending and held, the age of the oldest
- * due one, endpoints by state. One scrape runs one snapshot of four cheap queries (the partial
- * indexes {@code delivery_due} and {@code delivery_held}, and the endpoint table, which holds one
- * row per endpoint), kept {@link #FRESH_MILLIS} so that scrapes, however frequent, cost the
- * database at most that often; counts stop at {@link #COUNT_CAP} so that a huge backlog costs a
- * bounded scan. While the database does not answer, the gauges read NaN.
+ * due one, endpoints by state. One scrape reads one {@link ServerOverview} (bounded queries, counts
+ * stopping at {@link #COUNT_CAP}), kept {@link #FRESH_MILLIS} so that scrapes, however frequent,
+ * cost the database at most that often. While the database does not answer, the gauges read NaN.
  */
 public final class StoreGauges {
     /** How long a snapshot is served before the next scrape reads another (by the engine's clock). */
     static final long FRESH_MILLIS = 2_000;
     /** Counts above this read as this: enough to alert on, bounded to scan. */
-    public static final long COUNT_CAP = 1_000_000;
+    public static final long COUNT_CAP = ServerOverview.COUNT_CAP;
 
     private record Snapshot(long at, double pending, double held, double oldestDueAge, double active, double failing,
                             double disabled) {}
@@ -67,26 +65,9 @@ public final class StoreGauges {
             return snapshot;
         }
         try {
-            snapshot = store.read(h -> {
-                long pending = h.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = 'pending' LIMIT "
-                        + COUNT_CAP + ") p").mapTo(Long.class).one();
-                long held = h.createQuery("SELECT COUNT(*) FROM (SELECT 1 FROM delivery WHERE status = 'held' LIMIT "
-                        + COUNT_CAP + ") p").mapTo(Long.class).one();
-                // ORDER BY … LIMIT 1 rather than MIN(): one step down delivery_due on both databases.
-                Long firstDue = h.createQuery("SELECT next_attempt_at FROM delivery WHERE status = 'pending' "
-                                + "AND next_attempt_at IS NOT NULL ORDER BY next_attempt_at LIMIT 1")
-                        .mapTo(Long.class).findOne().orElse(null);
-                var endpoints = h.createQuery("SELECT "
-                                + "COALESCE(SUM(CASE WHEN disabled THEN 1 ELSE 0 END), 0) AS disabled, "
-                                + "COALESCE(SUM(CASE WHEN NOT disabled AND failures > 0 THEN 1 ELSE 0 END), 0) AS failing, "
-                                + "COUNT(*) AS total FROM endpoint")
-                        .mapToMap().one();
-                double disabled = ((Number) endpoints.get("disabled")).doubleValue();
-                double failing = ((Number) endpoints.get("failing")).doubleValue();
-                double total = ((Number) endpoints.get("total")).doubleValue();
-                double age = firstDue == null || firstDue > now ? 0 : (now - firstDue) / 1000.0;
-                return new Snapshot(now, pending, held, age, total - disabled - failing, failing, disabled);
-            });
+            ServerOverview o = ServerOverview.read(store, now);
+            snapshot = new Snapshot(now, o.pending(), o.held(), o.oldestDueMillis() / 1000.0, o.active(), o.failing(),
+                    o.disabled());
         } catch (RuntimeException e) {
             log.debug("reading the delivery and endpoint gauges failed", e);
             snapshot = new Snapshot(now, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN, Double.NaN);

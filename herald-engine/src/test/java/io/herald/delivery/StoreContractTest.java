@@ -23,6 +23,7 @@ import io.herald.message.Message;
 import io.herald.message.MessageIn;
 import io.herald.message.MessageQuery;
 import io.herald.message.Messages.Published;
+import io.herald.metrics.ServerOverview;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.testing.LoopbackReceiver;
@@ -661,6 +662,44 @@ abstract class StoreContractTest {
         assertThat(queuedFor(later)).containsExactly(other.id());
         assertThat(receiver.received("/gone")).hasSize(1);
         assertThat(receiver.received("/other")).hasSize(2);
+    }
+
+    // --- server overview ---------------------------------------------------------------------------
+
+    @Test
+    void overview_afterLoadOnAFailingAndAHealthyEndpoint_countsQueueEndpointsAndTheLastMinutesAttempts() {
+        stop(node);
+        node = start(config(url, SETTINGS.withCircuitBreaker(new CircuitBreaker(3, Duration.ofDays(5))),
+                RetryPolicy.DEFAULT_DELAYS));
+        receiver.script("/down", Reply.status(503), Reply.status(503), Reply.status(503), Reply.status(503));
+        endpoint("/down");
+        endpoint("/ok");
+        endpoint("/off", null, null, true);
+        for (int i = 0; i < 3; i++) {
+            publish(message("invoice.paid", null));
+            awaitIdle(node);
+        }
+        // The circuit of /down is open now: these two are held for it, and go to /ok.
+        publish(message("invoice.paid", null));
+        publish(message("invoice.paid", null));
+        awaitIdle(node);
+        assertThat(node.dispatcher().runDueOnce()).isZero();
+
+        ServerOverview o = node.overview();
+        assertThat(o).extracting(ServerOverview::pending, ServerOverview::held, ServerOverview::oldestDueMillis,
+                        ServerOverview::endpoints, ServerOverview::failing, ServerOverview::circuitOpen,
+                        ServerOverview::disabled, ServerOverview::succeededLastMinute, ServerOverview::failedLastMinute)
+                .containsExactly(3L, 2L, 0L, 3L, 1L, 1L, 1L, 5L, 3L);
+        assertThat(o.active()).isEqualTo(1);
+        assertThat(o.pending()).isEqualTo(count("SELECT COUNT(*) FROM delivery WHERE status = 'pending'"));
+        assertThat(o.held()).isEqualTo(count("SELECT COUNT(*) FROM delivery WHERE status = 'held'"));
+
+        // A minute later the attempts have left the window, and the retries are overdue.
+        clock.advance(Duration.ofSeconds(61));
+        ServerOverview later = node.overview();
+        assertThat(later.succeededLastMinute() + later.failedLastMinute()).isZero();
+        assertThat(later.oldestDueMillis()).isPositive().isEqualTo(clock.millis()
+                - count("SELECT MIN(next_attempt_at) FROM delivery WHERE status = 'pending'"));
     }
 
     // --- endpoint health and circuit breaker -------------------------------------------------------

@@ -1,6 +1,8 @@
 package io.herald.web;
 
 import io.herald.Json;
+import io.herald.Readiness;
+import io.herald.metrics.ServerOverview;
 import io.herald.app.Application;
 import io.herald.attempt.Attempt;
 import io.herald.message.Message;
@@ -16,6 +18,23 @@ import tools.jackson.databind.JsonNode;
 /** What the pages show, one record per page. Public only because the compiled templates live in another package. */
 public final class Views {
     private Views() {}
+
+    /**
+     * The console's home: the server's health at a glance. {@code overview} is null when the
+     * database did not answer; {@code notReady} null when this node is ready, else why not.
+     */
+    public record Health(ServerOverview overview, Readiness.NotReady notReady) {
+        /** A count as text; one that stopped at the cap reads "1,000,000 or more". */
+        public String count(long n) {
+            return String.format(java.util.Locale.ROOT, "%,d", n) + (ServerOverview.capped(n) ? " or more" : "");
+        }
+
+        /** A duration as text, to the second: "0 s", "42 s", "3 min 5 s", "2 h 0 min". */
+        public String age(long millis) {
+            long s = millis / 1000;
+            return s < 60 ? s + " s" : s < 3600 ? s / 60 + " min " + s % 60 + " s" : s / 3600 + " h " + s % 3600 / 60 + " min";
+        }
+    }
 
     /** The sign-in form; {@code error} is shown above it when the last try failed. */
     public record SignIn(String error) {}

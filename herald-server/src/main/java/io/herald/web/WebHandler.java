@@ -7,6 +7,7 @@ import io.herald.Bodies;
 import io.herald.Herald;
 import io.herald.HeraldException;
 import io.herald.Json;
+import io.herald.Readiness;
 import io.herald.api.ApiError;
 import io.herald.api.AuditTrail;
 import io.herald.api.Authorizer;
@@ -20,6 +21,7 @@ import io.herald.auth.Tokens;
 import io.herald.delivery.Cidr;
 import io.herald.endpoint.Endpoint;
 import io.herald.endpoint.Endpoints;
+import io.herald.metrics.ServerOverview;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import java.io.IOException;
@@ -104,6 +106,7 @@ public final class WebHandler extends Handler.Abstract {
     private final Assets assets = new Assets();
     private final Sessions sessions;
     private final PageHeaders headers;
+    private final Herald herald;
     private final Tokens tokens;
     private final Applications applications;
     private final Endpoints endpoints;
@@ -119,13 +122,14 @@ public final class WebHandler extends Handler.Abstract {
     public WebHandler(Herald herald, List<Cidr> trustedProxies, List<String> portalFrameAncestors) {
         this.sessions = new Sessions(herald.webSessions(), trustedProxies);
         this.headers = new PageHeaders(portalFrameAncestors);
+        this.herald = herald;
         this.tokens = herald.tokens();
         this.applications = herald.applications();
         this.endpoints = herald.endpoints();
         this.authorizer = new Authorizer(herald.applications());
         this.audit = new AuditTrail(herald.audit(), herald.applications(), trustedProxies);
         List<Route> all = new ArrayList<>(List.of(
-                new Route("GET", PathSpec.from("/console/"), Access.ADMIN, x -> new Redirect("/console/apps")),
+                new Route("GET", PathSpec.from("/console/"), Access.ADMIN, this::health),
                 new Route("GET", PathSpec.from(SIGN_IN), null, this::signInForm),
                 new Route("POST", PathSpec.from(SIGN_IN), null, this::signIn),
                 new Route("POST", PathSpec.from("/console/sign-out"), Access.CALLER, this::signOut),
@@ -281,6 +285,18 @@ public final class WebHandler extends Handler.Abstract {
         String newer = iterator == null || page.prevIterator() == null ? null : base + encode(page.prevIterator());
         return new Html(200, "console/apps.jte", "Applications",
                 new Views.Apps(q == null ? "" : q, page.data(), older, newer, x.principal().isAdmin()));
+    }
+
+    /** The server's health at a glance; the numbers are left out (and say so) while the database does not answer. */
+    private Result health(Exchange x) {
+        Optional<Readiness.NotReady> notReady = herald.readiness().check();
+        ServerOverview overview;
+        try {
+            overview = herald.overview();
+        } catch (HeraldException.StoreUnavailable e) {
+            overview = null;
+        }
+        return new Html(200, "console/health.jte", "Server health", new Views.Health(overview, notReady.orElse(null)));
     }
 
     private Result newAppForm(Exchange x) {

@@ -5,10 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.microsoft.playwright.Browser;
 import com.microsoft.playwright.BrowserContext;
 import com.microsoft.playwright.Page;
+import com.microsoft.playwright.options.ScreenshotAnimations;
+import com.microsoft.playwright.options.ScreenshotCaret;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -62,6 +66,31 @@ abstract class BrowserTest {
     /** A console error the test causes on purpose (a 422 form, say). */
     boolean expectedError(String message) {
         return message.contains("status of 422");
+    }
+
+    /**
+     * Saves the page as it is, as {@code name}.png, to {@code target/screenshots/} and, when the
+     * system property {@code herald.screenshots} names a folder (e.g. {@code
+     * -Dherald.screenshots=../docs/screenshots}, the README's), there too. No caret hiding and no
+     * animation stopping: both inject a style, which the pages' CSP refuses (and
+     * {@link #closePage} would fail the test on the refusal).
+     */
+    void screenshot(String name) {
+        byte[] png = page.screenshot(new Page.ScreenshotOptions().setCaret(ScreenshotCaret.INITIAL)
+                .setAnimations(ScreenshotAnimations.ALLOW));
+        List<Path> folders = new ArrayList<>(List.of(Path.of("target", "screenshots")));
+        String extra = System.getProperty("herald.screenshots");
+        if (extra != null && !extra.isBlank()) {
+            folders.add(Path.of(extra));
+        }
+        try {
+            for (Path folder : folders) {
+                Files.createDirectories(folder);
+                Files.write(folder.resolve(name + ".png"), png);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** Runs axe-core on the page as it is; fails on any WCAG 2 A/AA violation, naming rule and elements. */

@@ -78,6 +78,7 @@ class ConsoleBrowserTest extends BrowserTest {
         signIn();
         PlaywrightAssertions.assertThat(page.locator("table.list tbody tr")).hasCount(2);
         axe("the applications list");
+        screenshot("console-apps");
 
         page.getByLabel("Search by name or uid").fill("bill");
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Search")).click();

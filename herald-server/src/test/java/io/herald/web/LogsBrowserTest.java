@@ -14,7 +14,9 @@ import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -23,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * header's value masked) and response, resend. Every page passes axe-core and logs no CSP
  * refusal or script error ({@link BrowserTest}).
  */
+@TestMethodOrder(MethodOrderer.MethodName.class) // the health page (and its screenshot) after the load of the first
 class LogsBrowserTest extends BrowserTest {
     @TempDir
     static Path dir;
@@ -69,6 +72,8 @@ class LogsBrowserTest extends BrowserTest {
     @Test
     void aTestEvent_itsAttempt_theFilteredLogs_andAResend() {
         page.navigate(herald.post("/api/v1/auth/app-portal-access/" + app, "{}", 200).get("url").asString());
+        PlaywrightAssertions.assertThat(page.locator("tbody tr")).hasCount(2);
+        screenshot("portal-endpoints");
         page.navigate(base + "/portal/app/" + app + "/endpoint/" + endpoint);
 
         // Choose an event type, see its example, send it: the attempt appears without a reload.
@@ -100,6 +105,7 @@ class LogsBrowserTest extends BrowserTest {
                 .containsText("X-Receiver");
         PlaywrightAssertions.assertThat(page.locator("#response-body")).hasText("thanks");
         axe("an attempt");
+        screenshot("portal-attempt");
 
         // The attempts, filtered by status.
         click(AriaRole.LINK, "Attempts");
@@ -134,5 +140,20 @@ class LogsBrowserTest extends BrowserTest {
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Messages of Billing");
         PlaywrightAssertions.assertThat(page.locator("tbody tr")).hasCount(2);
         axe("the messages log");
+    }
+
+    /** The console's home after that load: readiness and the numbers as text, in tables axe-core passes. */
+    @Test
+    void theConsolesHealthPage_showsTheLoad() {
+        page.navigate(base + "/console/sign-in");
+        page.getByLabel("API token").fill(TestHerald.TOKEN);
+        click(AriaRole.BUTTON, "Sign in");
+        click(AriaRole.LINK, "Health");
+        PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Server health");
+        PlaywrightAssertions.assertThat(page.locator("#readiness")).containsText("Ready");
+        PlaywrightAssertions.assertThat(page.locator("#failing")).hasText("1");
+        PlaywrightAssertions.assertThat(page.locator("#disabled")).hasText("0");
+        axe("the server health page");
+        screenshot("console-health");
     }
 }

@@ -97,6 +97,7 @@ class PortalBrowserTest extends BrowserTest {
         PlaywrightAssertions.assertThat(page.getByLabel("Filter")).hasAttribute("aria-describedby", "filter-error");
         PlaywrightAssertions.assertThat(page.getByLabel("invoice.paid")).isChecked();
         axe("the endpoint form with a field error");
+        screenshot("portal-endpoint-form");
         page.getByLabel("Filter").fill("data.amount > 10");
         click(AriaRole.BUTTON, "Create");
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("https://hooks.example.com/billing");
