@@ -126,6 +126,7 @@ class ConsoleBrowserTest extends BrowserTest {
         page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
         PlaywrightAssertions.assertThat(page.locator("h1")).hasText("parcel.delivered");
         axe("an event type");
+        screenshot("console-event-type");
 
         page.navigate(base + "/console/app/" + shipping + "/endpoints/new");
         Locator choice = page.locator(".choice").filter(new Locator.FilterOptions().setHas(page.getByLabel("parcel.delivered")));
