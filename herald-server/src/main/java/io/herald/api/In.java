@@ -52,7 +52,8 @@ public final class In {
         return current != null ? current : old;
     }
 
-    static EventTypeIn eventType(JsonNode n) {
+    /** An event type as the API reads it (POST, PUT): the console's catalog forms are read through this too. */
+    public static EventTypeIn eventType(JsonNode n) {
         JsonNode schemas = n.get("schemas");
         return new EventTypeIn(str(n, "name"), str(n, "description"), schemas == null || schemas.isNull() ? null : schemas,
                 featureFlags(n), bool(n, "archived"), bool(n, "deprecated"), str(n, "groupName"),
@@ -86,6 +87,14 @@ public final class In {
      */
     public static EndpointIn endpointPatched(Endpoint current, JsonNode patch) {
         return endpoint(Routes.merge(Routes.endpointAsInput(current), patch));
+    }
+
+    /**
+     * The event type as the API's PATCH writes it: {@code patch} merged onto {@code current}, read
+     * as {@link #eventType}. The console's edit, archive and unarchive go through this.
+     */
+    public static EventTypeIn eventTypePatched(io.herald.eventtype.EventType current, JsonNode patch) {
+        return eventType(Routes.merge(Out.eventType(current, true), patch));
     }
 
     /** A member left for the engine to check (its shape has alternatives); null when absent or null. */

@@ -123,8 +123,7 @@ final class Routes {
         });
         r.add("PATCH", "/api/v1/event-type/{name}", c -> {
             EventType current = h.eventTypes().get(c.param("name"));
-            JsonNode merged = merge(Out.eventType(current, true), c.json());
-            return Reply.ok(Out.eventType(h.eventTypes().upsert(current.name(), In.eventType(merged)).eventType(), true));
+            return Reply.ok(Out.eventType(h.eventTypes().upsert(current.name(), In.eventTypePatched(current, c.json())).eventType(), true));
         });
         r.add("DELETE", "/api/v1/event-type/{name}", c -> {
             h.eventTypes().delete(c.param("name"), c.queryBool("expunge", false));

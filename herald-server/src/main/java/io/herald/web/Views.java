@@ -95,7 +95,60 @@ public final class Views {
 
     /** The endpoints of an application; {@code console} when shown in the console (with a way back to the application). */
     public record EndpointList(Application app, String base, List<EndpointRow> endpoints, String older, boolean canWrite,
-                               boolean console) {}
+                               boolean console) {
+        /** The operational webhook endpoints' list rather than an application's. */
+        public boolean operational() {
+            return base.equals(AppPages.OPERATIONAL);
+        }
+}
+
+    /** The event-type catalog: one page, archived ones too when {@code archived}. */
+    public record EventTypeList(List<io.herald.eventtype.EventType> types, boolean archived, String older, String newer,
+                                boolean canWrite) {
+        public String path(String name) {
+            return CatalogPages.path(name);
+        }
+    }
+
+    /** The event-type form's fields as text, as shown or as sent; the JSON ones pretty-printed. */
+    public record EventTypeFields(String name, String description, String schemas, String example) {
+        static final EventTypeFields EMPTY = new EventTypeFields("", "", "", "");
+
+        static EventTypeFields of(io.herald.eventtype.EventType t) {
+            return new EventTypeFields(t.name(), t.description() == null ? "" : t.description(), pretty(t.schemas()),
+                    pretty(t.example()));
+        }
+
+        static EventTypeFields from(Map<String, List<String>> form) {
+            return new EventTypeFields(EndpointFields.one(form, "name"), EndpointFields.one(form, "description"),
+                    EndpointFields.one(form, "schemas"), EndpointFields.one(form, "example"));
+        }
+
+        private static String pretty(JsonNode n) {
+            return n == null || n.isNull() ? "" : Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(n);
+        }
+    }
+
+    /** An event type's page: the form (new when {@code type} is null), its state, and what may be done. */
+    public record EventTypePage(io.herald.eventtype.EventType type, EventTypeFields fields, FieldError error, boolean canWrite,
+                                boolean saved) {
+        private static final Collection<String> FIELDS = List.of("name", "description", "schemas", "example");
+
+        /** The message for form field {@code name}, or null. */
+        public String errorOn(String name) {
+            return error != null && name.equals(error.formField()) ? error.field() + " " + error.message() : null;
+        }
+
+        /** A refusal that names none of the form's fields (shown above the form). */
+        public String otherError() {
+            return error != null && !FIELDS.contains(error.formField()) ? (error.field() == null ? "" : error.field() + " ")
+                    + error.message() : null;
+        }
+
+        public String action() {
+            return type == null ? CatalogPages.LIST + "/new" : CatalogPages.path(type.name());
+        }
+    }
 
     /** An event type of the catalog, offered in the endpoint form. */
     public record TypeChoice(String name, String description, boolean chosen) {}
@@ -124,7 +177,7 @@ public final class Views {
                     one(form, "headers"));
         }
 
-        private static String one(Map<String, List<String>> form, String name) {
+        static String one(Map<String, List<String>> form, String name) {
             List<String> v = form.get(name);
             return v == null || v.isEmpty() ? "" : v.get(0);
         }
@@ -157,6 +210,11 @@ public final class Views {
     /** The endpoint page: the form (new when {@code endpoint} is null), the state, and what may be done. */
     public record EndpointPage(Application app, String base, Endpoint endpoint, EndpointRow row, EndpointFields fields,
                                List<TypeChoice> catalog, FieldError error, boolean canWrite, TestPanel test) {
+        /** An operational webhook endpoint (no channels, no test event) rather than an application's. */
+        public boolean operational() {
+            return base.equals(AppPages.OPERATIONAL);
+        }
+
         /** The page with its test-event part (an existing endpoint's page only). */
         EndpointPage withTest(TestPanel t) {
             return new EndpointPage(app, base, endpoint, row, fields, catalog, error, canWrite, t);

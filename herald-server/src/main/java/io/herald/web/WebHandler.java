@@ -141,7 +141,10 @@ public final class WebHandler extends Handler.Abstract {
                 new Route("POST", PathSpec.from("/portal/sign-out"), Access.CALLER, this::signOut),
                 new Route("GET", PathSpec.from(PORTAL_SIGNED_OUT), null, x -> new Html(200, "problem.jte", "Signed out",
                         new Views.Problem(200, "Signed out", "You have left the portal. Open it again from the product that sent you here.")))));
-        all.addAll(new AppPages(herald, audit).routes());
+        AppPages appPages = new AppPages(herald, audit);
+        all.addAll(appPages.routes());
+        all.addAll(appPages.operationalRoutes());
+        all.addAll(new CatalogPages(herald, audit).routes());
         this.routes = List.copyOf(all);
     }
 

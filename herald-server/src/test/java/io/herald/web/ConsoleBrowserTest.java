@@ -2,6 +2,7 @@ package io.herald.web;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.microsoft.playwright.Locator;
 import com.microsoft.playwright.Page;
 import com.microsoft.playwright.assertions.PlaywrightAssertions;
 import com.microsoft.playwright.options.AriaRole;
@@ -25,13 +26,14 @@ class ConsoleBrowserTest extends BrowserTest {
     static Path dir;
     static TestHerald herald;
     static String base;
+    static String shipping;
 
     @BeforeAll
     static void start() {
         herald = TestHerald.sqlite(dir, Map.of());
         base = "http://127.0.0.1:" + herald.server.port();
         herald.post("/api/v1/app", "{\"name\":\"Billing\",\"uid\":\"billing\"}", 201);
-        herald.post("/api/v1/app", "{\"name\":\"Shipping\"}", 201);
+        shipping = herald.post("/api/v1/app", "{\"name\":\"Shipping\"}", 201).get("id").asString();
     }
 
     @AfterAll
@@ -102,5 +104,48 @@ class ConsoleBrowserTest extends BrowserTest {
         assertThat(context.cookies()).isEmpty();
         page.navigate(base + "/console/apps");
         PlaywrightAssertions.assertThat(page).hasURL(base + "/console/sign-in");
+    }
+
+    @Test
+    void anEventTypeMadeInTheCatalog_isOfferedWithItsDescription_inTheEndpointForm_andOperationalWebhooksAreManaged() {
+        signIn();
+        page.getByRole(AriaRole.NAVIGATION, new Page.GetByRoleOptions().setName("Console"))
+                .getByRole(AriaRole.LINK, new Locator.GetByRoleOptions().setName("Event types")).click();
+        PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Event types");
+        axe("the event-type catalog");
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New event type")).click();
+        page.getByLabel("Name").fill("parcel.delivered");
+        page.getByLabel("Description").fill("A parcel reached its addressee");
+        page.getByLabel("Schemas").fill("{\"1\": {\"type\": \"nope\"}}");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        PlaywrightAssertions.assertThat(page.getByLabel("Schemas")).hasAttribute("aria-describedby", "schemas-error");
+        PlaywrightAssertions.assertThat(page.locator("#schemas-error")).isVisible();
+        axe("the new-event-type form with a field error");
+        page.getByLabel("Schemas").fill("{\"1\": {\"type\": \"object\"}}");
+        page.getByLabel("Example").fill("{\"parcel\": \"p_1\"}");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        PlaywrightAssertions.assertThat(page.locator("h1")).hasText("parcel.delivered");
+        axe("an event type");
+        screenshot("console-event-type");
+
+        page.navigate(base + "/console/app/" + shipping + "/endpoints/new");
+        Locator choice = page.locator(".choice").filter(new Locator.FilterOptions().setHas(page.getByLabel("parcel.delivered")));
+        PlaywrightAssertions.assertThat(choice).containsText("A parcel reached its addressee");
+        page.getByLabel("URL").fill("https://hooks.example.com/parcels");
+        page.getByLabel("parcel.delivered").check();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        PlaywrightAssertions.assertThat(page.locator(".facts")).containsText("parcel.delivered");
+
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("Operational webhooks")).click();
+        PlaywrightAssertions.assertThat(page.locator("h1")).hasText("Operational webhooks");
+        axe("the operational webhooks");
+        page.getByRole(AriaRole.LINK, new Page.GetByRoleOptions().setName("New endpoint")).click();
+        page.getByLabel("URL").fill("https://ops.example.com/hook");
+        page.getByLabel("endpoint.disabled").check();
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Create")).click();
+        PlaywrightAssertions.assertThat(page.locator(".facts")).containsText("endpoint.disabled");
+        page.getByRole(AriaRole.BUTTON, new Page.GetByRoleOptions().setName("Reveal secret")).click();
+        PlaywrightAssertions.assertThat(page.locator("#secret-value")).containsText("whsec_");
+        axe("an operational webhook endpoint");
     }
 }
