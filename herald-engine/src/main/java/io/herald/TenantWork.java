@@ -23,7 +23,9 @@ import java.util.function.Supplier;
  * <p>Each task has a time limit. A task that ran past it is interrupted and its caller gets
  * {@link BudgetExceeded}; the work itself must stop on interrupt (the template and filter budgets
  * check it), since Java cannot stop a thread that ignores it. A task that could not even start
- * (the queue full, or still queued when its time ran out) is {@link HeraldException.Overloaded}.
+ * (the queue full, or still queued when its time ran out), or that spent more of its limit
+ * waiting for a thread than running, is {@link HeraldException.Overloaded}: Herald's congestion
+ * (a 503 the caller may retry), not the work's cost.
  * Not guaranteed: fairness between tenants; one tenant's tasks can fill the queue.
  */
 public final class TenantWork {
@@ -78,8 +80,18 @@ public final class TenantWork {
                 throw new HeraldException.Overloaded("Herald is busy: " + what + " waited " + limit.toMillis()
                         + " ms for a thread and was not started, try again later");
             }
-            throw new BudgetExceeded(what + " ran for more than " + ms(System.nanoTime() - started)
-                    + " ms (limit " + limit.toMillis() + " ms, " + ms(started - submitted) + " ms of it queued) and was stopped");
+            long ran = System.nanoTime() - started;
+            long queued = started - submitted;
+            if (queued > ran) {
+                // Most of the time went waiting for a thread: Herald's congestion, not the work's
+                // cost. Saying "over budget" (a 422 at publish) would tell the caller its input is
+                // bad, and it would not retry a message that is fine.
+                throw new HeraldException.Overloaded("Herald is busy: " + what + " waited " + ms(queued)
+                        + " ms for a thread and was stopped after " + ms(ran) + " ms (limit " + limit.toMillis()
+                        + " ms), try again later");
+            }
+            throw new BudgetExceeded(what + " ran for more than " + ms(ran)
+                    + " ms (limit " + limit.toMillis() + " ms, " + ms(queued) + " ms of it queued) and was stopped");
         } catch (ExecutionException e) {
             Throwable cause = e.getCause();
             if (cause instanceof RuntimeException re) {

@@ -46,6 +46,36 @@ class TenantWorkTest {
     }
 
     @Test
+    void run_workThatSpentMostOfItsLimitWaitingForAThread_isOverloaded_notOverBudget() throws Exception {
+        ExecutorService callers = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            // Every thread busy for 400 ms: the next task waits about that long before it starts.
+            CountDownLatch busy = new CountDownLatch(TenantWork.THREADS);
+            for (int i = 0; i < TenantWork.THREADS; i++) {
+                callers.submit(() -> TenantWork.run("a blocker", Duration.ofSeconds(10), () -> {
+                    busy.countDown();
+                    try {
+                        Thread.sleep(400);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return null;
+                }));
+            }
+            assertThat(busy.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThatThrownBy(() -> TenantWork.run("the late work", Duration.ofMillis(600), () -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    Thread.onSpinWait();
+                }
+                return null;
+            })).isInstanceOf(HeraldException.Overloaded.class)
+                    .hasMessageStartingWith("Herald is busy: the late work waited").hasMessageContaining("try again later");
+        } finally {
+            callers.close();
+        }
+    }
+
+    @Test
     void run_fromInsideThePool_runsInlineInsteadOfWaitingForItself() {
         String inner = TenantWork.run("outer", Duration.ofSeconds(5), () -> {
             Thread outer = Thread.currentThread();

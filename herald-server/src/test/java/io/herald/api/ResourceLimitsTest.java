@@ -146,11 +146,22 @@ class ResourceLimitsTest {
                 .get("id").asString();
         String payload = "{\"eventType\": \"t.x\", \"payload\": {\"s\": \"" + "x".repeat(100_000) + "\", \"a\": " + list(9_999) + "}}";
 
+        AtomicInteger published = new AtomicInteger();
         assertHealthAnswersWhile(n -> {
-            JsonNode msg = herald.post("/api/v1/app/" + app + "/msg", payload, 201);
-            assertThat(msg.get("id").asString()).startsWith("msg_");
+            ApiClient.Answer a = herald.api.post("/api/v1/app/" + app + "/msg", payload);
+            if (a.status() == 503) {
+                // Six clients of costly work on a saturated machine: a task that waited most of its
+                // limit for a thread is Herald's congestion, told as such (retry), never as bad input.
+                assertThat(a.text("code")).as(a.raw()).isEqualTo("overloaded");
+                assertThat(a.header("Retry-After")).isNotNull();
+                return;
+            }
+            assertThat(a.status()).as(a.raw()).isEqualTo(201);
+            assertThat(a.body().get("id").asString()).startsWith("msg_");
+            published.incrementAndGet();
         });
 
+        assertThat(published).as("the filter, stopped by its budget, lets publishes through").hasPositiveValue();
         assertThat(herald.get("/api/v1/app/" + app + "/endpoint/" + ep + "/msg").get("data")).as("nothing queued for it").isEmpty();
     }
 
