@@ -120,8 +120,27 @@ public final class Messages {
         return publish(appIdOrUid, new MessageIn(eventType, null, example, null, null), endpointIdOrUid, null);
     }
 
-    /** Writes the message and its deliveries: to every subscriber, or to {@code testEndpoint} alone. */
+    /**
+     * Writes the message and its deliveries: to every subscriber, or to {@code testEndpoint} alone.
+     * A message already stored under {@code reservedId} (an earlier run of the same request whose
+     * answer was lost) makes its insert fail, or its eventId taken: that message is the answer,
+     * once. Looked up only then, so a publish with an idempotency key costs no read more.
+     */
     private Published publish(String appIdOrUid, MessageIn in, String testEndpoint, String reservedId) {
+        try {
+            return write(appIdOrUid, in, testEndpoint, reservedId);
+        } catch (HeraldException.Conflict | UnableToExecuteStatementException e) {
+            if (reservedId != null) {
+                java.util.Optional<Message> done = store.read(h -> byId(h, reservedId));
+                if (done.isPresent()) {
+                    return new Published(done.get(), 0, in.parsed() != null ? in.parsed() : Json.readStrict(in.payload()));
+                }
+            }
+            throw e;
+        }
+    }
+
+    private Published write(String appIdOrUid, MessageIn in, String testEndpoint, String reservedId) {
         Validate.eventTypeName("eventType", in.eventType());
         Validate.uid("eventId", in.eventId());
         String payload = in.payload();
@@ -157,13 +176,6 @@ public final class Messages {
             int i = 0;
             for (String t : in.tags()) {
                 Validate.uid("tags[" + i++ + "]", Validate.required("tags[" + (i - 1) + "]", t));
-            }
-        }
-        if (reservedId != null) {
-            // Written by an earlier run of this request (its commit's answer was lost): that message, once.
-            java.util.Optional<Message> done = store.read(h -> byId(h, reservedId));
-            if (done.isPresent()) {
-                return new Published(done.get(), 0, tree);
             }
         }
         boolean test = testEndpoint != null;

@@ -183,6 +183,12 @@ abstract class StoreContractTest {
         assertThat(again.message().id()).isEqualTo(reserved);
         assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
+
+        // With an eventId too, the retry meets the eventId taken first: still that message, not a 409.
+        String withEvent = reserved.replace("reserved", "withEvent");
+        node.messages().create(app, message("invoice.paid", "evt-r"), withEvent);
+        assertThat(node.messages().create(app, message("invoice.paid", "evt-r"), withEvent).message().id()).isEqualTo(withEvent);
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(2);
     }
 
     @Test
