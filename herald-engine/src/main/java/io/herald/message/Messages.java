@@ -64,6 +64,7 @@ public final class Messages {
     private final Dispatcher dispatcher;
     private final EventTypes eventTypes;
     private final EngineMetrics metrics;
+    private final PublishSnapshots snapshots = new PublishSnapshots();
 
     public Messages(Store store, Ids ids, Clock clock, Dispatcher dispatcher, EventTypes eventTypes, EngineMetrics metrics) {
         this.metrics = metrics;
@@ -180,40 +181,109 @@ public final class Messages {
         }
         boolean test = testEndpoint != null;
         ApplicationIn alongside = in.application() == null ? null : Applications.alongsideMember(appIdOrUid, in.application());
-        // Reads first, on a connection of their own: on SQLite they then run beside the one writer,
-        // not inside its transaction. The write below re-checks what a concurrent change may undo.
-        Plan read = store.read(h -> {
+        Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
+        // Made before the transaction, so that a commit whose outcome is unknown can be looked up.
+        String msgId = reservedId != null ? reservedId : ids.next("msg");
+        for (int round = 1; ; round++) {
+            // A test message goes to one endpoint, which the snapshot need not hold.
+            Plan read = test || round > 1 ? null : fromSnapshot(appIdOrUid, in.eventType(), channels);
+            if (read != null) {
+                metrics.planned("snapshot");
+            } else {
+                read = readPlan(appIdOrUid, in, channels, testEndpoint, alongside);
+                metrics.planned("read");
+            }
+            try {
+                return written(appIdOrUid, in, read.withTargets(checked(read, in, tree, test)), tree, testEndpoint, msgId,
+                        deliverAt, alongside, round < ROUNDS);
+            } catch (Stale stale) {
+                // Changed since it was read (here or on another node): read again and write again.
+                metrics.planned("stale");
+                snapshots.forget(appIdOrUid, in.eventType());
+            }
+        }
+    }
+
+    /**
+     * Rounds of a publish whose plan was out of date at its insert: the first from the snapshot,
+     * the next from a fresh read, both checked; the last checks no version, as a read then a write
+     * did before snapshots (a change between the two then is ordered after the publish).
+     */
+    private static final int ROUNDS = 3;
+
+    /** The insert found a version moved: the plan is out of date and nothing was written. */
+    private static final class Stale extends RuntimeException {
+        Stale() {
+            super("the plan of a publish was out of date", null, false, false);
+        }
+    }
+
+    /** The plan from what this node keeps (see {@link PublishSnapshots}); null when it keeps too little. */
+    private Plan fromSnapshot(String appIdOrUid, String eventType, Set<String> channels) {
+        PublishSnapshots.App app = snapshots.app(appIdOrUid);
+        PublishSnapshots.Schemas schemas = app == null ? null : snapshots.schemas(eventType);
+        if (schemas == null) {
+            return null;
+        }
+        List<Endpoints.Sendable> subscribed = new ArrayList<>();
+        for (Endpoints.Sendable s : app.enabled()) {
+            if (s.endpoint().subscribesTo(eventType, channels)) {
+                subscribed.add(s);
+            }
+        }
+        // The eventId is not looked up: the unique index refuses a taken one at the insert.
+        return new Plan(app.app(), channels, subscribed, schemas.enforced(), app.version(), schemas.version());
+    }
+
+    /**
+     * The plan read from the database, kept as this node's snapshot. Reads first, on a connection
+     * of their own: on SQLite they then run beside the one writer, not inside its transaction. The
+     * versions are read before the endpoints (two statements, two snapshots on PostgreSQL): a
+     * change between them leaves endpoints newer than their version, which the insert then refuses.
+     */
+    private Plan readPlan(String appIdOrUid, MessageIn in, Set<String> channels, String testEndpoint, ApplicationIn alongside) {
+        return store.read(h -> {
             java.util.Optional<Addressed> found = addressed(h, appIdOrUid, in.eventType(), in.eventId());
             if (found.isEmpty() && alongside != null) {
                 // Made by the write below, with the message: a new application has no endpoints yet.
-                return new Plan(null, in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels()),
-                        List.of(), EventTypes.enforcedSchemas(h, in.eventType()));
+                return new Plan(null, channels, List.of(), EventTypes.enforcedSchemas(h, in.eventType()), 0, 0);
             }
             Addressed addressed = found.orElseThrow(() -> new HeraldException.NotFound("application", appIdOrUid));
             Application app = addressed.app();
             if (addressed.eventIdTaken()) {
                 throw duplicate(in.eventId());
             }
-            Set<String> channels = in.channels() == null || in.channels().isEmpty() ? null : Set.copyOf(in.channels());
             List<Endpoints.Sendable> subscribed = new ArrayList<>();
-            if (test) {
+            if (testEndpoint != null) {
                 subscribed.add(enabledEndpoint(h, app.id(), testEndpoint));
             } else {
-                for (Endpoints.Sendable s : Endpoints.enabledOf(h, app.id())) {
+                List<Endpoints.Sendable> enabled = Endpoints.enabledOf(h, app.id());
+                snapshots.keep(appIdOrUid, new PublishSnapshots.App(app, addressed.appVersion(), List.copyOf(enabled)));
+                for (Endpoints.Sendable s : enabled) {
                     if (s.endpoint().subscribesTo(in.eventType(), channels)) {
                         subscribed.add(s);
                     }
                 }
             }
-            return new Plan(app, channels, subscribed, addressed.enforcedSchemas());
+            snapshots.keep(in.eventType(), new PublishSnapshots.Schemas(addressed.catalogVersion(), addressed.enforcedSchemas()));
+            return new Plan(app, channels, subscribed, addressed.enforcedSchemas(), addressed.appVersion(), addressed.catalogVersion());
         });
-        Plan plan = read.withTargets(checked(read, in, tree, test));
+    }
+
+    /**
+     * Writes the message and its deliveries as {@code plan} says, then starts them; with {@code
+     * checked}, only while the versions the plan was read at are still the database's (else {@link
+     * Stale}, nothing written).
+     */
+    private Published written(String appIdOrUid, MessageIn in, Plan plan, JsonNode tree, String testEndpoint, String msgId,
+                              Long deliverAt, ApplicationIn alongside, boolean checked) {
+        boolean test = testEndpoint != null;
+        String payload = in.payload();
         List<Deliveries.Target> targets = plan.targets().stream()
                 .map(s -> Deliveries.Target.of(s.endpoint(), dispatcher.retryDelays())).toList();
         // Scheduled deliveries are not started here: they wait for a claim when due.
-        String insertSql = INSERT.get(store.dialect());
-        // Made before the transaction, so that a commit whose outcome is unknown can be looked up.
-        String msgId = reservedId != null ? reservedId : ids.next("msg");
+        boolean versioned = checked && plan.app() != null;
+        String insertSql = (versioned ? CHECKED_INSERT : INSERT).get(store.dialect());
         try (Handover handover = dispatcher.handover(deliverAt == null ? targets.size() : 0)) {
             Written written;
             try {
@@ -227,14 +297,17 @@ public final class Messages {
                             plan.channels(), in.tags() == null || in.tags().isEmpty() ? null : Set.copyOf(in.tags()),
                             java.time.Instant.ofEpochMilli(now), test, deliverAt == null ? null : java.time.Instant.ofEpochMilli(deliverAt));
                     // Written only while the application still exists: a concurrent delete leaves no orphan.
-                    int inserted = Prepared.on(h, insertSql)
+                    Prepared insert = Prepared.on(h, insertSql)
                             .set(m.id()).set(m.appId()).set(m.eventType()).set(m.eventId()).set(payload)
                             .set(writeSet(m.channels())).set(writeSet(m.tags())).set(now).set(test).set(deliverAt)
                             .set(in.payloadRetention() == null ? null : now + in.payloadRetention().toMillis())
-                            .set(m.appId())
-                            .update();
-                    if (inserted == 0) {
-                        throw new HeraldException.NotFound("application", appIdOrUid);
+                            .set(m.appId());
+                    if (versioned) {
+                        insert.set(plan.appVersion()).set(plan.catalogVersion());
+                    }
+                    if (insert.update() == 0) {
+                        // Deleted, or (when versioned) changed since the plan was read: the next round tells.
+                        throw versioned ? new Stale() : new HeraldException.NotFound("application", appIdOrUid);
                     }
                     int queued = handover.queue(h, ids, m.appId(), m.id(), targets,
                             test ? Deliveries.TRIGGER_TEST : Deliveries.TRIGGER_SCHEDULED, now, deliverAt == null ? now : deliverAt);
@@ -244,7 +317,8 @@ public final class Messages {
                     return new Written(m, queued);
                 });
             } catch (UnableToExecuteStatementException e) {
-                // Two publishers raced past the check above; the unique index decided.
+                // Taken: by a publisher that raced past the read's check, or found by the index alone
+                // (a plan from the snapshot looks nothing up).
                 if (in.eventId() != null && violatesEventIdIndex(e)) {
                     throw duplicate(in.eventId());
                 }
@@ -285,25 +359,34 @@ public final class Messages {
 
     /** The message's insert, one text per database made once: kept statements are found by their text. */
     private static final Map<Dialect, String> INSERT = new EnumMap<>(Dialect.class);
+    /**
+     * {@link #INSERT} while the application's and the catalog's versions are still those given
+     * (two more parameters): the plan's snapshot is current, checked in the statement that writes.
+     */
+    private static final Map<Dialect, String> CHECKED_INSERT = new EnumMap<>(Dialect.class);
 
     static {
         for (Dialect d : Dialect.values()) {
-            INSERT.put(d, """
+            String insert = """
                     INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at,
                                          payload_expires_at)
                     SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?
-                    WHERE EXISTS (SELECT 1 FROM application WHERE id = ? %s)""".formatted(d.shareLockClause()));
+                    WHERE EXISTS (SELECT 1 FROM application WHERE id = ? %s %s)""";
+            INSERT.put(d, insert.formatted("", d.shareLockClause()));
+            CHECKED_INSERT.put(d, insert.formatted("AND config_version = ?", d.shareLockClause())
+                    + " AND EXISTS (SELECT 1 FROM catalog_version WHERE version = ?)");
         }
     }
 
     /**
      * What a publish found before writing: the application (null: to create), the endpoints to
-     * deliver to (subscribed ones, then those whose filter passes), and the schemas the event type
-     * enforces (null: none).
+     * deliver to (subscribed ones, then those whose filter passes), the schemas the event type
+     * enforces (null: none), and the versions of the application and the catalog they were read at.
      */
-    private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets, String schemas) {
+    private record Plan(Application app, Set<String> channels, List<Endpoints.Sendable> targets, String schemas,
+                        long appVersion, long catalogVersion) {
         Plan withTargets(List<Endpoints.Sendable> passed) {
-            return new Plan(app, channels, passed, schemas);
+            return new Plan(app, channels, passed, schemas, appVersion, catalogVersion);
         }
     }
 
@@ -437,13 +520,15 @@ public final class Messages {
      * instead of three): the application addressed, whether {@code eventId} is taken in it (never
      * when null), and the schemas {@code eventType} enforces (null: none).
      */
-    private record Addressed(Application app, boolean eventIdTaken, String enforcedSchemas) {}
+    private record Addressed(Application app, boolean eventIdTaken, String enforcedSchemas, long appVersion,
+                             long catalogVersion) {}
 
     /** By id, else by uid, as {@link Applications#find(Handle, String)} (never the reserved application). */
     private static final String ADDRESSED = """
             SELECT a.*,
                    EXISTS (SELECT 1 FROM message m WHERE m.app_id = a.id AND m.event_id = ?) AS event_id_taken,
-                   (SELECT schemas FROM event_type WHERE name = ? AND enforce_schema = ?) AS enforced_schemas
+                   (SELECT schemas FROM event_type WHERE name = ? AND enforce_schema = ?) AS enforced_schemas,
+                   (SELECT version FROM catalog_version) AS catalog_version
             FROM application a WHERE (a.id = ? OR a.uid = ?) AND a.id <> ?
             ORDER BY CASE WHEN a.id = ? THEN 0 ELSE 1 END LIMIT 1""";
 
@@ -451,7 +536,8 @@ public final class Messages {
         RowMapper<Application> app = Applications.rows();
         return Prepared.on(h, ADDRESSED).set(eventId).set(eventType).set(true).set(appIdOrUid).set(appIdOrUid)
                 .set(OperationalEvents.APP_ID).set(appIdOrUid)
-                .first((rs, ctx) -> new Addressed(app.map(rs, ctx), rs.getBoolean("event_id_taken"), rs.getString("enforced_schemas")));
+                .first((rs, ctx) -> new Addressed(app.map(rs, ctx), rs.getBoolean("event_id_taken"), rs.getString("enforced_schemas"),
+                        rs.getLong("config_version"), rs.getLong("catalog_version")));
     }
 
     /**

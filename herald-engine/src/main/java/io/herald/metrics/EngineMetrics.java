@@ -24,6 +24,7 @@ public final class EngineMetrics {
     private final MeterRegistry registry;
     private final Counter published;
     private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+    private final Map<String, Counter> plans = new ConcurrentHashMap<>();
     private final Timer attemptDuration;
 
     public EngineMetrics(MeterRegistry registry) {
@@ -51,6 +52,17 @@ public final class EngineMetrics {
     /** {@code n} messages were published (committed). */
     public void published(int n) {
         published.increment(n);
+    }
+
+    /**
+     * A publish planned its writes: from this node's {@code snapshot} of the application, or from a
+     * {@code read} of the database; {@code stale} when its insert found a snapshot or read out of
+     * date (it then reads again). {@code herald_publish_plans_total{source}}.
+     */
+    public void planned(String source) {
+        plans.computeIfAbsent(source, s -> Counter.builder("herald.publish.plans")
+                .description("Publishes' plans by where they came from: snapshot (nothing read), read, or stale (read again)")
+                .tag("source", s).register(registry)).increment();
     }
 
     /**

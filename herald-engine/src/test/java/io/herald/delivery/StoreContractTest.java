@@ -222,6 +222,130 @@ abstract class StoreContractTest {
         assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(2);
     }
 
+    // --- publish from a snapshot -------------------------------------------------------------------
+
+    @Test
+    void publish_afterAnotherNodeChangesTheEndpoints_followsEachChangeAtOnce_readingOnlyAfterAChange() {
+        io.micrometer.core.instrument.simple.SimpleMeterRegistry meters = new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+        Herald publisher = Herald.start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS), clock, random, meters);
+        running.add(publisher);
+        Herald other = node;
+        Endpoint a = endpoint("/a");
+        java.util.function.Function<String, Double> plans = source -> {
+            io.micrometer.core.instrument.Counter c = meters.find("herald.publish.plans").tag("source", source).counter();
+            return c == null ? 0 : c.count();
+        };
+        java.util.function.IntSupplier publishOne = () -> publisher.messages().create(app, message("invoice.paid", null)).deliveries();
+
+        assertThat(publishOne.getAsInt()).isEqualTo(1);
+        assertThat(publishOne.getAsInt()).isEqualTo(1);
+        assertThat(plans.apply("read")).as("the first publish reads").isEqualTo(1);
+        assertThat(plans.apply("snapshot")).as("the second reads nothing").isEqualTo(1);
+
+        Endpoint b = other.endpoints().create(app, new EndpointIn(receiver.url("/b"), null, null, null, null, null, null,
+                false, null, null, null));
+        assertThat(publishOne.getAsInt()).as("an endpoint added on another node").isEqualTo(2);
+        assertThat(plans.apply("stale")).isEqualTo(1);
+
+        other.endpoints().update(app, a.id(), new EndpointIn(receiver.url("/a"), null, null, null, null, null, null,
+                true, null, null, null));
+        assertThat(publishOne.getAsInt()).as("an endpoint disabled on another node").isEqualTo(1);
+
+        other.endpoints().update(app, b.id(), new EndpointIn(receiver.url("/c"), null, null, null, null, null, null,
+                false, null, null, null));
+        String toC = publisher.messages().create(app, message("invoice.paid", null)).message().id();
+        receiver.await("/c", 1, Duration.ofSeconds(5));
+        assertThat(webhookIds("/c")).as("a URL changed on another node").containsExactly(toC);
+
+        other.endpoints().update(app, b.id(), new EndpointIn(receiver.url("/c"), null, null, null, null, Set.of("other.type"),
+                null, false, null, null, null));
+        assertThat(publishOne.getAsInt()).as("a subscription changed on another node").isZero();
+
+        other.endpoints().delete(app, b.id());
+        other.endpoints().update(app, a.id(), new EndpointIn(receiver.url("/a"), null, null, null, null, null, null,
+                false, null, null, null));
+        assertThat(publishOne.getAsInt()).as("deleted and enabled again on another node").isEqualTo(1);
+        assertThat(plans.apply("stale")).isEqualTo(5);
+        assertThat(plans.apply("snapshot") + plans.apply("read")).isEqualTo(7 + 5);
+        awaitIdle(publisher);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE endpoint_id = '" + a.id() + "'")).isEqualTo(4);
+    }
+
+    @Test
+    void publish_afterAnotherNodeMakesItsTypeEnforceASchema_checksThePayloadAgainstIt() {
+        Herald other = start(config(url, SETTINGS, RetryPolicy.DEFAULT_DELAYS));
+        endpoint("/a");
+        MessageIn wrong = new MessageIn("invoice.paid", null, "{\"order\": \"one\"}", null, null);
+        assertThat(publish(wrong).deliveries()).isEqualTo(1);
+        assertThat(publish(wrong).deliveries()).as("from the snapshot").isEqualTo(1);
+
+        JsonNode schemas = Json.read("""
+                {"1": {"type": "object", "required": ["order"], "properties": {"order": {"type": "integer"}}}}""");
+        other.eventTypes().create(new EventTypeIn("invoice.paid", "paid", schemas, null, null, null, null, null, true));
+
+        assertThatThrownBy(() -> publish(wrong)).isInstanceOf(HeraldException.InvalidInput.class)
+                .hasMessageContaining("does not match the schema");
+        assertThat(publish(message("invoice.paid", null)).deliveries()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM message")).isEqualTo(3);
+    }
+
+    @Test
+    void publish_toAnEndpointWhoseCircuitOpenedSinceTheSnapshot_startsNothing_andAfterItClosesStartsAgain() {
+        endpoint("/a");
+        publish(message("invoice.paid", null));
+        receiver.await("/a", 1, Duration.ofSeconds(5));
+        awaitIdle(node);
+        // As the breaker opens a circuit: the endpoint's health, written with an attempt's record.
+        db.useHandle(h -> h.execute("UPDATE endpoint SET failures = 5, circuit_until = ?", clock.millis() + 60_000));
+
+        Published held = publish(message("invoice.paid", null));
+
+        assertThat(held.deliveries()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE message_id = '" + held.message().id()
+                + "' AND locked_by IS NULL")).as("left to a claim, which holds it").isEqualTo(1);
+        assertThat(node.dispatcher().held()).isZero();
+
+        db.useHandle(h -> h.execute("UPDATE endpoint SET failures = 0, circuit_until = NULL"));
+        Published started = publish(message("invoice.paid", null));
+        receiver.await(r -> r.path().equals("/a") && started.message().id().equals(r.header("webhook-id")), 1, Duration.ofSeconds(5));
+    }
+
+    @Test
+    void endpointColumns_areEachConfigurationThatMovesTheVersion_orHealthThatDoesNot() throws SQLException {
+        // Health and FIFO turn: written with attempts' records; the circuit's opening and closing alone moves the version.
+        Set<String> health = Set.of("failures", "failing_since", "last_success_at", "last_failure_at", "last_error",
+                "circuit_until", "probes", "holding", "fifo_active");
+        Set<String> columns = new java.util.TreeSet<>();
+        Set<String> moving = new java.util.TreeSet<>();
+        db.useHandle(h -> {
+            try (ResultSet rs = h.getConnection().getMetaData().getColumns(null, null, "endpoint", null)) {
+                while (rs.next()) {
+                    columns.add(rs.getString("COLUMN_NAME").toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            if (node.store().dialect() == io.herald.store.Dialect.POSTGRESQL) {
+                moving.addAll(h.createQuery("""
+                        SELECT event_object_column FROM information_schema.triggered_update_columns
+                        WHERE trigger_name = 'endpoint_changed'""").mapTo(String.class).list());
+            } else {
+                String sql = h.createQuery("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'endpoint_changed'")
+                        .mapTo(String.class).one();
+                String list = sql.substring(sql.indexOf("UPDATE OF") + "UPDATE OF".length(), sql.indexOf("ON endpoint"));
+                for (String c : list.split(",")) {
+                    moving.add(c.strip());
+                }
+            }
+        });
+
+        assertThat(columns).isNotEmpty();
+        assertThat(moving).as("configuration columns").doesNotContainAnyElementsOf(health);
+        Set<String> unclassified = new java.util.TreeSet<>(columns);
+        unclassified.removeAll(health);
+        unclassified.removeAll(moving);
+        assertThat(unclassified).as("a new endpoint column must move application.config_version (trigger endpoint_changed,"
+                + " V19_1) or be health that publish does not read").isEmpty();
+    }
+
     @Test
     void publish_racingAnotherWriterForTheSameEventId_isConflictAndWritesNothing() {
         endpoint("/a");
