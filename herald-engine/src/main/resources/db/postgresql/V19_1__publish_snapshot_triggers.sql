@@ -1,7 +1,7 @@
 -- Move the versions of V19. An endpoint's configuration columns are listed in endpoint_changed;
 -- the rest of its columns are its health and FIFO turn, written with every attempt's record, of
 -- which only the circuit opening or closing counts (endpoint_circuit). A test holds every endpoint
--- column to one of the two lists (PublishSnapshotsContract).
+-- column to one of the two lists (StoreContractTest.endpointColumns_…).
 CREATE FUNCTION herald_endpoint_moves_application() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'DELETE' THEN

@@ -1,7 +1,7 @@
 -- Move the versions of V19. An endpoint's configuration columns are listed in endpoint_changed;
 -- the rest of its columns are its health and FIFO turn, written with every attempt's record, of
 -- which only the circuit opening or closing counts (endpoint_circuit). A test holds every endpoint
--- column to one of the two lists (PublishSnapshotsContract).
+-- column to one of the two lists (StoreContractTest.endpointColumns_…).
 CREATE TRIGGER endpoint_added AFTER INSERT ON endpoint
 BEGIN
     UPDATE application SET config_version = config_version + 1 WHERE id = NEW.app_id;
