@@ -81,6 +81,7 @@ final class GroupCommit implements AutoCloseable {
     private boolean closed;
     private final LongAdder transactions = new LongAdder();
     private final LongAdder ranAgain = new LongAdder();
+    private volatile Boolean local;
     private final DistributionSummary batchSize;
     private final Timer commitTime;
 
@@ -286,10 +287,10 @@ final class GroupCommit implements AutoCloseable {
         boolean empty = false;
         for (; next < batch.size(); next++) {
             if (!taken) {
-                h.execute("SAVEPOINT " + SAVEPOINT);
+                savepoint(h, false);
                 taken = true;
             } else if (!empty) {
-                h.createBatch().add("RELEASE " + SAVEPOINT).add("SAVEPOINT " + SAVEPOINT).execute();
+                savepoint(h, true);
             }
             empty = !batch.get(next).run(h);
             if (empty) {
@@ -299,6 +300,38 @@ final class GroupCommit implements AutoCloseable {
             }
         }
         commit(h);
+    }
+
+    /**
+     * Takes the savepoint, or ({@code move}) releases it and takes it again. On SQLite a statement
+     * is a call into the library, so two kept statements cost least (jdbi's statements and SQLite's
+     * compiling them were most of it); on PostgreSQL each is a round trip, so the two go in one batch.
+     */
+    private void savepoint(Handle h, boolean move) {
+        if (local(h)) {
+            if (move) {
+                Prepared.on(h, "RELEASE " + SAVEPOINT).update();
+            }
+            Prepared.on(h, "SAVEPOINT " + SAVEPOINT).update();
+        } else if (move) {
+            h.createBatch().add("RELEASE " + SAVEPOINT).add("SAVEPOINT " + SAVEPOINT).execute();
+        } else {
+            h.execute("SAVEPOINT " + SAVEPOINT);
+        }
+    }
+
+    /** Whether the database runs in this process (SQLite); asked of the first connection. */
+    private boolean local(Handle h) {
+        Boolean known = local;
+        if (known == null) {
+            try {
+                known = local = h.getConnection().getMetaData().getDatabaseProductName().toLowerCase(java.util.Locale.ROOT)
+                        .contains("sqlite");
+            } catch (java.sql.SQLException e) {
+                throw new org.jdbi.v3.core.ConnectionException(e);
+            }
+        }
+        return known;
     }
 
     /**

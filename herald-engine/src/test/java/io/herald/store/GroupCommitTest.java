@@ -100,6 +100,34 @@ abstract class GroupCommitTest {
     }
 
     @Test
+    void aWorkThatThrowsAfterOthersSucceededInItsBatch_undoesOnlyItself() throws Exception {
+        // The savepoint moves past every work that succeeded: a rollback to it keeps them.
+        Busy busy = occupyWriters(h -> 0);
+        List<CompletableFuture<Integer>> fine = new ArrayList<>();
+        for (String k : List.of("a", "b", "c")) {
+            fine.add(async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES (?)", k))));
+            awaitQueued(fine.size());
+        }
+        CompletableFuture<Integer> fails = async(() -> writer.run(h -> {
+            h.execute("INSERT INTO t VALUES ('x')");
+            throw new HeraldException.NotFound("application", "x");
+        }));
+        awaitQueued(4);
+        CompletableFuture<Integer> after = async(() -> writer.run(h -> h.execute("INSERT INTO t VALUES ('d')")));
+        awaitQueued(5);
+        busy.release().countDown();
+
+        assertThat(busy.done().get(10, TimeUnit.SECONDS)).isZero();
+        for (CompletableFuture<Integer> f : fine) {
+            assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        }
+        assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo(1);
+        assertThatThrownBy(() -> join(fails)).isInstanceOf(HeraldException.NotFound.class);
+        assertThat(keys()).containsExactly("a", "b", "c", "d");
+        assertThat(writer.transactions()).isEqualTo(writers() + 1);
+    }
+
+    @Test
     void whenTheFirstWorksOfABatchFail_theyAreRolledBack_andTheRestCommitsInAFreshTransaction() throws Exception {
         // The first works of a batch run without a savepoint: their failure rolls the whole
         // transaction back, which holds nothing else yet.
