@@ -44,7 +44,7 @@ public final class Attempts {
     }
 
     private static String headersColumn(Map<String, String> headers) {
-        return headers == null ? null : storable(Json.write(headers));
+        return headers == null ? null : storable(Json.writeStrings(headers));
     }
 
     private final Store store;
