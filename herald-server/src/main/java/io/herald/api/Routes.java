@@ -198,7 +198,7 @@ final class Routes {
             Integer index = In.integer(body, "exampleIndex");
             var sent = h.messages().sendExample(c.param("app_id"), c.param("endpoint_id"),
                     Validate.required("eventType", In.str(body, "eventType")), index == null ? 0 : index);
-            return Reply.accepted(Out.message(sent.message(), true, sent.payload()));
+            return Reply.accepted(Out.message(sent.message(), true));
         });
 
         // Messages
@@ -212,7 +212,7 @@ final class Routes {
             // Every input is read before the publish commits: nothing after it may refuse the request.
             boolean withContent = c.queryBool("with_content", true);
             var published = h.messages().create(c.param("app_id"), In.message(c.json(), c.body()), c.reservedId());
-            return Reply.created(Out.message(published.message(), withContent, published.payload()));
+            return Reply.created(Out.message(published.message(), withContent));
         });
         r.add("GET", "/api/v1/app/{app_id}/msg/{msg_id}", c ->
                 Reply.ok(Out.message(h.messages().get(c.param("app_id"), c.param("msg_id")), c.queryBool("with_content", true))));

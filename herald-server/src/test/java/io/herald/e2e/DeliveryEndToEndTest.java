@@ -120,6 +120,8 @@ abstract class DeliveryEndToEndTest {
         JsonNode lean = herald.get("/api/v1/app/acme/attempt/msg/" + id + "?with_content=false").get("data").get(0);
         assertThat(lean.get("requestBody").isNull()).as("with_content=false leaves the copies out").isTrue();
         assertThat(herald.get("/api/v1/app/acme/msg/evt-1").get("id").asString()).as("eventId works as an id").isEqualTo(id);
+        assertThat(herald.api.get("/api/v1/app/acme/msg/" + id).raw()).as("replies show the payload as published")
+                .contains("\"payload\":" + payload + ",");
     }
 
     @Test
