@@ -12,6 +12,11 @@ public enum Dialect {
             // FULL: the commit is on disk before publish returns 201.
             config.addDataSourceProperty("synchronous", "FULL");
             config.addDataSourceProperty("busy_timeout", "30000");
+            // Copy the log into the database file every 10,000 pages (about 40 MiB), not SQLite's
+            // 1,000: the writer copies (on its own thread, at a commit), and a page rewritten by
+            // many commits in between is copied once. Closed-loop throughput 1.29x, system time per
+            // message 0.91x (docs/benchmarks.md).
+            config.addDataSourceProperty("wal_autocheckpoint", String.valueOf(WAL_AUTOCHECKPOINT_PAGES));
             config.addDataSourceProperty("transaction_mode", "IMMEDIATE");
             config.addDataSourceProperty("foreign_keys", "false");
             // sqlite-jdbc otherwise follows every INSERT with "SELECT last_insert_rowid()" (a statement
@@ -200,4 +205,7 @@ public enum Dialect {
         }
         throw new IllegalArgumentException("HERALD_DATABASE_URL must start with jdbc:postgresql: or jdbc:sqlite:, got " + Store.redact(jdbcUrl));
     }
+
+    /** SQLite's {@code wal_autocheckpoint}: the log's length, in pages, at which a commit copies it into the database. */
+    public static final int WAL_AUTOCHECKPOINT_PAGES = 10_000;
 }
