@@ -61,7 +61,7 @@ public final class OperationalEvents {
     private static final String INSERT_MESSAGE = """
             INSERT INTO message (id, app_id, event_type, event_id, payload, channels, tags, created_at, test, deliver_at)
             VALUES (?, ?, ?, ?, ?, NULL, NULL, ?, ?, NULL)
-            ON CONFLICT (app_id, event_id) DO NOTHING""";
+            ON CONFLICT (app_id, event_id) WHERE event_id IS NOT NULL DO NOTHING""";
     private static final String INSERT_DELIVERY = """
             INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts,
                                   next_attempt_at, locked_by, locked_until, version, created_at, updated_at,
