@@ -28,8 +28,13 @@ import org.slf4j.LoggerFactory;
  * works pile up into shared transactions only while every writer is busy, so batches grow with
  * the load.
  *
- * <p>Each caller's work runs inside its own savepoint. A work that throws is rolled back to its
- * savepoint and its caller gets the exception; the others in the batch are not affected. A caller
+ * <p>A batch first runs optimistically: every work in one transaction, no savepoint, one commit.
+ * When one of its works throws, none of that counts: the transaction is rolled back and the whole
+ * batch runs again with a savepoint per work (callbacks then run twice, as after a deadlock). There,
+ * a work that throws is rolled back to its savepoint and its caller gets the exception; the others
+ * in the batch are not affected. So a caller's outcome is what the careful run decides, and the
+ * common batch, where nothing fails, pays no savepoint (on PostgreSQL a round trip per work, which
+ * cost the server as much as a one-row insert). A caller
  * returns only after the commit that holds its writes, so "returned" still means "committed" (and,
  * on SQLite with {@code synchronous=FULL}, on disk). If the transaction itself fails (begin, commit,
  * a savepoint statement), every work of the batch fails with that error and none of it is written;
@@ -38,8 +43,8 @@ import org.slf4j.LoggerFactory;
  * HeraldException.CommitUnknown} instead.
  *
  * <p>A work that the database aborts for a deadlock or a serialization failure (SQLSTATE
- * {@code 40P01}, {@code 40001}) runs once more, alone in a transaction of its own, before its
- * caller hears anything: batches hold their locks until they commit, so two writers' batches can
+ * {@code 40P01}, {@code 40001}) runs once more before its caller hears anything (in the careful
+ * run when the optimistic one was aborted, else alone in a transaction of its own): batches hold their locks until they commit, so two writers' batches can
  * deadlock where the same works as separate transactions would have passed each other. Its
  * callback then runs twice. Not guaranteed: that a work waiting for a lock (another batch's, or an
  * operator's transaction) does not hold up its batch-mates; it does, until the lock is released or
@@ -81,6 +86,7 @@ final class GroupCommit implements AutoCloseable {
     private boolean closed;
     private final LongAdder transactions = new LongAdder();
     private final LongAdder ranAgain = new LongAdder();
+    private final LongAdder optimisticFailures = new LongAdder();
     private volatile Boolean local;
     private final DistributionSummary batchSize;
     private final Timer commitTime;
@@ -264,15 +270,39 @@ final class GroupCommit implements AutoCloseable {
     }
 
     /**
-     * Runs the works in one transaction and commits it. The first works need no savepoint: while a
-     * work is alone in the transaction, its failure is undone by rolling the whole transaction back
-     * (and beginning another for the rest). From the first one that succeeds on, each work gets a
-     * savepoint: taken once, then moved on with "RELEASE; SAVEPOINT" in one round trip, and kept as
-     * it is after a rollback to it (it is then empty, as if just taken). On PostgreSQL a savepoint
+     * Runs the works in one transaction without savepoints and commits it; when a work throws, rolls
+     * back and runs them all again with {@link #runWithSavepoints}. On PostgreSQL a savepoint
      * statement is a round trip to the server: two per work cost about as much client and server
      * CPU as a one-row insert (measured in docs/architecture.md, Storage).
      */
     private void runIn(Handle h, List<Work<?>> batch) {
+        begin(h);
+        for (Work<?> w : batch) {
+            if (!w.run(h)) {
+                // Rare (a refused statement, a changed plan): undone, and decided by the careful run.
+                optimisticFailures.increment();
+                if (w.mayRunAgain()) {
+                    // Aborted for a deadlock or serialization failure: the careful run is its second.
+                    ranAgain.increment();
+                    w.ranAgain = true;
+                }
+                undo(h, w, null);
+                runWithSavepoints(h, batch);
+                return;
+            }
+        }
+        commit(h);
+    }
+
+    /**
+     * Runs the works in one transaction and commits it, each that fails undone alone. The first
+     * works need no savepoint: while a work is alone in the transaction, its failure is undone by
+     * rolling the whole transaction back (and beginning another for the rest). From the first one
+     * that succeeds on, each work gets a savepoint: taken once, then moved on with "RELEASE;
+     * SAVEPOINT" in one round trip, and kept as it is after a rollback to it (it is then empty, as
+     * if just taken).
+     */
+    private void runWithSavepoints(Handle h, List<Work<?>> batch) {
         int next = 0;
         begin(h);
         while (!batch.get(next++).run(h)) {
@@ -432,6 +462,11 @@ final class GroupCommit implements AutoCloseable {
     /** Works run a second time, alone, after a deadlock or serialization failure. */
     long ranAgain() {
         return ranAgain.sum();
+    }
+
+    /** Batches whose optimistic run a work failed, so that they ran again with savepoints. */
+    long optimisticFailures() {
+        return optimisticFailures.sum();
     }
 
     private static void failAll(LinkedBlockingQueue<Work<?>> queue, RuntimeException e) {

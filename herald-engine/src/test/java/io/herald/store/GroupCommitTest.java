@@ -70,6 +70,7 @@ abstract class GroupCommitTest {
         }
         assertThat(count()).isEqualTo(21);
         assertThat(writer.transactions()).as("one per blocker, then one for all 20 that waited").isEqualTo(writers() + 1);
+        assertThat(writer.optimisticFailures()).as("nothing failed: no second, careful run").isZero();
     }
 
     @Test
@@ -96,7 +97,8 @@ abstract class GroupCommitTest {
         assertThatThrownBy(() -> join(b)).isInstanceOf(HeraldException.NotFound.class);
         assertThatThrownBy(() -> join(duplicate)).hasMessageFindingMatch("(?i)unique");
         assertThat(keys()).containsExactly("a", "c");
-        assertThat(writer.transactions()).isEqualTo(writers() + 1);
+        assertThat(writer.transactions()).as("the optimistic run, rolled back at b; then the careful one").isEqualTo(writers() + 2);
+        assertThat(writer.optimisticFailures()).isEqualTo(1);
     }
 
     @Test
@@ -124,7 +126,7 @@ abstract class GroupCommitTest {
         assertThat(after.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThatThrownBy(() -> join(fails)).isInstanceOf(HeraldException.NotFound.class);
         assertThat(keys()).containsExactly("a", "b", "c", "d");
-        assertThat(writer.transactions()).isEqualTo(writers() + 1);
+        assertThat(writer.transactions()).as("the optimistic run, rolled back at x; then the careful one").isEqualTo(writers() + 2);
     }
 
     @Test
@@ -155,7 +157,8 @@ abstract class GroupCommitTest {
         assertThat(a.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(b.get(10, TimeUnit.SECONDS)).isEqualTo(1);
         assertThat(keys()).containsExactly("a", "b", "taken");
-        assertThat(writer.transactions()).as("the blockers', then three begun for the batch").isEqualTo(writers() + 3);
+        assertThat(writer.transactions()).as("the blockers', the optimistic run, then three begun for the careful one")
+                .isEqualTo(writers() + 4);
     }
 
     @Test
