@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * endpoint's health (and circuit, see {@link Breaker}), and for a 410 the endpoint's disabling. Attempts that finish while a batch is being written wait for the
  * next one and share its transaction (no timer: under light load a record goes out alone at once),
  * so the cost of a commit is spread over many attempts. A caller returns once its record is
- * committed.
+ * committed. As many batches are written at once as the store has writers (SQLite one; on
+ * PostgreSQL a slow batch, waiting for a lock or a commit, then holds up only its own records):
+ * their transactions lock delivery rows, then endpoint rows in id order, as two nodes' recorders
+ * already do.
  *
  * <p>An attempt always ends in a record. When a batch fails, its records are written one by one;
  * one that still fails (its data, say, is refused by the database) is replaced by the record of a
@@ -66,9 +69,9 @@ final class OutcomeRecorder implements AutoCloseable {
     /** Endpoints whose circuit the batch being written opened (its transaction may run on a store's writer thread). */
     private final Set<String> opened = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
-    private final Thread writer;
+    private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
-    private volatile long batches;
+    private final java.util.concurrent.atomic.LongAdder batches = new java.util.concurrent.atomic.LongAdder();
 
     /**
      * {@code breaker}: keeps the endpoints' health; {@code events}: where the endpoint disables and
@@ -82,7 +85,10 @@ final class OutcomeRecorder implements AutoCloseable {
         this.events = events;
         this.letOutNext = letOutNext;
         this.circuitsOpened = circuitsOpened;
-        this.writer = Thread.ofPlatform().daemon().name("herald-recorder").start(this::loop);
+        int n = Math.max(1, store.writers());
+        for (int i = 1; i <= n; i++) {
+            writers.add(Thread.ofPlatform().daemon().name(n == 1 ? "herald-recorder" : "herald-recorder-" + i).start(this::loop));
+        }
     }
 
     /**
@@ -109,7 +115,7 @@ final class OutcomeRecorder implements AutoCloseable {
 
     /** Transactions written so far. */
     long batches() {
-        return batches;
+        return batches.sum();
     }
 
     private void loop() {
@@ -127,7 +133,17 @@ final class OutcomeRecorder implements AutoCloseable {
             }
             batch.add(first);
             queue.drainTo(batch, MAX_BATCH - 1);
-            boolean stop = batch.remove(STOP);
+            int stops = 0;
+            for (java.util.Iterator<Pending> it = batch.iterator(); it.hasNext(); ) {
+                if (it.next() == STOP) {
+                    it.remove();
+                    stops++;
+                }
+            }
+            for (int i = 1; i < stops; i++) {
+                queue.add(STOP); // the other threads' own
+            }
+            boolean stop = stops > 0;
             try {
                 write(batch);
                 if (letOut.getAndSet(false)) {
@@ -135,9 +151,10 @@ final class OutcomeRecorder implements AutoCloseable {
                 }
                 if (!opened.isEmpty()) {
                     // Told even when the transaction that saw it failed and its records were written
-                    // one by one: whoever is told holds only what an open circuit's row says.
+                    // one by one: whoever is told holds only what an open circuit's row says. Only
+                    // what was copied is taken out: another recorder thread may be adding.
                     Set<String> ids = Set.copyOf(opened);
-                    opened.clear();
+                    opened.removeAll(ids);
                     circuitsOpened.accept(ids);
                 }
             } catch (Throwable t) {
@@ -153,7 +170,7 @@ final class OutcomeRecorder implements AutoCloseable {
     }
 
     private void write(List<Pending> batch) {
-        batches++;
+        batches.increment();
         try {
             boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
             for (int i = 0; i < batch.size(); i++) {
@@ -323,12 +340,17 @@ final class OutcomeRecorder implements AutoCloseable {
                 return;
             }
             closed = true;
-            queue.add(STOP);
+            // One each: a thread that takes a STOP ends (one in a batch it drained ends it too).
+            writers.forEach(w -> queue.add(STOP));
         }
-        try {
-            writer.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        for (Thread w : writers) {
+            try {
+                w.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
         }
         List<Pending> left = new ArrayList<>();
         queue.drainTo(left);

@@ -34,6 +34,7 @@ public final class Store implements AutoCloseable {
      * {@link StoreSettings#writers}), each committing a batch.
      */
     private final GroupCommit writer;
+    private final int writers;
     private final StoreHealth health = new StoreHealth();
 
     private Store(HikariDataSource reads, HikariDataSource writes, Dialect dialect, int writers, Duration commitDelay,
@@ -42,6 +43,7 @@ public final class Store implements AutoCloseable {
         this.writes = writes;
         this.jdbi = Jdbi.create(reads);
         this.dialect = dialect;
+        this.writers = writers;
         this.writing = Jdbi.create(writes);
         this.writer = dialect.singleWriter()
                 ? new GroupCommit(writing, "herald-sqlite-writer", 1, GroupCommit.MAX_BATCH, commitDelay, registry)
@@ -120,6 +122,11 @@ public final class Store implements AutoCloseable {
 
     public Dialect dialect() {
         return dialect;
+    }
+
+    /** How many write transactions may run at once: SQLite 1, PostgreSQL the writers set. */
+    public int writers() {
+        return writers;
     }
 
     /**
