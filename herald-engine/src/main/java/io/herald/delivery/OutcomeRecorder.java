@@ -66,8 +66,6 @@ final class OutcomeRecorder implements AutoCloseable {
     private final AtomicBoolean letOut = new AtomicBoolean();
     /** Called after a commit that opened circuits, with their endpoints, so that what waits for them here is held. */
     private final Consumer<Set<String>> circuitsOpened;
-    /** Endpoints whose circuit the batch being written opened (its transaction may run on a store's writer thread). */
-    private final Set<String> opened = ConcurrentHashMap.newKeySet();
     private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
     private final List<Thread> writers = new ArrayList<>();
     private volatile boolean closed;
@@ -145,17 +143,16 @@ final class OutcomeRecorder implements AutoCloseable {
             }
             boolean stop = stops > 0;
             try {
-                write(batch);
+                // Endpoints whose circuit this batch opened; its transaction runs on a store's writer thread.
+                Set<String> opened = ConcurrentHashMap.newKeySet();
+                write(batch, opened);
                 if (letOut.getAndSet(false)) {
                     letOutNext.run();
                 }
                 if (!opened.isEmpty()) {
                     // Told even when the transaction that saw it failed and its records were written
-                    // one by one: whoever is told holds only what an open circuit's row says. Only
-                    // what was copied is taken out: another recorder thread may be adding.
-                    Set<String> ids = Set.copyOf(opened);
-                    opened.removeAll(ids);
-                    circuitsOpened.accept(ids);
+                    // one by one: whoever is told holds only what an open circuit's row says.
+                    circuitsOpened.accept(Set.copyOf(opened));
                 }
             } catch (Throwable t) {
                 // Not expected: write() answers every record itself. No caller may wait forever.
@@ -169,10 +166,10 @@ final class OutcomeRecorder implements AutoCloseable {
         }
     }
 
-    private void write(List<Pending> batch) {
+    private void write(List<Pending> batch, Set<String> opened) {
         batches.increment();
         try {
-            boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
+            boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList(), opened));
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done.complete(kept[i]);
             }
@@ -180,20 +177,20 @@ final class OutcomeRecorder implements AutoCloseable {
         } catch (RuntimeException | Error e) {
             if (StoreFaults.of(e).isPresent() || e instanceof HeraldException.CommitUnknown) {
                 // The database's trouble, not these records': no use splitting them or writing stand-ins.
-                retryToTheStore(batch, e);
+                retryToTheStore(batch, e, opened);
                 return;
             }
             if (batch.size() == 1) {
-                standIn(batch.getFirst(), e);
+                standIn(batch.getFirst(), e, opened);
                 return;
             }
             log.debug("a batch of {} attempt records failed; writing them one by one", batch.size(), e);
         }
         for (Pending p : batch) {
             try {
-                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry())))[0]);
+                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry()), opened))[0]);
             } catch (RuntimeException | Error e) {
-                standIn(p, e);
+                standIn(p, e, opened);
             }
         }
     }
@@ -205,7 +202,7 @@ final class OutcomeRecorder implements AutoCloseable {
      * delivery is then attempted again when its lease ends. A commit whose outcome was unknown is
      * looked up first: written, it is not written twice.
      */
-    private void retryToTheStore(List<Pending> batch, Throwable first) {
+    private void retryToTheStore(List<Pending> batch, Throwable first, Set<String> opened) {
         long leaseEnds = batch.stream().mapToLong(p -> p.entry().claim().lockedUntil()).min().orElse(0)
                 - DispatcherSettings.LEASE_MARGIN.toMillis();
         long giveUpAt = System.nanoTime() + RETRY_FOR.toNanos();
@@ -226,7 +223,7 @@ final class OutcomeRecorder implements AutoCloseable {
                     return;
                 }
                 unknown = false;
-                boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList()));
+                boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList(), opened));
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).done.complete(kept[i]);
                 }
@@ -239,9 +236,9 @@ final class OutcomeRecorder implements AutoCloseable {
                     // The database answers again, and refuses something of these records: as usual.
                     for (Pending p : batch) {
                         try {
-                            p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry())))[0]);
+                            p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry()), opened))[0]);
                         } catch (RuntimeException | Error e) {
-                            standIn(p, e);
+                            standIn(p, e, opened);
                         }
                     }
                     return;
@@ -260,7 +257,7 @@ final class OutcomeRecorder implements AutoCloseable {
     }
 
     /** {@code p}'s record could not be written: writes a failed attempt saying so, or fails the caller. */
-    private void standIn(Pending p, Throwable cause) {
+    private void standIn(Pending p, Throwable cause, Set<String> opened) {
         Entry e = p.entry();
         Attempt a = e.attempt();
         Outcome decided = Outcome.decide(0, Optional.empty(), a.attemptNumber(), e.finishedAt(), e.policy());
@@ -271,7 +268,7 @@ final class OutcomeRecorder implements AutoCloseable {
                 Attempt.FAIL, a.triggerType(), a.url(), a.responseStatusCode(), "", a.responseDurationMs(), reason,
                 failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(), null);
         try {
-            boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()))))[0];
+            boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt())), opened))[0];
             DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)
                     .log("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
                             e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber());
@@ -307,7 +304,7 @@ final class OutcomeRecorder implements AutoCloseable {
      * endpoints' health (see {@link Breaker}), and the operational events they cause
      * ({@link AttemptNotices}); per entry, whether its lease still held.
      */
-    private boolean[] writeAll(Handle h, List<Entry> entries) {
+    private boolean[] writeAll(Handle h, List<Entry> entries, Set<String> opened) {
         List<Attempt> attempts = new ArrayList<>(entries.size());
         for (Entry e : entries) {
             attempts.add(e.attempt());
