@@ -179,17 +179,31 @@ final class Breaker {
         }
         // Most batches change nothing worth a write (successes within a second of the last one
         // recorded): read without locking, and lock (and read again) only the rows to be written.
-        Map<String, Row> current = read(h, dialect, byEndpoint.keySet(), false);
+        Map<String, Row> current = read(h, dialect, byEndpoint.keySet(), NO_LOCK);
         List<String> changing = new ArrayList<>();
+        List<String> refreshing = new ArrayList<>();
         current.forEach((id, ep) -> {
             Change change = next(ep.health(), ep.disabled(), byEndpoint.get(id), settingsOf(ep), now);
             if (change.disable() != null || worthWriting(ep.health(), change.after())) {
-                changing.add(id);
+                (onlyLastSuccess(ep.health(), change) ? refreshing : changing).add(id);
             }
         });
-        if (!changing.isEmpty() && !dialect.rowLockClause().isEmpty()) {
-            current.putAll(read(h, dialect, changing, true));
+        if (!dialect.rowLockClause().isEmpty()) {
+            if (!changing.isEmpty()) {
+                current.putAll(read(h, dialect, changing, LOCK));
+            }
+            if (!refreshing.isEmpty()) {
+                // A row another transaction holds is skipped, not waited for: it is writing this
+                // endpoint's health already (another node's or recorder thread's batch), and a
+                // success's time alone is not worth holding up a whole batch (and the publishes in
+                // its transaction). As if that batch's records came after these.
+                Map<String, Row> locked = read(h, dialect, refreshing, LOCK_OR_SKIP);
+                current.putAll(locked);
+                refreshing.retainAll(locked.keySet());
+            }
         }
+        changing.addAll(refreshing);
+        changing.sort(null);
         PreparedBatch update = null;
         Map<String, Change> disabling = new LinkedHashMap<>();
         Set<String> opened = new TreeSet<>();
@@ -254,14 +268,32 @@ final class Breaker {
             String select = "SELECT id, disabled, circuit, ordering, failures, failing_since, last_success_at, last_failure_at,"
                     + " last_error, circuit_until, probes, holding, disabled_reason FROM endpoint WHERE "
                     + d.inJsonArray("id") + " ORDER BY id";
-            READ.put(d, List.of(select, select + " " + d.rowLockClause()));
+            READ.put(d, List.of(select, select + " " + d.rowLockClause(),
+                    d.rowLockClause().isEmpty() ? select : select + " " + d.rowLockClause() + " SKIP LOCKED"));
         }
     }
 
-    /** The rows of {@code ids} that still exist, in id order, locked when {@code lock} (see {@link Dialect#rowLockClause}). */
-    private static Map<String, Row> read(Handle h, Dialect dialect, java.util.Collection<String> ids, boolean lock) {
+    private static final int NO_LOCK = 0;
+    private static final int LOCK = 1;
+    /** Locked, leaving out the rows another transaction holds. */
+    private static final int LOCK_OR_SKIP = 2;
+
+    /**
+     * True when the change to {@code before} is only a newer last-success time: no failure count,
+     * circuit, probe or disabling moves.
+     */
+    private static boolean onlyLastSuccess(Health before, Change change) {
+        Health after = change.after();
+        return change.disable() == null && !change.opened() && !change.closed()
+                && new Health(after.failures(), after.failingSince(), before.lastSuccessAt(), after.lastFailureAt(),
+                        after.lastError(), after.nextProbeAt(), after.probes(), after.holding(), after.disabledReason())
+                        .equals(before);
+    }
+
+    /** The rows of {@code ids} that still exist, in id order, locked as {@code lock} says (see {@link Dialect#rowLockClause}). */
+    private static Map<String, Row> read(Handle h, Dialect dialect, java.util.Collection<String> ids, int lock) {
         Map<String, Row> rows = new LinkedHashMap<>();
-        Prepared.on(h, READ.get(dialect).get(lock ? 1 : 0)).set(Json.write(ids)).list(ROW)
+        Prepared.on(h, READ.get(dialect).get(lock)).set(Json.write(ids)).list(ROW)
                 .forEach(ep -> rows.put(ep.id(), ep));
         return rows;
     }

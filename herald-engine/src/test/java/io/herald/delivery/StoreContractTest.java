@@ -868,6 +868,29 @@ abstract class StoreContractTest {
     // --- endpoint health and circuit breaker -------------------------------------------------------
 
     @Test
+    void recordingASuccess_whileAnotherTransactionHoldsItsEndpointsRow_doesNotWaitForIt() throws Exception {
+        if (singleProcess()) {
+            return; // SQLite: one writer at a time; a transaction held open by the test would hold every write
+        }
+        Endpoint ep = endpoint("/a");
+        publish(message("invoice.paid", null));
+        receiver.await("/a", 1, Duration.ofSeconds(5));
+        awaitIdle(node);
+        clock.advance(Duration.ofSeconds(2)); // the next success's time is worth writing
+        try (Handle other = db.open()) {
+            other.begin();
+            other.createQuery("SELECT id FROM endpoint WHERE id = :id FOR UPDATE").bind("id", ep.id()).mapTo(String.class).one();
+
+            Published p = publish(message("invoice.paid", null));
+
+            String succeeded = "SELECT COUNT(*) FROM delivery WHERE message_id = '" + p.message().id() + "' AND status = 'succeeded'";
+            waitUpTo(Duration.ofSeconds(5), () -> count(succeeded) == 1);
+            assertThat(count(succeeded)).as("recorded while the endpoint's row is held elsewhere").isEqualTo(1);
+            other.rollback();
+        }
+    }
+
+    @Test
     void endpoint_failingItsThresholdInARow_opensItsCircuit_holdsItsBacklogUncounted_probesOneAtATimeAcrossNodes_andDeliversAllOnRecovery() {
         stop(node);
         DispatcherSettings breaking = SETTINGS.withCircuitBreaker(new CircuitBreaker(3, Duration.ofDays(5)));
