@@ -28,23 +28,56 @@ import java.util.Map;
  * @param published          publishes answered 2xx in the window
  * @param loadBefore         the machine's 1-minute load average at the first reading ({@code loadAfter}: at
  *                           the second), to judge how busy the machine was
+ * @param databaseCpuSeconds the PostgreSQL server's CPU seconds (every {@code postgres} process on the
+ *                           machine); null on SQLite
+ * @param machineBusyCores   how many cores the whole machine kept busy on average (all processes,
+ *                           the other services included); NaN without /proc
+ * @param machineCores       the cores {@code /proc/stat} counted over the window (busy + idle ticks per second)
  */
 record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, long heraldSwitches,
             long harnessSwitches, int heraldThreadsEnded, Map<String, Double> heraldCpuByThread, Long commits,
-            long delivered, long published, double loadBefore, double loadAfter) {
+            long delivered, long published, double loadBefore, double loadAfter, Double databaseCpuSeconds,
+            double machineBusyCores, double machineCores) {
+
+    Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, long heraldSwitches,
+         long harnessSwitches, int heraldThreadsEnded, Map<String, Double> heraldCpuByThread, Long commits,
+         long delivered, long published, double loadBefore, double loadAfter) {
+        this(seconds, heraldCpuSeconds, harnessCpuSeconds, heraldSwitches, harnessSwitches, heraldThreadsEnded,
+                heraldCpuByThread, commits, delivered, published, loadBefore, loadAfter, null, Double.NaN, Double.NaN);
+    }
+
     /** Thread groups named in the table. */
     static final int TOP_THREADS = 4;
 
 
     static Cost between(Usage a, Usage b) {
-        return new Cost((b.nanos() - a.nanos()) / 1e9, b.heraldCpuSeconds() - a.heraldCpuSeconds(),
+        double seconds = (b.nanos() - a.nanos()) / 1e9;
+        Double database = a.databaseTicks() == null || b.databaseTicks() == null ? null
+                : (double) (b.databaseTicks() - a.databaseTicks()) / Usage.TICKS_PER_SECOND;
+        boolean machine = a.machine() != null && b.machine() != null && seconds > 0;
+        double busyCores = machine ? (b.machine().busy() - a.machine().busy()) / (double) Usage.TICKS_PER_SECOND / seconds
+                : Double.NaN;
+        double cores = machine ? (b.machine().total() - a.machine().total()) / (double) Usage.TICKS_PER_SECOND / seconds
+                : Double.NaN;
+        return new Cost(seconds, b.heraldCpuSeconds() - a.heraldCpuSeconds(),
                 b.harnessCpuSeconds() - a.harnessCpuSeconds(),
                 Usage.switchesBetween(a.heraldThreads(), b.heraldThreads()),
                 Usage.switchesBetween(a.harnessThreads(), b.harnessThreads()),
                 Usage.threadsEnded(a.heraldThreads(), b.heraldThreads()),
                 Usage.cpuByGroup(a.heraldThreads(), b.heraldThreads()),
                 a.commits() == null || b.commits() == null ? null : b.commits() - a.commits(),
-                b.delivered() - a.delivered(), b.published() - a.published(), a.load(), b.load());
+                b.delivered() - a.delivered(), b.published() - a.published(), a.load(), b.load(),
+                database, busyCores, cores);
+    }
+
+    /** NaN on SQLite. */
+    double databaseCpuMsPerDelivery() {
+        return databaseCpuSeconds == null ? Double.NaN : per(databaseCpuSeconds * 1000, delivered);
+    }
+
+    /** Every process's CPU on the machine per delivery, the other services' included. */
+    double machineCpuMsPerDelivery() {
+        return per(machineBusyCores * seconds * 1000, delivered);
     }
 
     double heraldCpuMsPerDelivery() {
@@ -99,6 +132,11 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
         m.put("heraldContextSwitchesPerDelivery", Report.clean(heraldSwitchesPerDelivery()));
         m.put("harnessContextSwitchesPerDelivery", Report.clean(harnessSwitchesPerDelivery()));
         m.put("commitsPerPublish", Report.clean(commitsPerPublish()));
+        m.put("databaseCpuSeconds", databaseCpuSeconds == null ? null : Report.clean(databaseCpuSeconds));
+        m.put("databaseCpuMsPerDelivery", Report.clean(databaseCpuMsPerDelivery()));
+        m.put("machineBusyCores", Report.clean(machineBusyCores));
+        m.put("machineCores", Report.clean(machineCores));
+        m.put("machineCpuMsPerDelivery", Report.clean(machineCpuMsPerDelivery()));
         m.put("loadAverageBefore", Report.clean(loadBefore));
         m.put("loadAverageAfter", Report.clean(loadAfter));
         return m;
@@ -115,6 +153,14 @@ record Cost(double seconds, double heraldCpuSeconds, double harnessCpuSeconds, l
                 Report.fixed(heraldSwitchesPerDelivery(), 2) + " / " + Report.fixed(harnessSwitchesPerDelivery(), 2), "");
         if (commits != null) {
             out.row(scenario, window + ": PostgreSQL commits per publish", Report.fixed(commitsPerPublish(), 2), "");
+        }
+        if (databaseCpuSeconds != null) {
+            out.row(scenario, window + ": PostgreSQL server CPU ms per delivery", Report.fixed(databaseCpuMsPerDelivery(), 3), "");
+        }
+        if (!Double.isNaN(machineBusyCores)) {
+            out.row(scenario, window + ": machine busy cores of cores; all CPU ms per delivery",
+                    Report.fixed(machineBusyCores, 2) + " of " + Report.fixed(machineCores, 1) + "; "
+                            + Report.fixed(machineCpuMsPerDelivery(), 3), "");
         }
     }
 }

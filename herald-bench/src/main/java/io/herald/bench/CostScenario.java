@@ -35,7 +35,7 @@ final class CostScenario {
 
             Path jfr = ctx.options.jfr() ? ctx.runDir.resolve("herald-" + h.name() + "-window.jfr") : null;
             if (jfr != null) {
-                h.herald.jcmd("JFR.start name=window settings=profile");
+                h.herald.jcmd("JFR.start name=window settings=profile method-profiling=max");
             }
             PerfCounts perf = null;
             String perfError = null;

@@ -74,7 +74,7 @@ final class HeraldProcess implements AutoCloseable {
         cmd.add(l.javaHome().resolve("bin/java").toString());
         cmd.addAll(JVM_FLAGS);
         if (l.jfr() != null) {
-            cmd.add("-XX:StartFlightRecording=filename=" + l.jfr() + ",settings=profile,dumponexit=true");
+            cmd.add("-XX:StartFlightRecording=filename=" + l.jfr() + ",settings=profile,method-profiling=max,dumponexit=true");
         }
         cmd.addAll(List.of("-jar", l.jar().toString(), "serve"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

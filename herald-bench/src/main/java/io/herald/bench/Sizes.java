@@ -23,7 +23,7 @@ record Sizes(double ceilingSeconds, int ceilingInFlight,
 
     static final Sizes FULL = new Sizes(10, 256,
             100, DEFAULT_RATES, 5, 12, 15,
-            100, DEFAULT_PUBLISHERS, 5, 20, 15,
+            100, DEFAULT_PUBLISHERS, 60, 20, 15,
             List.of(200, 1_000), 3, 15,
             List.of(1_000, 10_000), 3,
             100, 2, 5_000, 6, 15, 800,

@@ -40,9 +40,23 @@ import java.util.stream.Stream;
  * @param delivered       deliveries the receiver answered so far
  * @param load            the machine's 1-minute load average (NaN without /proc): on a shared
  *                        machine, whether others were busy; Herald and the harness add their own
+ * @param databaseTicks   CPU clock ticks used so far by the PostgreSQL server's processes on this
+ *                        machine (every process named {@code postgres}: backends, WAL writer,
+ *                        checkpointer); null on SQLite, whose work is Herald's own, or without /proc
+ * @param machine         the whole machine's busy and total clock ticks over all cores so far; null without /proc
  */
 record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<Long, Task> heraldThreads,
-             Map<Long, Task> harnessThreads, Long commits, long published, long delivered, double load) {
+             Map<Long, Task> harnessThreads, Long commits, long published, long delivered, double load,
+             Long databaseTicks, Ticks machine) {
+
+    Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<Long, Task> heraldThreads,
+          Map<Long, Task> harnessThreads, Long commits, long published, long delivered, double load) {
+        this(nanos, heraldCpuSeconds, harnessCpuSeconds, heraldThreads, harnessThreads, commits, published, delivered,
+                load, null, null);
+    }
+
+    /** Busy and total clock ticks of {@code /proc/stat}'s first line (all cores). */
+    record Ticks(long busy, long total) {}
 
     /** One thread: its name, CPU time in clock ticks, context switches. */
     record Task(String name, long ticks, long switches) {}
@@ -62,8 +76,66 @@ record Usage(long nanos, double heraldCpuSeconds, double harnessCpuSeconds, Map<
         double harnessCpu = LoadRun.harnessCpuSeconds();
         Map<Long, Task> heraldThreads = threads(herald.pid());
         Map<Long, Task> harnessThreads = threads(ProcessHandle.current().pid());
+        Long databaseTicks = commits == null ? null : processTicks("postgres");
         return new Usage(nanos, heraldCpu, harnessCpu, heraldThreads, harnessThreads, commits,
-                published.getAsLong(), delivered.getAsLong(), loadAverage());
+                published.getAsLong(), delivered.getAsLong(), loadAverage(), databaseTicks, machineTicks());
+    }
+
+    /**
+     * utime + stime, in clock ticks, of every process on this machine whose name ({@code comm}) is
+     * {@code name}; null without /proc. A process that ends between two readings takes its ticks
+     * with it: for PostgreSQL that is a backend whose connection closed, and Herald's pool keeps
+     * its connections open under load.
+     */
+    static Long processTicks(String name) {
+        List<Path> pids;
+        try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+            pids = s.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).toList();
+        } catch (IOException | UncheckedIOException e) {
+            return null;
+        }
+        long sum = 0;
+        for (Path pid : pids) {
+            try {
+                Task t = task(Files.readString(pid.resolve("stat")), 0);
+                if (t != null && t.name().equals(name)) {
+                    sum += t.ticks();
+                }
+            } catch (IOException | RuntimeException e) {
+                // Ended between the listing and the read, or not readable: leave it out.
+            }
+        }
+        return sum;
+    }
+
+    /** The machine's busy and total ticks; null without /proc. */
+    static Ticks machineTicks() {
+        try {
+            return ticks(Files.readString(Path.of("/proc/stat")).lines().findFirst().orElse(""));
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * {@code cpu  user nice system idle iowait irq softirq steal guest guest_nice}: busy is all but
+     * idle and iowait (guest time is already inside user and nice, so it is not added again).
+     */
+    static Ticks ticks(String cpuLine) {
+        String[] f = cpuLine.strip().split("\\s+");
+        if (f.length < 9 || !f[0].equals("cpu")) {
+            throw new IllegalArgumentException("not /proc/stat's cpu line: " + cpuLine);
+        }
+        long total = 0;
+        long busy = 0;
+        for (int i = 1; i <= Math.min(8, f.length - 1); i++) {
+            long v = Long.parseLong(f[i]);
+            total += v;
+            if (i != 4 && i != 5) {
+                busy += v;
+            }
+        }
+        return new Ticks(busy, total);
     }
 
     /** Every thread of process {@code pid}, by thread id; empty without /proc. */

@@ -132,4 +132,43 @@ class UsageTest {
         c.rows(out, "closed", "window");
         assertThat(out.rows).hasSize(3); // no commits line on SQLite
     }
+
+    @Test
+    void ticks_busyIsAllButIdleAndIowait() {
+        // user nice system idle iowait irq softirq steal guest guest_nice
+        Usage.Ticks t = Usage.ticks("cpu  100 2 30 5000 40 1 6 0 7 0");
+        assertThat(t.busy()).isEqualTo(100 + 2 + 30 + 1 + 6);
+        assertThat(t.total()).isEqualTo(100 + 2 + 30 + 5000 + 40 + 1 + 6);
+    }
+
+    @Test
+    void processTicks_countsTheProcessesOfThatName_andNoOthers() throws Exception {
+        Assumptions.assumeTrue(Files.isReadable(Path.of("/proc/self/stat")));
+        String comm = Files.readString(Path.of("/proc/self/comm")).strip();
+        // Burn a little CPU so that this process has ticks of its own.
+        long end = System.nanoTime() + 200_000_000L;
+        long x = 0;
+        while (System.nanoTime() < end) {
+            x += x * 31 + 7;
+        }
+        Usage.Task self = Usage.task(Files.readString(Path.of("/proc/self/stat")), 0);
+        assertThat(x).isNotZero();
+        assertThat(Usage.processTicks(comm)).isGreaterThanOrEqualTo(self.ticks()).isPositive();
+        assertThat(Usage.processTicks("no-such-process-name")).isZero();
+    }
+
+    @Test
+    void cost_databaseAndMachine_perDelivery() {
+        Usage a = new Usage(0, 1, 1, Map.of(), Map.of(), 0L, 0, 0, 0.1, 1_000L, new Usage.Ticks(500, 2_000));
+        Usage b = new Usage(10_000_000_000L, 2, 2, Map.of(), Map.of(), 10L, 1_000, 1_000, 0.1, 1_300L,
+                new Usage.Ticks(2_100, 4_000));
+        Cost c = Cost.between(a, b);
+        assertThat(c.databaseCpuMsPerDelivery()).isCloseTo(3.0, within(1e-9));
+        assertThat(c.machineBusyCores()).isCloseTo(1.6, within(1e-9));
+        assertThat(c.machineCores()).isCloseTo(2.0, within(1e-9));
+        assertThat(c.machineCpuMsPerDelivery()).isCloseTo(16.0, within(1e-9));
+        Outcome out = new Outcome("closed", "A");
+        c.rows(out, "closed", "window");
+        assertThat(out.rows).extracting(Outcome.Row::value).endsWith("3.000", "1.60 of 2.0; 16.000");
+    }
 }
