@@ -24,8 +24,14 @@ public final class Ids {
 
     public String next(String prefix) {
         long millis = clock.millis();
-        long hi = (millis << 16) | (random.nextLong() & 0xFFFFL);
-        long lo = random.nextLong();
+        // One draw of all 80 bits: a SecureRandom takes its lock (and may read /dev/urandom) per call.
+        byte[] r = new byte[10];
+        random.nextBytes(r);
+        long hi = (millis << 16) | ((r[0] & 0xFFL) << 8) | (r[1] & 0xFFL);
+        long lo = 0;
+        for (int i = 2; i < 10; i++) {
+            lo = (lo << 8) | (r[i] & 0xFFL);
+        }
         return prefix + "_" + encode(hi, lo);
     }
 
