@@ -229,6 +229,11 @@ public final class Applications {
         store.inTransaction(h -> {
             Application app = get(h, idOrUid);
             h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
+            // Its deliveries are locked in id order first, the order in which recording attempts
+            // updates them (Deliveries.finish): a delete in the table's own order could hold one
+            // row a recorder batch waits for while waiting for another that batch holds.
+            h.createQuery("SELECT id FROM delivery WHERE app_id = :app ORDER BY id " + store.dialect().rowLockClause())
+                    .bind("app", app.id()).mapTo(String.class).list();
             for (String table : new String[] {"background_task", "attempt", "delivery", "message", "endpoint", "api_token"}) {
                 h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
             }

@@ -10,6 +10,8 @@ import java.time.Duration;
 import io.herald.store.Ids;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import org.jdbi.v3.core.Handle;
@@ -231,8 +233,18 @@ public final class Deliveries {
      * counts for a batch (negative) is taken to have updated the row.
      */
     static boolean[] finish(Handle h, List<OutcomeRecorder.Entry> entries) {
+        // Rows are updated in id order, the order in which a transaction that changes many of them
+        // at once takes them (Applications.delete): two such transactions cannot each hold a row
+        // the other waits for (a deadlock on PostgreSQL, seen when an application was deleted
+        // while its attempts were being recorded).
+        Integer[] order = new Integer[entries.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Arrays.sort(order, Comparator.comparing(i -> entries.get(i).claim().id()));
         Prepared batch = Prepared.on(h, FINISH);
-        for (OutcomeRecorder.Entry e : entries) {
+        for (int i : order) {
+            OutcomeRecorder.Entry e = entries.get(i);
             // A failed probe is recorded but not counted: the delivery keeps its attempts (see Breaker).
             int attempts = e.outcome().kind() == Outcome.Kind.HELD ? e.claim().attempts() : e.attempt().attemptNumber();
             batch.set(e.outcome().deliveryStatus()).set(attempts).set(e.outcome().nextMillis())
@@ -240,8 +252,8 @@ public final class Deliveries {
         }
         int[] counts = batch.batch();
         boolean[] kept = new boolean[counts.length];
-        for (int i = 0; i < counts.length; i++) {
-            kept[i] = counts[i] != 0;
+        for (int k = 0; k < counts.length; k++) {
+            kept[order[k]] = counts[k] != 0;
         }
         return kept;
     }

@@ -39,6 +39,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -639,6 +640,52 @@ abstract class StoreContractTest {
                 .containsExactly(tuple(enabled.id(), 2_000));
         assertThat(count("SELECT COUNT(*) FROM delivery")).isEqualTo(1);
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE endpoint_id = '" + enabled.id() + "'")).isEqualTo(1);
+    }
+
+    @Test
+    void deletingAnApplication_locksItsDeliveriesInIdOrder_asRecordingAttemptsDoes() throws Exception {
+        if (singleProcess()) {
+            return; // SQLite: one writer at a time, nothing to order
+        }
+        endpoint("/a");
+        // The later id first in the table: a delete in the table's own order would take it first.
+        clock.advance(Duration.ofSeconds(10));
+        Published later = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        clock.advance(Duration.ofSeconds(-5));
+        Published earlier = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        String high = only(deliveriesOf(later)).id();
+        String low = only(deliveriesOf(earlier)).id();
+        assertThat(low).isLessThan(high);
+
+        try (Handle recorder = db.open(); Handle probe = db.open()) {
+            // A recorder batch holding the later row; in id order it took the earlier one first.
+            recorder.begin();
+            recorder.createUpdate("UPDATE delivery SET updated_at = updated_at + 1 WHERE id = :id").bind("id", high).execute();
+            CompletableFuture<Void> delete = CompletableFuture.runAsync(() -> node.applications().delete(app));
+            // The delete takes the earlier row, then waits for the later one, never the other way round.
+            waitUpTo(Duration.ofSeconds(5), () -> lockedElsewhere(probe, low));
+            assertThat(lockedElsewhere(probe, low)).as("the delete holds the earlier row while it waits").isTrue();
+            assertThat(delete).isNotDone();
+            recorder.rollback();
+            delete.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+    }
+
+    /** Whether another transaction holds {@code deliveryId}'s row (PostgreSQL: NOWAIT fails at once). */
+    private static boolean lockedElsewhere(Handle probe, String deliveryId) {
+        probe.begin();
+        try {
+            probe.createQuery("SELECT id FROM delivery WHERE id = :id FOR UPDATE NOWAIT").bind("id", deliveryId)
+                    .mapTo(String.class).list();
+            return false;
+        } catch (RuntimeException locked) {
+            return true;
+        } finally {
+            probe.rollback();
+        }
     }
 
     @Test
