@@ -13,12 +13,16 @@ import java.util.Map;
  * {@code requestBodyTruncated} when more was sent) and
  * {@code responseHeaders} (bounded, see {@code HttpSender}). Each is null when not recorded: the
  * attempt was made before they were kept, nothing was sent, or the content was purged or deleted.
+ *
+ * <p>{@code requestBodyIsPayload}: the body sent was the message's payload as stored, character for
+ * character (the {@code json} format without an envelope). The log then keeps no second copy and
+ * reads the body from the message; it goes when the message's payload goes.
  */
 public record Attempt(String id, String appId, String msgId, String endpointId, String deliveryId, int attemptNumber,
                       int status, int triggerType, String url, int responseStatusCode, String response,
                       long responseDurationMs, String error, Instant nextAttempt, Instant timestamp,
                       Map<String, String> requestHeaders, String requestBody, boolean requestBodyTruncated,
-                      Map<String, String> responseHeaders) {
+                      boolean requestBodyIsPayload, Map<String, String> responseHeaders) {
     public static final int SUCCESS = 0;
     public static final int PENDING = 1;
     public static final int FAIL = 2;
@@ -31,6 +35,6 @@ public record Attempt(String id, String appId, String msgId, String endpointId, 
                    int status, int triggerType, String url, int responseStatusCode, String response,
                    long responseDurationMs, String error, Instant nextAttempt, Instant timestamp) {
         this(id, appId, msgId, endpointId, deliveryId, attemptNumber, status, triggerType, url, responseStatusCode, response,
-                responseDurationMs, error, nextAttempt, timestamp, null, null, false, null);
+                responseDurationMs, error, nextAttempt, timestamp, null, null, false, false, null);
     }
 }

@@ -14,7 +14,9 @@ import io.herald.store.Rows;
 import io.herald.store.Dialect;
 import io.herald.store.Store;
 import io.herald.Json;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,11 +35,16 @@ public final class Attempts {
             rs.getString("url"), rs.getInt("response_status_code"), rs.getString("response"),
             rs.getLong("response_duration_ms"), rs.getString("error"), Rows.instantOrNull(rs, "next_attempt_at"),
             Rows.instant(rs, "created_at"), headers(rs.getString("request_headers")), rs.getString("request_body"),
-            rs.getBoolean("request_body_truncated"), headers(rs.getString("response_headers")));
+            rs.getBoolean("request_body_truncated"), rs.getBoolean("request_body_is_payload"),
+            headers(rs.getString("response_headers")));
 
     /** Columns that clear what an attempt kept of the request and the response (see {@link #expungeContent}). */
-    public static final String CLEARED_CONTENT =
-            "response = '', request_headers = NULL, request_body = NULL, request_body_truncated = FALSE, response_headers = NULL";
+    public static final String CLEARED_CONTENT = "response = '', request_headers = NULL, request_body = NULL, "
+            + "request_body_truncated = FALSE, request_body_is_payload = FALSE, response_headers = NULL";
+
+    /** Columns that clear the request body an attempt kept, or its pointer to the message's payload. */
+    public static final String CLEARED_BODY =
+            "request_body = NULL, request_body_truncated = FALSE, request_body_is_payload = FALSE";
 
     private static Map<String, String> headers(String column) {
         return column == null ? null : Collections.unmodifiableMap(Json.MAPPER.readValue(column, HEADERS));
@@ -67,8 +74,8 @@ public final class Attempts {
             INSERT INTO attempt (id, app_id, message_id, endpoint_id, delivery_id, attempt_number, status,
                                  trigger_type, url, response_status_code, response, response_duration_ms, error,
                                  next_attempt_at, created_at, request_headers, request_body, request_body_truncated,
-                                 response_headers)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                                 request_body_is_payload, response_headers)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     public static void insert(Handle h, Attempt a) {
         bind(Prepared.on(h, INSERT), a).update();
@@ -92,8 +99,40 @@ public final class Attempts {
                 .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(storable(a.response()))
                 .set(a.responseDurationMs()).set(storable(a.error()))
                 .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli())
-                .set(headersColumn(a.requestHeaders())).set(storable(a.requestBody())).set(a.requestBodyTruncated())
-                .set(headersColumn(a.responseHeaders()));
+                .set(headersColumn(a.requestHeaders()))
+                // The payload is in its message already: no second copy of it per attempt.
+                .set(a.requestBodyIsPayload() ? null : storable(a.requestBody())).set(a.requestBodyTruncated())
+                .set(a.requestBodyIsPayload()).set(headersColumn(a.responseHeaders()));
+    }
+
+    /**
+     * {@code attempts} with the bodies that are their messages' payloads read from those messages,
+     * in one query; an attempt whose message's payload was expunged or purged since reads with no
+     * body (the purge clears the pointer too; this covers a read racing it).
+     */
+    private static List<Attempt> withPayloadBodies(Handle h, List<Attempt> attempts) {
+        List<String> messages = attempts.stream().filter(a -> a.requestBodyIsPayload() && a.requestBody() == null)
+                .map(Attempt::msgId).distinct().toList();
+        if (messages.isEmpty()) {
+            return attempts;
+        }
+        Map<String, String> payloads = new HashMap<>();
+        h.createQuery("SELECT id, payload FROM message WHERE id IN (<ids>) AND expunged_at IS NULL")
+                .bindList("ids", messages)
+                .map((rs, ctx) -> Map.entry(rs.getString("id"), rs.getString("payload")))
+                .forEach(e -> payloads.put(e.getKey(), e.getValue()));
+        List<Attempt> out = new ArrayList<>(attempts.size());
+        for (Attempt a : attempts) {
+            if (!a.requestBodyIsPayload() || a.requestBody() != null) {
+                out.add(a);
+                continue;
+            }
+            String body = payloads.get(a.msgId());
+            out.add(new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(), a.status(),
+                    a.triggerType(), a.url(), a.responseStatusCode(), a.response(), a.responseDurationMs(), a.error(),
+                    a.nextAttempt(), a.timestamp(), a.requestHeaders(), body, false, body != null, a.responseHeaders()));
+        }
+        return out;
     }
 
     /** Attempts made for one endpoint, newest first. */
@@ -160,7 +199,7 @@ public final class Attempts {
         if (!messageConditions.isEmpty()) {
             sql.append(" AND message_id IN (SELECT id FROM message WHERE app_id = :app").append(messageConditions).append(")");
         }
-        return Pager.page(h, sql.toString(), page, q -> {
+        Page<Attempt> found = Pager.page(h, sql.toString(), page, q -> {
             bind.accept(q);
             if (query.status() != null) {
                 q.bind("status", query.status());
@@ -176,6 +215,7 @@ public final class Attempts {
             }
             byMessage.bind(q);
         }, ROW, Attempt::id);
+        return new Page<>(withPayloadBodies(h, found.data()), found.iterator(), found.prevIterator(), found.done());
     }
 
     public Attempt get(String appIdOrUid, String msgIdOrEventId, String attemptId) {
@@ -185,9 +225,10 @@ public final class Attempts {
     private static Attempt find(Handle h, String appIdOrUid, String msgIdOrEventId, String attemptId) {
         Application app = Applications.get(h, appIdOrUid);
         String msg = Messages.find(h, app.id(), msgIdOrEventId).id();
-        return h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
+        Attempt a = h.createQuery("SELECT * FROM attempt WHERE app_id = :app AND message_id = :msg AND id = :id")
                 .bind("app", app.id()).bind("msg", msg).bind("id", attemptId).map(ROW).findOne()
                 .orElseThrow(() -> new HeraldException.NotFound("attempt", attemptId));
+        return withPayloadBodies(h, List.of(a)).getFirst();
     }
 
     /**

@@ -262,7 +262,7 @@ final class AttemptRunner {
         Attempt a = new Attempt(ids.next("atmpt"), c.appId(), c.messageId(), c.endpointId(), c.id(), n,
                 r.succeeded() ? Attempt.SUCCESS : Attempt.FAIL, c.triggerType(), ep.url(), r.statusCode(),
                 r.body(), r.durationMs(), r.error(), outcome.kind() == Outcome.Kind.HELD ? null : outcome.next(), sentAt,
-                sent.headers(), sent.body(), sent.bodyTruncated(), r.headers());
+                sent.headers(), sent.body(), sent.bodyTruncated(), sent.bodyIsPayload(), r.headers());
         boolean kept = recorder.record(new OutcomeRecorder.Entry(c, a, outcome, own, finishedAt));
         attemptsMade.incrementAndGet();
         metrics.attempted(EngineMetrics.outcome(outcome.kind().name()), r.durationMs());
@@ -318,6 +318,6 @@ final class AttemptRunner {
                     "refused: HERALD_HTTPS_ONLY forbids " + uri.getScheme() + " targets"));
         }
         HttpSender.Result r = sender.post(uri, ep.id(), headers, rendered.body(), rendered.contentType(), timeoutOf(c));
-        return SentRequest.of(headers, ep.headers(), rendered, sender.userAgent(), r);
+        return SentRequest.of(headers, ep.headers(), rendered, msg.payload(), sender.userAgent(), r);
     }
 }

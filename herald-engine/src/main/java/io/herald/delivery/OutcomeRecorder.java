@@ -266,7 +266,8 @@ final class OutcomeRecorder implements AutoCloseable {
                 : "HTTP " + a.responseStatusCode()) + ") could not be recorded: " + describe(cause);
         Attempt replaced = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
                 Attempt.FAIL, a.triggerType(), a.url(), a.responseStatusCode(), "", a.responseDurationMs(), reason,
-                failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(), null);
+                failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(),
+                a.requestBodyIsPayload(), null);
         try {
             boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt())), opened))[0];
             DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)

@@ -15,19 +15,21 @@ import java.util.Map;
  * (docs/security.md), and a plain copy in the attempt log would undo that. The body is its first
  * {@link Attempt#BODY_CAP} bytes. Headers and body are null when nothing was sent.
  */
-record SentRequest(Map<String, String> headers, String body, boolean bodyTruncated, HttpSender.Result result) {
+record SentRequest(Map<String, String> headers, String body, boolean bodyTruncated, boolean bodyIsPayload,
+                   HttpSender.Result result) {
 
     /** Nothing went out: rendering, signing or the target was refused. */
     static SentRequest none(HttpSender.Result result) {
-        return new SentRequest(null, null, false, result);
+        return new SentRequest(null, null, false, false, result);
     }
 
     /**
      * @param sent   the headers given to the client: custom ones, then the signature's
      * @param custom the endpoint's custom headers, whose values are masked unless the signature replaced them
+     * @param payload the message's payload as stored: a body equal to it is not copied into the log
      */
-    static SentRequest of(Map<String, String> sent, Map<String, String> custom, Rendered rendered, String userAgent,
-                          HttpSender.Result result) {
+    static SentRequest of(Map<String, String> sent, Map<String, String> custom, Rendered rendered, String payload,
+                          String userAgent, HttpSender.Result result) {
         Map<String, String> kept = new LinkedHashMap<>();
         sent.forEach((name, value) -> kept.put(name, custom.containsKey(name) && value.equals(custom.get(name))
                 ? CustomHeaders.MASK : value));
@@ -39,6 +41,6 @@ record SentRequest(Map<String, String> headers, String body, boolean bodyTruncat
         boolean truncated = body.length > Attempt.BODY_CAP;
         // A cut inside a character, or bytes that are not UTF-8, read as U+FFFD, as a response body does.
         String text = new String(truncated ? Arrays.copyOf(body, Attempt.BODY_CAP) : body, StandardCharsets.UTF_8);
-        return new SentRequest(kept, text, truncated, result);
+        return new SentRequest(kept, text, truncated, !truncated && text.equals(payload), result);
     }
 }

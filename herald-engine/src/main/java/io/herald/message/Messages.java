@@ -491,7 +491,10 @@ public final class Messages {
             long now = clock.millis();
             h.createUpdate(EXPUNGE).bind("now", now).bind("id", m.id()).execute();
             // The attempts' copies of what was sent go with it.
-            h.createUpdate("UPDATE attempt SET request_body = NULL, request_body_truncated = FALSE WHERE message_id = :id")
+            // Attempts.CLEARED_BODY (the attempt package depends on this one, not the other way).
+            h.createUpdate("""
+                    UPDATE attempt SET request_body = NULL, request_body_truncated = FALSE, request_body_is_payload = FALSE
+                    WHERE message_id = :id""")
                     .bind("id", m.id()).execute();
             h.createUpdate("""
                     UPDATE delivery SET status = :failed, next_attempt_at = NULL, version = version + 1, updated_at = :now

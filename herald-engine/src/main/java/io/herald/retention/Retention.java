@@ -59,7 +59,8 @@ public final class Retention implements AutoCloseable {
             "SELECT DISTINCT message_id FROM delivery WHERE message_id IN (<ids>) AND status IN ('pending', 'held')";
     static final String OLD_ATTEMPTS = """
             SELECT id FROM attempt WHERE id > :after AND id <= :last
-            AND (request_headers IS NOT NULL OR request_body IS NOT NULL OR response_headers IS NOT NULL OR response <> '')
+            AND (request_headers IS NOT NULL OR request_body IS NOT NULL OR request_body_is_payload
+                 OR response_headers IS NOT NULL OR response <> '')
             ORDER BY id LIMIT :limit""";
     static final String DELETE_ATTEMPTS = "DELETE FROM attempt WHERE message_id IN (<ids>)";
     // A delivery that began to wait since WAITING_AMONG looked (a resend) stays, and so does its message.
@@ -67,7 +68,7 @@ public final class Retention implements AutoCloseable {
     static final String DELETE_MESSAGES = """
             DELETE FROM message WHERE id IN (<ids>)
             AND id NOT IN (SELECT message_id FROM delivery WHERE message_id IN (<ids>))""";
-    static final String CLEAR_BODIES = "UPDATE attempt SET request_body = NULL, request_body_truncated = FALSE WHERE message_id IN (<ids>)";
+    static final String CLEAR_BODIES = "UPDATE attempt SET " + Attempts.CLEARED_BODY + " WHERE message_id IN (<ids>)";
 
     /** Rows purged so far by this node, by kind: for metrics. */
     public static final class Purged {

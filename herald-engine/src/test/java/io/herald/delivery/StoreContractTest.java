@@ -1237,6 +1237,42 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void attempt_whoseBodyIsThePayload_keepsNoCopy_andReadsItFromTheMessage_untilThePayloadGoes() {
+        receiver.script("/plain", Reply.status(200));
+        receiver.script("/wrapped", Reply.status(200));
+        endpoint("/plain");
+        node.endpoints().create(app, new EndpointIn(receiver.url("/wrapped"), null, null, null, null, null, null, false,
+                null, null, null, new DeliveryPolicy.In(Json.read("{\"type\": \"envelope\"}"), null, null, null, null)));
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+
+        Map<String, Attempt> byPath = new HashMap<>();
+        attemptsOf(p).forEach(a -> byPath.put(a.url().substring(a.url().lastIndexOf('/')), a));
+        Attempt plain = byPath.get("/plain");
+        Attempt wrapped = byPath.get("/wrapped");
+        assertThat(plain.requestBody()).isEqualTo(only(receiver.received("/plain")).bodyText()).isEqualTo("{\"order\": 1}");
+        assertThat(plain.requestBodyIsPayload()).isTrue();
+        assertThat(wrapped.requestBody()).isEqualTo(only(receiver.received("/wrapped")).bodyText()).contains("\"data\"");
+        assertThat(wrapped.requestBodyIsPayload()).isFalse();
+        // One copy of the payload: the message's. The envelope, which differs from it, is kept.
+        assertThat(table("SELECT id, request_body IS NULL AS no_copy, request_body_is_payload AS pointer FROM attempt"))
+                .extracting(r -> r.get("id"), r -> truthy(r.get("no_copy")), r -> truthy(r.get("pointer")))
+                .containsExactlyInAnyOrder(tuple(plain.id(), true, true), tuple(wrapped.id(), false, false));
+        assertThat(node.attempts().get(app, p.message().id(), plain.id()).requestBody()).isEqualTo("{\"order\": 1}");
+        assertThat(node.attempts().byApplication(app, AttemptQuery.ALL, new PageRequest(10, null, true)).data())
+                .extracting(Attempt::requestBody).containsExactlyInAnyOrder("{\"order\": 1}", wrapped.requestBody());
+
+        node.messages().expungeContent(app, p.message().id());
+        assertThat(attemptsOf(p)).extracting(Attempt::requestBody).containsOnlyNulls();
+        assertThat(attemptsOf(p)).extracting(Attempt::requestBodyIsPayload).containsOnly(false);
+    }
+
+    private static boolean truthy(Object v) {
+        // SQLite answers a boolean expression with 1 or 0.
+        return v instanceof Boolean b ? b : ((Number) v).intValue() != 0;
+    }
+
+    @Test
     void attempt_ofABodyAboveTheCap_keepsItsFirst64KiB_markedTruncated() {
         endpoint("/big");
         String big = "{\"pad\": \"" + "é".repeat(Attempt.BODY_CAP / 2) + "\"}";
