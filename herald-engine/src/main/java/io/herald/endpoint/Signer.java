@@ -36,6 +36,9 @@ public final class Signer {
     static {
         try {
             PROTOTYPE = Mac.getInstance("HmacSHA256");
+            // Chooses the provider now, in class initialisation: getInstance defers the choice to the
+            // first use, and the prototype is then only ever read (cloned) by concurrent signers.
+            PROTOTYPE.getProvider();
         } catch (NoSuchAlgorithmException e) {
             throw new ExceptionInInitializerError(e);
         }

@@ -33,6 +33,42 @@ class SignerTest {
     }
 
     @Test
+    void sign_fromManyThreadsAtOnce_eachWithItsOwnKey_matchesAMacOfItsOwn() throws Exception {
+        // Every signature clones one shared, never initialised Mac: clones must not share state.
+        List<Thread> threads = new java.util.ArrayList<>();
+        java.util.concurrent.ConcurrentLinkedQueue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+        for (int t = 0; t < 8; t++) {
+            String secret = "whsec_" + Base64.getEncoder().encodeToString(bytes(("key of thread " + t + " ".repeat(32)).substring(0, 32)));
+            threads.add(Thread.ofPlatform().start(() -> {
+                for (int i = 0; i < 500; i++) {
+                    byte[] body = bytes("{\"n\": " + i + "}");
+                    String expected = "v1," + Base64.getEncoder().encodeToString(reference(secret, MSG_ID + "." + i + ".", body));
+                    String got = Signer.sign(MSG_ID, i, body, List.of(secret));
+                    if (!got.equals(expected)) {
+                        wrong.add(got);
+                    }
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        assertThat(wrong).isEmpty();
+    }
+
+    private static byte[] reference(String secret, String prefix, byte[] body) {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(Base64.getDecoder().decode(secret.substring("whsec_".length())),
+                    "HmacSHA256"));
+            mac.update(bytes(prefix));
+            return mac.doFinal(body);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
     void sign_oneKey_verifiesWithStandardWebhooksAndSvix() {
         // Both libraries check the timestamp against their own wall clock (5 min tolerance).
         long now = Instant.now().getEpochSecond();
