@@ -63,11 +63,7 @@ public final class TestPostgres {
             return template;
         }
         String name = newName() + "_template";
-        if (icu()) {
-            execute("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'");
-        } else {
-            execute("CREATE DATABASE " + name);
-        }
+        createEmpty(name);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
@@ -78,6 +74,24 @@ public final class TestPostgres {
         Store.open(withDatabase(adminUrl(), name), StoreSettings.DEFAULTS).close();
         template = name;
         return name;
+    }
+
+    /**
+     * A fresh database without Herald's schema, sorting text as {@link #create()}'s do: for tests
+     * that migrate it themselves (an upgrade from an earlier schema version, say).
+     */
+    public static Database blank() {
+        String name = newName();
+        createEmpty(name);
+        return new Database(name, withDatabase(adminUrl(), name));
+    }
+
+    private static void createEmpty(String name) {
+        if (icu()) {
+            execute("CREATE DATABASE " + name + " TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C.UTF-8'");
+        } else {
+            execute("CREATE DATABASE " + name);
+        }
     }
 
     private static String newName() {
