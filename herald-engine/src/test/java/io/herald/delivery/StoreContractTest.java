@@ -674,6 +674,47 @@ abstract class StoreContractTest {
         assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
     }
 
+    @Test
+    void recordingABatchOfAttempts_finishesItsDeliveriesInIdOrder_whateverOrderTheyFinishedIn() throws Exception {
+        if (singleProcess()) {
+            return; // SQLite: one writer at a time, nothing to order
+        }
+        endpoint("/a");
+        publishUnleased(message("invoice.paid", null));
+        clock.advance(Duration.ofSeconds(1));
+        publishUnleased(message("invoice.paid", null));
+        List<Deliveries.Claim> claims = new ArrayList<>(leaseTo(node.dispatcher().node()));
+        claims.sort(java.util.Comparator.comparing(Deliveries.Claim::id));
+        Deliveries.Claim low = claims.get(0);
+        Deliveries.Claim high = claims.get(1);
+        // The later delivery's attempt finished first: the batch lists it first.
+        List<OutcomeRecorder.Entry> batch = List.of(succeeded(high), succeeded(low));
+
+        try (Handle other = db.open(); Handle probe = db.open()) {
+            // Another transaction that changes many rows in id order (deleting their application) holds the later one.
+            other.begin();
+            other.createUpdate("UPDATE delivery SET updated_at = updated_at + 1 WHERE id = :id").bind("id", high.id()).execute();
+            CompletableFuture<boolean[]> finish = CompletableFuture.supplyAsync(
+                    () -> node.store().inTransaction(h -> Deliveries.finish(h, batch)));
+            // The batch takes the earlier row, then waits for the later one, never the other way round.
+            waitUpTo(Duration.ofSeconds(5), () -> lockedElsewhere(probe, low.id()));
+            assertThat(lockedElsewhere(probe, low.id())).as("the batch holds the earlier row while it waits").isTrue();
+            assertThat(finish).isNotDone();
+            other.rollback();
+            assertThat(finish.get(10, TimeUnit.SECONDS)).as("per entry, in the batch's order: lease held").containsExactly(true, true);
+        }
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(2);
+    }
+
+    /** The record of a first attempt of {@code c} that a receiver answered 200. */
+    private OutcomeRecorder.Entry succeeded(Deliveries.Claim c) {
+        Instant at = clock.instant();
+        Attempt a = new Attempt("atm_" + c.id(), app, c.messageId(), c.endpointId(), c.id(), 1, Attempt.SUCCESS,
+                Deliveries.TRIGGER_SCHEDULED, receiver.url("/a"), 200, "", 1, null, null, at, Map.of(), null, false, false, Map.of());
+        return new OutcomeRecorder.Entry(c, a, Outcome.decide(200, java.util.Optional.empty(), 1, at, RetryPolicy.standard(random)),
+                RetryPolicy.standard(random), at);
+    }
+
     /** Whether another transaction holds {@code deliveryId}'s row (PostgreSQL: NOWAIT fails at once). */
     private static boolean lockedElsewhere(Handle probe, String deliveryId) {
         probe.begin();
