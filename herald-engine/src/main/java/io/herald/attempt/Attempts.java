@@ -77,32 +77,42 @@ public final class Attempts {
                                  request_body_is_payload, response_headers)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
-    public static void insert(Handle h, Attempt a) {
-        bind(Prepared.on(h, INSERT), a).update();
+    /**
+     * An attempt as its insert writes it, the columns that take work to make (the headers as JSON,
+     * text made storable) made once by {@link #row}. Made by the thread that made the attempt, not
+     * by the writer whose transaction every write of the store waits for (on SQLite, one).
+     */
+    public record Row(Attempt attempt, String response, String error, String requestHeaders, String requestBody,
+                      String responseHeaders) {}
+
+    /** {@code a}'s columns, ready for {@link #insertAll}. */
+    public static Row row(Attempt a) {
+        return new Row(a, storable(a.response()), storable(a.error()), headersColumn(a.requestHeaders()),
+                // The payload is in its message already: no second copy of it per attempt.
+                a.requestBodyIsPayload() ? null : storable(a.requestBody()), headersColumn(a.responseHeaders()));
     }
 
-    /** Writes {@code attempts} in one batch of statements. */
-    public static void insertAll(Handle h, List<Attempt> attempts) {
-        if (attempts.size() == 1) {
-            insert(h, attempts.getFirst());
+    /** Writes {@code rows} in one batch of statements. */
+    public static void insertAll(Handle h, List<Row> rows) {
+        if (rows.size() == 1) {
+            bind(Prepared.on(h, INSERT), rows.getFirst()).update();
             return;
         }
         Prepared batch = Prepared.on(h, INSERT);
-        for (Attempt a : attempts) {
-            bind(batch, a).add();
+        for (Row r : rows) {
+            bind(batch, r).add();
         }
         batch.batch();
     }
 
-    private static Prepared bind(Prepared p, Attempt a) {
+    private static Prepared bind(Prepared p, Row r) {
+        Attempt a = r.attempt();
         return p.set(a.id()).set(a.appId()).set(a.msgId()).set(a.endpointId()).set(a.deliveryId()).set(a.attemptNumber())
-                .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(storable(a.response()))
-                .set(a.responseDurationMs()).set(storable(a.error()))
+                .set(a.status()).set(a.triggerType()).set(a.url()).set(a.responseStatusCode()).set(r.response())
+                .set(a.responseDurationMs()).set(r.error())
                 .set(a.nextAttempt() == null ? null : a.nextAttempt().toEpochMilli()).set(a.timestamp().toEpochMilli())
-                .set(headersColumn(a.requestHeaders()))
-                // The payload is in its message already: no second copy of it per attempt.
-                .set(a.requestBodyIsPayload() ? null : storable(a.requestBody())).set(a.requestBodyTruncated())
-                .set(a.requestBodyIsPayload()).set(headersColumn(a.responseHeaders()));
+                .set(r.requestHeaders()).set(r.requestBody()).set(a.requestBodyTruncated())
+                .set(a.requestBodyIsPayload()).set(r.responseHeaders());
     }
 
     /**

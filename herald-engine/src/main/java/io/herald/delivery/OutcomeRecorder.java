@@ -49,7 +49,7 @@ final class OutcomeRecorder implements AutoCloseable {
     static final int MAX_BATCH = 256;
     /** How long a batch the database could not take is tried again (while its leases last, too). */
     static final java.time.Duration RETRY_FOR = java.time.Duration.ofSeconds(60);
-    private static final Pending STOP = new Pending(null);
+    private static final Pending STOP = new Pending(null, null);
 
     /**
      * One attempt's record: it ended at {@code finishedAt}; {@code policy} decides the schedule of
@@ -94,7 +94,8 @@ final class OutcomeRecorder implements AutoCloseable {
      * (the attempt row is written all the same). Throws when nothing could be written.
      */
     boolean record(Entry e) {
-        Pending p = new Pending(e);
+        // The attempt's columns are made here, on the attempt's own thread: the writer only binds them.
+        Pending p = new Pending(e, Attempts.row(e.attempt()));
         synchronized (this) {
             if (closed) {
                 throw new HeraldException.StoreUnavailable("the attempt recorder is closed", null);
@@ -169,7 +170,7 @@ final class OutcomeRecorder implements AutoCloseable {
     private void write(List<Pending> batch, Set<String> opened) {
         batches.increment();
         try {
-            boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList(), opened));
+            boolean[] kept = store.inTransaction(h -> writeAll(h, batch, opened));
             for (int i = 0; i < batch.size(); i++) {
                 batch.get(i).done.complete(kept[i]);
             }
@@ -188,7 +189,7 @@ final class OutcomeRecorder implements AutoCloseable {
         }
         for (Pending p : batch) {
             try {
-                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry()), opened))[0]);
+                p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p), opened))[0]);
             } catch (RuntimeException | Error e) {
                 standIn(p, e, opened);
             }
@@ -223,7 +224,7 @@ final class OutcomeRecorder implements AutoCloseable {
                     return;
                 }
                 unknown = false;
-                boolean[] kept = store.inTransaction(h -> writeAll(h, batch.stream().map(Pending::entry).toList(), opened));
+                boolean[] kept = store.inTransaction(h -> writeAll(h, batch, opened));
                 for (int i = 0; i < batch.size(); i++) {
                     batch.get(i).done.complete(kept[i]);
                 }
@@ -236,7 +237,7 @@ final class OutcomeRecorder implements AutoCloseable {
                     // The database answers again, and refuses something of these records: as usual.
                     for (Pending p : batch) {
                         try {
-                            p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p.entry()), opened))[0]);
+                            p.done.complete(store.inTransaction(h -> writeAll(h, List.of(p), opened))[0]);
                         } catch (RuntimeException | Error e) {
                             standIn(p, e, opened);
                         }
@@ -269,7 +270,8 @@ final class OutcomeRecorder implements AutoCloseable {
                 failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(),
                 a.requestBodyIsPayload(), null);
         try {
-            boolean kept = store.inTransaction(h -> writeAll(h, List.of(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt())), opened))[0];
+            Pending standIn = new Pending(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()), Attempts.row(replaced));
+            boolean kept = store.inTransaction(h -> writeAll(h, List.of(standIn), opened))[0];
             DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)
                     .log("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
                             e.claim().id(), e.claim().messageId(), e.claim().endpointId(), a.attemptNumber());
@@ -301,16 +303,18 @@ final class OutcomeRecorder implements AutoCloseable {
     }
 
     /**
-     * Writes the records of {@code entries}: the attempts, their deliveries' next states, their
+     * Writes the records of {@code batch}: the attempts, their deliveries' next states, their
      * endpoints' health (see {@link Breaker}), and the operational events they cause
-     * ({@link AttemptNotices}); per entry, whether its lease still held.
+     * ({@link AttemptNotices}); per record, whether its lease still held.
      */
-    private boolean[] writeAll(Handle h, List<Entry> entries, Set<String> opened) {
-        List<Attempt> attempts = new ArrayList<>(entries.size());
-        for (Entry e : entries) {
-            attempts.add(e.attempt());
+    private boolean[] writeAll(Handle h, List<Pending> batch, Set<String> opened) {
+        List<Entry> entries = new ArrayList<>(batch.size());
+        List<Attempts.Row> rows = new ArrayList<>(batch.size());
+        for (Pending p : batch) {
+            entries.add(p.entry());
+            rows.add(p.row());
         }
-        Attempts.insertAll(h, attempts);
+        Attempts.insertAll(h, rows);
         boolean[] kept = Deliveries.finish(h, entries);
         // Endpoint rows are locked after the delivery rows, as a claim that holds deliveries locks them.
         Instant now = entries.getLast().finishedAt();
@@ -356,9 +360,10 @@ final class OutcomeRecorder implements AutoCloseable {
                 .forEach(p -> p.done.completeExceptionally(new HeraldException.StoreUnavailable("the attempt recorder is closed", null)));
     }
 
-    private record Pending(Entry entry, CompletableFuture<Boolean> done) {
-        Pending(Entry entry) {
-            this(entry, new CompletableFuture<>());
+    /** A record waiting for its batch: the entry, its attempt's columns, and its caller's answer. */
+    private record Pending(Entry entry, Attempts.Row row, CompletableFuture<Boolean> done) {
+        Pending(Entry entry, Attempts.Row row) {
+            this(entry, row, new CompletableFuture<>());
         }
     }
 }
