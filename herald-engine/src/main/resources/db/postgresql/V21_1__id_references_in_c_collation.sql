@@ -9,12 +9,33 @@
 -- Equality is byte equality in every deterministic collation, so no lookup finds another row; only
 -- the order of these columns changes, to the byte order that ids are made for. The tables keep
 -- their rows (no rewrite); each index on these columns is rebuilt, holding its table's lock meanwhile
--- (docs/operations.md, "Upgrades").
+-- (docs/operations.md, "Upgrades"). Also in "C": pace.pace_key (an endpoint's or application's id),
+-- flight.holder (a delivery's id and version) and endpoint.fifo_active (a delivery's id).
+
+-- Every table this changes is locked first, all at once: taken one ALTER at a time, the locks could
+-- deadlock with nodes still running (a publish holds message and then reads endpoint; a record holds
+-- attempt and delivery, then endpoint). A LOCK that the server aborts for a deadlock lets go of what
+-- it took and waits again: the migration does not fail for it (the other transaction may, as in any
+-- deadlock).
+DO $$
+BEGIN
+    LOOP
+        BEGIN
+            LOCK TABLE message, attempt, delivery, flight, pace, endpoint, api_token, web_session, audit_log,
+                       background_task, idempotency_key IN ACCESS EXCLUSIVE MODE;
+            EXIT;
+        EXCEPTION WHEN deadlock_detected OR lock_not_available THEN
+            PERFORM pg_sleep(0.1);
+        END;
+    END LOOP;
+END $$;
 
 -- endpoint_changed names app_id among the columns it watches, which ALTER TYPE refuses: the trigger
 -- is dropped for the change and made again as V19_1 made it.
 DROP TRIGGER endpoint_changed ON endpoint;
-ALTER TABLE endpoint ALTER COLUMN app_id TYPE TEXT COLLATE "C";
+ALTER TABLE endpoint
+    ALTER COLUMN app_id TYPE TEXT COLLATE "C",
+    ALTER COLUMN fifo_active TYPE TEXT COLLATE "C";
 CREATE TRIGGER endpoint_changed
 AFTER UPDATE OF id, app_id, uid, url, description, version, rate_limit, filter_types, channels, disabled,
                 headers, metadata, secret, old_secrets, created_at, updated_at, format, filter, signature,
@@ -34,7 +55,10 @@ ALTER TABLE attempt
     ALTER COLUMN message_id TYPE TEXT COLLATE "C",
     ALTER COLUMN endpoint_id TYPE TEXT COLLATE "C",
     ALTER COLUMN delivery_id TYPE TEXT COLLATE "C";
-ALTER TABLE flight ALTER COLUMN endpoint_id TYPE TEXT COLLATE "C";
+ALTER TABLE flight
+    ALTER COLUMN endpoint_id TYPE TEXT COLLATE "C",
+    ALTER COLUMN holder TYPE TEXT COLLATE "C";
+ALTER TABLE pace ALTER COLUMN pace_key TYPE TEXT COLLATE "C";
 ALTER TABLE api_token ALTER COLUMN app_id TYPE TEXT COLLATE "C";
 ALTER TABLE web_session
     ALTER COLUMN app_id TYPE TEXT COLLATE "C",
@@ -49,3 +73,8 @@ ALTER TABLE background_task
     ALTER COLUMN endpoint_id TYPE TEXT COLLATE "C",
     ALTER COLUMN after_id TYPE TEXT COLLATE "C";
 ALTER TABLE idempotency_key ALTER COLUMN resource_id TYPE TEXT COLLATE "C";
+
+-- Changing a column's type drops its statistics: gathered again here, not hours later by autovacuum,
+-- so that the planner does not guess on the busiest columns meanwhile.
+ANALYZE message, attempt, delivery, flight, pace, endpoint, api_token, web_session, audit_log, background_task,
+        idempotency_key;

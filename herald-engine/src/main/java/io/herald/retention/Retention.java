@@ -46,9 +46,9 @@ public final class Retention implements AutoCloseable {
     public static final int BATCH = 200;
 
     // The statements of the purge, package-private for the test that EXPLAINs them on each database.
-    // Deliveries are looked up by bound message ids, never joined to message: on PostgreSQL,
-    // message.id is COLLATE "C" (V3) and delivery.message_id is not, so a join on them cannot use
-    // the index on delivery.message_id and reads the whole table.
+    // Deliveries are looked up by bound message ids, never joined to message: until V21_1 on
+    // PostgreSQL, message.id was COLLATE "C" (V3) and delivery.message_id was not, so a join on them
+    // could not use the index on delivery.message_id and read the whole table.
     static final String EXPIRED_PAYLOADS = """
             SELECT id, payload_expires_at FROM message
             WHERE payload_expires_at <= :now AND (payload_expires_at, id) > (:afterAt, :after)

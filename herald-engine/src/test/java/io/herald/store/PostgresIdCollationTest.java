@@ -46,11 +46,21 @@ class PostgresIdCollationTest {
         Jdbi db = Jdbi.create(database.url());
 
         db.useHandle(h -> {
+            // Rows and statistics, so that the planner weighs a lookup per row against reading an index whole.
+            h.execute("""
+                    INSERT INTO message (id, app_id, event_type, event_id, payload, created_at)
+                    SELECT 'msg_' || g, 'app_' || (g % 20), 'invoice.paid', 'evt_' || g, '{}', 0 FROM generate_series(1, 2000) g""");
+            h.execute("""
+                    INSERT INTO delivery (id, app_id, message_id, endpoint_id, status, trigger_type, attempts, version,
+                                          created_at, updated_at)
+                    SELECT 'dlv_' || g, 'app_' || (g % 20), 'msg_' || g, 'ep_' || (g % 20), 'succeeded', 0, 1, 1, 0, 0
+                    FROM generate_series(1, 2000) g""");
+            h.execute("ANALYZE message, delivery");
             // As a publish that reads its plan asks whether the eventId is taken in the application.
             assertThat(plan(h, """
                     SELECT EXISTS (SELECT 1 FROM message m WHERE m.app_id = a.id AND m.event_id = 'evt_1')
                     FROM application a WHERE a.id = 'app_1'"""))
-                    .contains("Index Only Scan using message_app_event_id")
+                    .contains("message_app_event_id")
                     .containsPattern("Index Cond: \\(\\(app_id = a\\.id\\) AND \\(event_id = ");
             assertThat(plan(h, """
                     SELECT d.id FROM message m JOIN delivery d ON d.message_id = m.id WHERE m.app_id = 'app_1'"""))
@@ -103,14 +113,19 @@ class PostgresIdCollationTest {
         return h.createQuery("SELECT config_version FROM application WHERE id = 'app_1'").mapTo(Long.class).one();
     }
 
-    /** Table.column to its collation ("-" for the database's default), for every text column named id or *_id. */
+    /**
+     * Table.column to its collation ("-" for the database's default), for every text column named
+     * id or *_id, and those that hold ids under another name.
+     */
     private static Map<String, String> idColumns(Handle h) {
         Map<String, String> columns = new java.util.TreeMap<>();
         h.createQuery("""
                         SELECT table_name || '.' || column_name AS col, COALESCE(collation_name, '-') AS collation
                         FROM information_schema.columns
                         WHERE table_schema = current_schema() AND data_type = 'text'
-                          AND (column_name = 'id' OR column_name LIKE '%\\_id')
+                          AND (column_name = 'id' OR column_name LIKE '%\\_id'
+                               OR (table_name, column_name) IN (('pace', 'pace_key'), ('flight', 'holder'),
+                                                                ('endpoint', 'fifo_active')))
                           AND table_name <> 'flyway_schema_history'""")
                 .map((rs, ctx) -> Map.entry(rs.getString("col"), rs.getString("collation")))
                 .forEach(e -> columns.put(e.getKey(), e.getValue()));
@@ -126,7 +141,7 @@ class PostgresIdCollationTest {
         h.execute("SET enable_hashjoin = off");
         h.execute("SET enable_mergejoin = off");
         try {
-            List<String> lines = h.createQuery("EXPLAIN " + sql).mapTo(String.class).list();
+            List<String> lines = h.createQuery("EXPLAIN (COSTS OFF) " + sql).mapTo(String.class).list();
             return String.join("\n", lines);
         } finally {
             h.execute("RESET ALL");
