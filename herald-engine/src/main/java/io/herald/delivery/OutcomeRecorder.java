@@ -49,7 +49,7 @@ final class OutcomeRecorder implements AutoCloseable {
     static final int MAX_BATCH = 256;
     /** How long a batch the database could not take is tried again (while its leases last, too). */
     static final java.time.Duration RETRY_FOR = java.time.Duration.ofSeconds(60);
-    private static final Pending STOP = new Pending(null, null);
+    private static final Pending STOP = new Pending(null, null, null);
 
     /**
      * One attempt's record: it ended at {@code finishedAt}; {@code policy} decides the schedule of
@@ -95,7 +95,15 @@ final class OutcomeRecorder implements AutoCloseable {
      */
     boolean record(Entry e) {
         // The attempt's columns are made here, on the attempt's own thread: the writer only binds them.
-        Pending p = new Pending(e, Attempts.row(e.attempt()));
+        Attempts.Row row = null;
+        Throwable unwritable = null;
+        try {
+            row = Attempts.row(e.attempt());
+        } catch (RuntimeException | Error t) {
+            // As if its insert had failed: the batch's usual path writes a stand-in for it.
+            unwritable = t;
+        }
+        Pending p = new Pending(e, row, unwritable);
         synchronized (this) {
             if (closed) {
                 throw new HeraldException.StoreUnavailable("the attempt recorder is closed", null);
@@ -270,7 +278,7 @@ final class OutcomeRecorder implements AutoCloseable {
                 failed.next(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(),
                 a.requestBodyIsPayload(), null);
         try {
-            Pending standIn = new Pending(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()), Attempts.row(replaced));
+            Pending standIn = new Pending(new Entry(e.claim(), replaced, failed, e.policy(), e.finishedAt()), Attempts.row(replaced), null);
             boolean kept = store.inTransaction(h -> writeAll(h, List.of(standIn), opened))[0];
             DeliveryLog.about(log.atWarn(), e.claim(), "unrecorded").setCause(cause)
                     .log("delivery {} (message {}, endpoint {}): attempt {} recorded as failed: its outcome could not be written",
@@ -311,6 +319,11 @@ final class OutcomeRecorder implements AutoCloseable {
         List<Entry> entries = new ArrayList<>(batch.size());
         List<Attempts.Row> rows = new ArrayList<>(batch.size());
         for (Pending p : batch) {
+            if (p.unwritable() instanceof RuntimeException re) {
+                throw re;
+            } else if (p.unwritable() instanceof Error err) {
+                throw err;
+            }
             entries.add(p.entry());
             rows.add(p.row());
         }
@@ -360,10 +373,13 @@ final class OutcomeRecorder implements AutoCloseable {
                 .forEach(p -> p.done.completeExceptionally(new HeraldException.StoreUnavailable("the attempt recorder is closed", null)));
     }
 
-    /** A record waiting for its batch: the entry, its attempt's columns, and its caller's answer. */
-    private record Pending(Entry entry, Attempts.Row row, CompletableFuture<Boolean> done) {
-        Pending(Entry entry, Attempts.Row row) {
-            this(entry, row, new CompletableFuture<>());
+    /**
+     * A record waiting for its batch: the entry, its attempt's columns (null when making them threw
+     * {@code unwritable}), and its caller's answer.
+     */
+    private record Pending(Entry entry, Attempts.Row row, Throwable unwritable, CompletableFuture<Boolean> done) {
+        Pending(Entry entry, Attempts.Row row, Throwable unwritable) {
+            this(entry, row, unwritable, new CompletableFuture<>());
         }
     }
 }

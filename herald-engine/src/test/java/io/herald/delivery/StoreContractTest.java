@@ -684,6 +684,7 @@ abstract class StoreContractTest {
         clock.advance(Duration.ofSeconds(1));
         publishUnleased(message("invoice.paid", null));
         List<Deliveries.Claim> claims = new ArrayList<>(leaseTo(node.dispatcher().node()));
+        assertThat(claims).hasSize(2);
         claims.sort(java.util.Comparator.comparing(Deliveries.Claim::id));
         Deliveries.Claim low = claims.get(0);
         Deliveries.Claim high = claims.get(1);
@@ -704,6 +705,37 @@ abstract class StoreContractTest {
             assertThat(finish.get(10, TimeUnit.SECONDS)).as("per entry, in the batch's order: lease held").containsExactly(true, true);
         }
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE status = 'succeeded'")).isEqualTo(2);
+    }
+
+    @Test
+    void anAttemptWhoseColumnsCannotBeMade_isRecordedAsAFailedAttemptSayingWhy() throws Exception {
+        endpoint("/a");
+        publishUnleased(message("invoice.paid", null));
+        Deliveries.Claim c = only(leaseTo(node.dispatcher().node()));
+        OutcomeRecorder.Entry answered = succeeded(c);
+        // Response headers no receiver sends (a name that is null): writing them as JSON throws.
+        Map<String, String> odd = new HashMap<>();
+        odd.put(null, "x");
+        Attempt a = answered.attempt();
+        Attempt unwritable = new Attempt(a.id(), a.appId(), a.msgId(), a.endpointId(), a.deliveryId(), a.attemptNumber(),
+                a.status(), a.triggerType(), a.url(), a.responseStatusCode(), a.response(), a.responseDurationMs(), a.error(),
+                a.nextAttempt(), a.timestamp(), a.requestHeaders(), a.requestBody(), a.requestBodyTruncated(),
+                a.requestBodyIsPayload(), odd);
+        try (OutcomeRecorder recorder = new OutcomeRecorder(node.store(), clock,
+                new Breaker(io.herald.endpoint.CircuitBreaker.DEFAULT),
+                new io.herald.operational.OperationalEvents(new io.herald.store.Ids(clock, random), retry -> null),
+                () -> {}, opened -> {})) {
+            assertThat(recorder.record(new OutcomeRecorder.Entry(c, unwritable, answered.outcome(), answered.policy(), answered.finishedAt())))
+                    .as("lease held").isTrue();
+        }
+
+        // One row, a failed attempt with its reason, on the delivery's schedule: as when the database refuses a record.
+        List<List<Integer>> attempts = db.withHandle(h -> h.createQuery("SELECT status, response_status_code FROM attempt")
+                .map((rs, ctx) -> List.of(rs.getInt(1), rs.getInt(2))).list());
+        assertThat(attempts).containsExactly(List.of(Attempt.FAIL, 200));
+        String error = db.withHandle(h -> h.createQuery("SELECT error FROM attempt").mapTo(String.class).one());
+        assertThat(error).contains("could not be recorded").contains("NullPointerException");
+        assertThat(row(c.id()).status()).isEqualTo("pending");
     }
 
     /** The record of a first attempt of {@code c} that a receiver answered 200. */
