@@ -31,17 +31,19 @@ BEGIN
 END $$;
 
 -- endpoint_changed names app_id among the columns it watches, which ALTER TYPE refuses: the trigger
--- is dropped for the change and made again as V19_1 made it.
-DROP TRIGGER endpoint_changed ON endpoint;
-ALTER TABLE endpoint
-    ALTER COLUMN app_id TYPE TEXT COLLATE "C",
-    ALTER COLUMN fifo_active TYPE TEXT COLLATE "C";
-CREATE TRIGGER endpoint_changed
-AFTER UPDATE OF id, app_id, uid, url, description, version, rate_limit, filter_types, channels, disabled,
-                headers, metadata, secret, old_secrets, created_at, updated_at, format, filter, signature,
-                retry, timeout_ms, disabled_reason, circuit, ordering, max_in_flight
-ON endpoint
-    FOR EACH ROW EXECUTE FUNCTION herald_endpoint_moves_application();
+-- is dropped for the change and made again from its own definition, as the database kept it.
+DO $$
+DECLARE
+    definition TEXT;
+BEGIN
+    SELECT pg_get_triggerdef(oid) INTO STRICT definition FROM pg_trigger
+    WHERE tgrelid = 'endpoint'::regclass AND tgname = 'endpoint_changed';
+    DROP TRIGGER endpoint_changed ON endpoint;
+    ALTER TABLE endpoint
+        ALTER COLUMN app_id TYPE TEXT COLLATE "C",
+        ALTER COLUMN fifo_active TYPE TEXT COLLATE "C";
+    EXECUTE definition;
+END $$;
 
 ALTER TABLE message
     ALTER COLUMN app_id TYPE TEXT COLLATE "C",
