@@ -88,6 +88,9 @@ public enum Dialect {
             config.addDataSourceProperty("connectTimeout", "3");
             config.addDataSourceProperty("socketTimeout", "30");
             config.addDataSourceProperty("tcpKeepAlive", "true");
+            if (urlParameter(config.getJdbcUrl(), UnixSocketFactory.UNIX_SOCKET) != null) {
+                config.addDataSourceProperty("socketFactory", UnixSocketFactory.class.getName());
+            }
         }
 
         @Override
@@ -195,6 +198,21 @@ public enum Dialect {
 
     /** Flyway locations of this database's migrations. */
     abstract String[] migrations();
+
+    /** The value of {@code name} in the URL's query, or null. */
+    static String urlParameter(String jdbcUrl, String name) {
+        int q = jdbcUrl.indexOf('?');
+        if (q < 0) {
+            return null;
+        }
+        for (String pair : jdbcUrl.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(name)) {
+                return java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8);
+            }
+        }
+        return null;
+    }
 
     public static Dialect forUrl(String jdbcUrl) {
         if (jdbcUrl.startsWith("jdbc:sqlite:")) {
