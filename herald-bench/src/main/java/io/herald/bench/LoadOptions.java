@@ -14,6 +14,7 @@ import java.util.Set;
  *
  * @param jars          the Herald jars to measure; with more than one, each scenario runs once per
  *                      jar, one after the other, so that before and after see the same machine state
+ * @param variations    per entry of {@code jars}, what that run of it has besides the common options
  * @param databaseUrl   a PostgreSQL database to use as it is (not created, not dropped); null to
  *                      create a fresh one per scenario
  * @param rates         throughput steps (offered publishes/s); null for the defaults of {@link Sizes}
@@ -25,9 +26,27 @@ import java.util.Set;
  * @param hangTimeoutMs the hanging endpoints' {@code timeoutMs} in the isolation-backlog scenario;
  *                      null for its default
  */
-record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars, boolean jfr,
+record LoadOptions(Set<String> scenarios, boolean quick, String store, String databaseUrl, List<Path> jars,
+                   List<Variation> variations, boolean jfr,
                    boolean perf, Path out, Long backlog, List<Integer> rates, Integer isolationRate, Integer publishers,
                    Map<String, String> env, Integer costRate, Integer hangTimeoutMs, boolean help) {
+    /**
+     * What one entry of {@code --jar} runs with besides the options every entry shares: extra
+     * environment for Herald, and parameters added to its PostgreSQL database URL. Two entries of
+     * the same jar that differ only here compare a setting in the same run.
+     */
+    record Variation(Map<String, String> env, String databaseParams) {
+        static final Variation NONE = new Variation(Map.of(), null);
+
+        /** The database URL this entry's Herald gets: {@code url} with the parameters added. */
+        String url(String url) {
+            if (url == null || databaseParams == null) {
+                return url;
+            }
+            return url + (url.contains("?") ? "&" : "?") + databaseParams;
+        }
+    }
+
     static final List<String> SCENARIOS =
             List.of("ceiling", "throughput", "closed", "cost", "latency", "fanout", "isolation", FailingScenario.NAME,
                     HangingBacklogScenario.NAME, "backlog");
@@ -45,6 +64,10 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
               --database-url URL    use this PostgreSQL database as it is (implies --store postgres)
               --jar PATH            the Herald jar to run (default: herald-server/target/herald.jar);
                                     repeat it to measure several jars, scenario by scenario
+              --jar-env KEY=VALUE   an extra environment variable for the --jar before it only
+                                    (repeatable); with the same jar twice, compares a setting
+              --jar-db-params P     added to the database URL of the --jar before it only, e.g.
+                                    unixSocket=/var/run/postgresql
               --jfr                 record each Herald with JFR (profile settings) and print its hottest
                                     methods and threads
               --perf                count Herald's context switches and system calls with perf stat in
@@ -82,6 +105,8 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         String store = null;
         String databaseUrl = null;
         List<Path> jars = new ArrayList<>();
+        List<Map<String, String>> jarEnvs = new ArrayList<>();
+        List<String> jarParams = new ArrayList<>();
         Path out = DEFAULT_OUT;
         Long backlog = null;
         List<Integer> rates = null;
@@ -117,7 +142,32 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
                         throw new Invalid("--database-url must start with jdbc:postgresql:, got '" + databaseUrl + "'");
                     }
                 }
-                case "--jar" -> jars.add(Path.of(inline != null ? inline : value(args, ++i, name)));
+                case "--jar" -> {
+                    jars.add(Path.of(inline != null ? inline : value(args, ++i, name)));
+                    jarEnvs.add(new LinkedHashMap<>());
+                    jarParams.add(null);
+                }
+                case "--jar-env" -> {
+                    String kv = inline != null ? inline : value(args, ++i, name);
+                    int at = kv.indexOf('=');
+                    if (at <= 0) {
+                        throw new Invalid("--jar-env takes KEY=VALUE, got '" + kv + "'");
+                    }
+                    if (jars.isEmpty()) {
+                        throw new Invalid("--jar-env applies to the --jar before it; there is none");
+                    }
+                    jarEnvs.getLast().put(kv.substring(0, at), kv.substring(at + 1));
+                }
+                case "--jar-db-params" -> {
+                    String params = inline != null ? inline : value(args, ++i, name);
+                    if (jars.isEmpty()) {
+                        throw new Invalid("--jar-db-params applies to the --jar before it; there is none");
+                    }
+                    if (params.isBlank() || params.startsWith("?") || params.startsWith("&")) {
+                        throw new Invalid("--jar-db-params takes NAME=VALUE[&NAME=VALUE...], got '" + params + "'");
+                    }
+                    jarParams.set(jarParams.size() - 1, params);
+                }
                 case "--out" -> out = Path.of(inline != null ? inline : value(args, ++i, name));
                 case "--backlog" -> backlog = longIn(name, inline != null ? inline : value(args, ++i, name), 1, MAX_BACKLOG);
                 case "--rates" -> rates = rates(inline != null ? inline : value(args, ++i, name));
@@ -153,9 +203,19 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         }
         if (jars.isEmpty()) {
             jars.add(DEFAULT_JAR);
+            jarEnvs.add(Map.of());
+            jarParams.add(null);
+        }
+        if (!"postgres".equals(store) && jarParams.stream().anyMatch(java.util.Objects::nonNull)) {
+            throw new Invalid("--jar-db-params is for PostgreSQL (--store postgres)");
+        }
+        List<Variation> variations = new ArrayList<>();
+        for (int i = 0; i < jars.size(); i++) {
+            variations.add(jarEnvs.get(i).isEmpty() && jarParams.get(i) == null ? Variation.NONE
+                    : new Variation(Map.copyOf(jarEnvs.get(i)), jarParams.get(i)));
         }
         return new LoadOptions(java.util.Collections.unmodifiableSet(scenarios), quick, store, databaseUrl,
-                List.copyOf(jars), jfr, perf, out, backlog, rates, isolationRate, publishers, env, costRate, hangTimeoutMs, help);
+                List.copyOf(jars), List.copyOf(variations), jfr, perf, out, backlog, rates, isolationRate, publishers, env, costRate, hangTimeoutMs, help);
     }
 
     private static boolean noValue(String name, String inline) {
@@ -236,6 +296,14 @@ record LoadOptions(Set<String> scenarios, boolean quick, String store, String da
         m.put("store", store);
         m.put("databaseUrl", databaseUrl);
         m.put("jars", jars.stream().map(Path::toString).toList());
+        if (variations.stream().anyMatch(v -> v != Variation.NONE)) {
+            m.put("variations", variations.stream().map(v -> {
+                Map<String, Object> e = new LinkedHashMap<>();
+                e.put("env", v.env());
+                e.put("databaseParams", v.databaseParams());
+                return e;
+            }).toList());
+        }
         m.put("jfr", jfr);
         m.put("perf", perf);
         m.put("out", out.toString());

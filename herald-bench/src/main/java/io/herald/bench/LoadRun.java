@@ -44,7 +44,7 @@ final class LoadRun {
                 return 2;
             }
             boolean isDefault = p.equals(LoadOptions.DEFAULT_JAR);
-            jars.add(new RunContext.Jar(String.valueOf((char) ('A' + i)), p, Facts.jar(p, isDefault)));
+            jars.add(new RunContext.Jar(String.valueOf((char) ('A' + i)), p, Facts.jar(p, isDefault), o.variations().get(i)));
         }
         Sizes sizes = Sizes.of(o);
         String stamp = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'").format(Instant.now().atOffset(ZoneOffset.UTC));
@@ -73,7 +73,7 @@ final class LoadRun {
         results.put("scenarios", scenarioMaps);
 
         System.err.printf("bench: %s on %s, jars %s; results in %s%n", String.join(",", o.scenarios()), o.store(),
-                jars.stream().map(j -> j.label() + "=" + j.path()).toList(), json);
+                jars.stream().map(j -> j.label() + "=" + j.path() + describe(j.variation())).toList(), json);
         long started = System.nanoTime();
         try (Receiver rx = new Receiver(); Receiver other = new Receiver(); LoadClient client = new LoadClient()) {
             RunContext ctx = new RunContext(o, sizes, rx, other, client, databases, runDir, Path.of(System.getProperty("java.home")));
@@ -112,8 +112,9 @@ final class LoadRun {
         System.out.println();
         for (RunContext.Jar j : jars) {
             Object commit = j.facts().get("gitCommit");
-            System.out.printf("%s = %s%s%n", j.label(), j.path(), commit == null ? ""
-                    : " (" + commit + (Boolean.TRUE.equals(j.facts().get("gitDirty")) ? ", dirty" : "") + ")");
+            System.out.printf("%s = %s%s%s%n", j.label(), j.path(), commit == null ? ""
+                    : " (" + commit + (Boolean.TRUE.equals(j.facts().get("gitDirty")) ? ", dirty" : "") + ")",
+                    describe(j.variation()));
         }
         System.out.printf("store %s; %s; nproc %s; load at start %s; %s%n%n", o.store(),
                 Facts.jdk().get("vm"), ((Map<?, ?>) results.get("machine")).get("nproc"),
@@ -175,5 +176,15 @@ final class LoadRun {
         if (LoggerFactory.getLogger("org.eclipse.jetty") instanceof ch.qos.logback.classic.Logger jetty) {
             jetty.setLevel(Level.ERROR);
         }
+    }
+
+    /** A variation as the summary prints it after its jar: empty when there is none. */
+    static String describe(LoadOptions.Variation v) {
+        StringBuilder b = new StringBuilder();
+        v.env().forEach((k, val) -> b.append(' ').append(k).append('=').append(val));
+        if (v.databaseParams() != null) {
+            b.append(" database +").append(v.databaseParams());
+        }
+        return b.toString();
     }
 }

@@ -13,7 +13,8 @@ import java.util.Map;
  */
 final class RunContext {
     /** One Herald jar under test, with its label in the table (A, B, …). */
-    record Jar(String label, Path path, Map<String, Object> facts) {}
+    /** One entry of {@code --jar}: its label (A, B, ...), the jar, what is known of it, and its variation. */
+    record Jar(String label, Path path, Map<String, Object> facts, LoadOptions.Variation variation) {}
 
     final LoadOptions options;
     final Sizes sizes;
@@ -47,10 +48,11 @@ final class RunContext {
     Session start(String scenario, Jar jar) {
         String name = scenario + "-" + jar.label() + "-" + (++started);
         Databases.Fresh db = databases.fresh(name);
-        Map<String, String> all = options.env();
+        Map<String, String> all = new java.util.LinkedHashMap<>(options.env());
+        all.putAll(jar.variation().env());
         Path jfr = options.jfr() ? runDir.resolve("herald-" + name + ".jfr") : null;
         try {
-            HeraldProcess h = HeraldProcess.start(new HeraldProcess.Launch(javaHome, jar.path(), db.url(), all,
+            HeraldProcess h = HeraldProcess.start(new HeraldProcess.Launch(javaHome, jar.path(), jar.variation().url(db.url()), all,
                     runDir.resolve("herald-" + name + ".log"), jfr));
             return new Session(h, new HeraldApi(client, h.base(), HeraldProcess.TOKEN), db, jfr, name);
         } catch (RuntimeException e) {

@@ -113,4 +113,26 @@ class LoadOptionsTest {
         assertThat(d).containsEntry("quick", true).containsEntry("store", "sqlite")
                 .containsEntry("scenarios", List.of("ceiling"));
     }
+
+    @Test
+    void jarEnvAndDatabaseParams_belongToTheJarBeforeThem() {
+        LoadOptions o = LoadOptions.parse("--store", "postgres", "--env", "HERALD_X=1",
+                "--jar", "a.jar", "--jar", "a.jar", "--jar-env", "HERALD_Y=2", "--jar-db-params", "unixSocket=/run/pg", "--jar", "b.jar");
+        assertThat(o.jars()).containsExactly(Path.of("a.jar"), Path.of("a.jar"), Path.of("b.jar"));
+        assertThat(o.variations().get(0)).isSameAs(LoadOptions.Variation.NONE);
+        assertThat(o.variations().get(1).env()).isEqualTo(Map.of("HERALD_Y", "2"));
+        assertThat(o.variations().get(1).url("jdbc:postgresql://h/db?user=p")).isEqualTo("jdbc:postgresql://h/db?user=p&unixSocket=/run/pg");
+        assertThat(o.variations().get(1).url("jdbc:postgresql://h/db")).isEqualTo("jdbc:postgresql://h/db?unixSocket=/run/pg");
+        assertThat(o.variations().get(2)).isSameAs(LoadOptions.Variation.NONE);
+        assertThat(o.variations().get(0).url("jdbc:postgresql://h/db?user=p")).isEqualTo("jdbc:postgresql://h/db?user=p");
+        assertThat(o.env()).isEqualTo(Map.of("HERALD_X", "1"));
+        assertThat(LoadOptions.parse().variations()).containsExactly(LoadOptions.Variation.NONE);
+
+        assertThatThrownBy(() -> LoadOptions.parse("--jar-env", "HERALD_Y=2")).hasMessageContaining("--jar before it");
+        assertThatThrownBy(() -> LoadOptions.parse("--jar", "a.jar", "--jar-env", "Y")).hasMessageContaining("KEY=VALUE");
+        assertThatThrownBy(() -> LoadOptions.parse("--jar", "a.jar", "--jar-db-params", "unixSocket=/x"))
+                .hasMessageContaining("PostgreSQL");
+        assertThatThrownBy(() -> LoadOptions.parse("--store", "postgres", "--jar", "a.jar", "--jar-db-params", "?a=b"))
+                .hasMessageContaining("NAME=VALUE");
+    }
 }
