@@ -64,8 +64,17 @@ abstract class OperationalWebhooksEndToEndTest {
 
     /** Delivers what is due, then the events {@code path} received so far, parsed, after checking each signature. */
     private List<JsonNode> events(String path, String secret, int atLeast) {
-        herald.runDue();
-        return receiver.await(path, atLeast, WAIT).stream().map(r -> {
+        int ran = herald.runDue();
+        List<LoopbackReceiver.Received> got;
+        try {
+            got = receiver.await(path, atLeast, WAIT);
+        } catch (AssertionError e) {
+            // Seen once under a loaded CI run and not reproduced since: say what the operational
+            // deliveries were doing, so that a next time shows why.
+            throw new AssertionError(e.getMessage() + "; runDue ran " + ran + "; clock " + herald.clock.millis()
+                    + "; operational deliveries: " + operationalDeliveries() + "; attempts: " + operationalAttempts(), e);
+        }
+        return got.stream().map(r -> {
             try {
                 new com.standardwebhooks.Webhook(secret).verify(r.bodyText(), r.headerLists());
             } catch (Exception e) {
@@ -83,6 +92,19 @@ abstract class OperationalWebhooksEndToEndTest {
         List<JsonNode> of = events.stream().filter(e -> e.get("type").asString().equals(type)).toList();
         assertThat(of).as(type + " in " + types(events)).hasSize(1);
         return of.getFirst();
+    }
+
+    private List<Map<String, Object>> operationalDeliveries() {
+        return herald.server.herald().store().read(h -> h.createQuery("""
+                        SELECT d.id, m.event_type, d.status, d.attempts, d.next_attempt_at, d.locked_by, d.locked_until
+                        FROM delivery d JOIN message m ON m.id = d.message_id WHERE d.app_id = :app ORDER BY d.id""")
+                .bind("app", OperationalEvents.APP_ID).mapToMap().list());
+    }
+
+    private List<Map<String, Object>> operationalAttempts() {
+        return herald.server.herald().store().read(h -> h.createQuery("""
+                        SELECT delivery_id, status, response_status_code, response FROM attempt WHERE app_id = :app ORDER BY id""")
+                .bind("app", OperationalEvents.APP_ID).mapToMap().list());
     }
 
     private int operationalMessages() {
