@@ -12,7 +12,6 @@ import java.util.Map;
  * per scenario, the CPU time and profiles of the Heralds it started.
  */
 final class RunContext {
-    /** One Herald jar under test, with its label in the table (A, B, …). */
     /** One entry of {@code --jar}: its label (A, B, ...), the jar, what is known of it, and its variation. */
     record Jar(String label, Path path, Map<String, Object> facts, LoadOptions.Variation variation) {}
 

@@ -86,6 +86,20 @@ class PostgresUnixSocketTest {
     }
 
     @Test
+    void theUrlsPortNamesTheFileInTheDirectory(@TempDir Path other) throws Exception {
+        // Port 6543 in the URL, nothing listening there on TCP; in the directory, .s.PGSQL.6543 leads
+        // to the server's socket: only the socket file the port names can answer.
+        Path link = Files.createSymbolicLink(other.resolve(".s.PGSQL.6543"), socketDir.resolve(".s.PGSQL." + port));
+        String url = database.url().replace(":" + port + "/", ":6543/");
+        assertThat(url).contains(":6543/");
+        try (Store store = Store.open(url + (url.contains("?") ? "&" : "?") + "unixSocket=" + other, StoreSettings.DEFAULTS)) {
+            assertThat(readsLocally(store)).isTrue();
+        } finally {
+            Files.delete(link);
+        }
+    }
+
+    @Test
     void aReadLongerThanTheSocketTimeout_failsWithATimeout_andTheConnectionIsClosed() throws SQLException {
         Properties info = new Properties();
         info.setProperty("socketFactory", UnixSocketFactory.class.getName());
