@@ -88,6 +88,10 @@ public enum Dialect {
             config.addDataSourceProperty("connectTimeout", "3");
             config.addDataSourceProperty("socketTimeout", "30");
             config.addDataSourceProperty("tcpKeepAlive", "true");
+            String refused = UnixSocketFactory.refusal(config.getJdbcUrl());
+            if (refused != null) {
+                throw new IllegalArgumentException(refused);
+            }
             if (urlParameter(config.getJdbcUrl(), UnixSocketFactory.UNIX_SOCKET) != null) {
                 config.addDataSourceProperty("socketFactory", UnixSocketFactory.class.getName());
             }

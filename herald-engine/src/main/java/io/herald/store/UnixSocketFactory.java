@@ -46,6 +46,23 @@ public final class UnixSocketFactory extends SocketFactory {
         this.port = portOf(info.getProperty("PGPORT"));
     }
 
+    /**
+     * Why {@code jdbcUrl} cannot work, or null: PostgreSQL never encrypts a Unix-domain connection
+     * (it answers "no" to the driver's request), so an sslmode that requires encryption fails every
+     * connect over the socket. libpq ignores sslmode there; the JDBC driver does not.
+     */
+    public static String refusal(String jdbcUrl) {
+        if (Dialect.urlParameter(jdbcUrl, UNIX_SOCKET) == null) {
+            return null;
+        }
+        String mode = Dialect.urlParameter(jdbcUrl, "sslmode");
+        if (mode != null && (mode.equals("require") || mode.startsWith("verify"))) {
+            return "sslmode=" + mode + " cannot be used with " + UNIX_SOCKET + ": PostgreSQL does not encrypt Unix-domain"
+                    + " connections (the socket's file permissions protect it); drop sslmode or use TCP";
+        }
+        return null;
+    }
+
     private static int portOf(String port) {
         if (port == null || port.isBlank()) {
             return 5432;
@@ -123,29 +140,43 @@ public final class UnixSocketFactory extends SocketFactory {
             if (channel != null) {
                 throw new SocketException("already connected");
             }
-            SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
-            // Assigned before anything can fail or wait, so that close() closes them.
-            channel = ch;
+            long deadline = System.nanoTime() + timeout * 1_000_000L;
             try {
-                ch.configureBlocking(false);
-                Selector r = Selector.open();
-                readable = r;
-                Selector w = Selector.open();
-                writable = w;
-                ch.register(r, SelectionKey.OP_READ);
-                SelectionKey k = ch.register(w, SelectionKey.OP_CONNECT);
-                if (!ch.connect(UnixDomainSocketAddress.of(file))) {
-                    long deadline = System.nanoTime() + timeout * 1_000_000L;
-                    while (!ch.finishConnect()) {
-                        long remaining = deadline - System.nanoTime();
-                        if (timeout != 0 && remaining <= 0) {
-                            throw new SocketTimeoutException("connect to " + file + " timed out after " + timeout + " ms");
+                while (true) {
+                    SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                    // Assigned before anything can fail or wait, so that close() closes it.
+                    channel = ch;
+                    try {
+                        ch.configureBlocking(false);
+                        if (ch.connect(UnixDomainSocketAddress.of(file))) {
+                            break;
                         }
-                        w.select(timeout == 0 ? 0 : Math.max(1, (remaining + 999_999) / 1_000_000));
-                        w.selectedKeys().clear();
+                        // Linux completes a Unix-domain connect at once or refuses it; should one be
+                        // pending, wait for it as a TCP connect would.
+                        try (Selector w = Selector.open()) {
+                            ch.register(w, SelectionKey.OP_CONNECT);
+                            while (!ch.finishConnect()) {
+                                await(w, remainingMs(timeout, deadline, "connect to " + file));
+                            }
+                        }
+                        break;
+                    } catch (IOException e) {
+                        ch.close();
+                        channel = null;
+                        // The listener's queue is full (EAGAIN: the server is not accepting fast
+                        // enough). Over TCP the connect would wait; here it is tried again until the
+                        // timeout, with a fresh channel.
+                        if (!String.valueOf(e.getMessage()).contains("temporarily unavailable") || closed) {
+                            throw e;
+                        }
+                        remainingMs(timeout, deadline, "connect to " + file);
+                        pause();
                     }
                 }
-                k.interestOps(SelectionKey.OP_WRITE);
+                readable = Selector.open();
+                writable = Selector.open();
+                channel.register(readable, SelectionKey.OP_READ);
+                channel.register(writable, SelectionKey.OP_WRITE);
                 in = new In();
                 out = new Out();
             } catch (IOException | RuntimeException e) {
@@ -158,6 +189,38 @@ public final class UnixSocketFactory extends SocketFactory {
                 named.initCause(e);
                 throw named;
             }
+        }
+
+        /** Milliseconds left until {@code deadline} (0 for no limit when {@code timeout} is 0); throws when none are. */
+        private static long remainingMs(int timeout, long deadline, String what) throws SocketTimeoutException {
+            if (timeout == 0) {
+                return 0;
+            }
+            long left = deadline - System.nanoTime();
+            if (left <= 0) {
+                throw new SocketTimeoutException(what + " timed out after " + timeout + " ms");
+            }
+            return Math.max(1, (left + 999_999) / 1_000_000);
+        }
+
+        private static void pause() throws SocketException {
+            boolean interrupted = Thread.interrupted();
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+
+        /** A Unix-domain socket has no TCP address to bind to: refused, rather than a TCP socket made beside it. */
+        @Override
+        public void bind(SocketAddress local) throws IOException {
+            throw new SocketException("a Unix-domain connection to " + file + " has no local TCP address to bind to"
+                    + " (drop localSocketAddress)");
         }
 
         @Override
@@ -196,6 +259,11 @@ public final class UnixSocketFactory extends SocketFactory {
                 } catch (IOException e) {
                     first = first == null ? e : first;
                 }
+            }
+            try {
+                super.close(); // nothing of its own was opened; closed all the same
+            } catch (IOException e) {
+                first = first == null ? e : first;
             }
             if (first != null) {
                 throw first;
@@ -274,14 +342,24 @@ public final class UnixSocketFactory extends SocketFactory {
             return "UnixSocket[" + file + "]";
         }
 
-        /** Waits up to {@code ms} (0: no limit) for {@code selector}'s channel; fails once the socket is closed. */
+        /**
+         * Waits up to {@code ms} (0: no limit) for {@code selector}'s channel; fails once the socket
+         * is closed. The thread's interrupt is set aside meanwhile and restored after: a select
+         * returns at once while it is set, and Herald reads and writes on interrupted threads while
+         * it shuts down, as a TCP socket, which ignores interrupts, lets it.
+         */
         private int await(Selector selector, long ms) throws IOException {
+            boolean interrupted = Thread.interrupted();
             int ready;
             try {
                 ready = selector.select(ms);
                 selector.selectedKeys().clear();
             } catch (java.nio.channels.ClosedSelectorException e) {
                 ready = 0;
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
             }
             if (closed) {
                 throw new SocketException("Socket closed");
@@ -309,13 +387,9 @@ public final class UnixSocketFactory extends SocketFactory {
                     return n;
                 }
                 int timeout = timeoutMs;
-                long deadline = timeout == 0 ? 0 : System.nanoTime() + timeout * 1_000_000L;
+                long deadline = System.nanoTime() + timeout * 1_000_000L;
                 while (true) {
-                    long remaining = deadline - System.nanoTime();
-                    if (timeout != 0 && remaining <= 0) {
-                        throw new SocketTimeoutException("Read timed out");
-                    }
-                    await(readable, timeout == 0 ? 0 : Math.max(1, (remaining + 999_999) / 1_000_000));
+                    await(readable, remainingMs(timeout, deadline, "Read"));
                     n = channel.read(buf);
                     if (n != 0) {
                         return n;
@@ -343,13 +417,15 @@ public final class UnixSocketFactory extends SocketFactory {
             @Override
             public void write(byte[] b, int off, int len) throws IOException {
                 ByteBuffer buf = ByteBuffer.wrap(b, off, len);
+                int timeout = timeoutMs;
+                long deadline = System.nanoTime() + timeout * 1_000_000L;
                 while (buf.hasRemaining()) {
-                    if (channel.write(buf) == 0) {
-                        // The server is not reading: wait as long as a read would, then give up.
-                        int timeout = timeoutMs;
-                        if (await(writable, timeout) == 0 && timeout != 0) {
-                            throw new SocketTimeoutException("Write timed out");
-                        }
+                    if (channel.write(buf) > 0) {
+                        deadline = System.nanoTime() + timeout * 1_000_000L;
+                    } else {
+                        // The server is not reading: wait as long as a read would for it to take
+                        // more, then give up.
+                        await(writable, remainingMs(timeout, deadline, "Write"));
                     }
                 }
             }

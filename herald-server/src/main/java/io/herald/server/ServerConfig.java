@@ -58,6 +58,10 @@ public record ServerConfig(int port, Path dataDir, String databaseUrl, String ad
                     throw new IllegalArgumentException("must start with jdbc:postgresql: (or jdbc:sqlite:), or be unset for the "
                             + "embedded SQLite file");
                 }
+                String refused = io.herald.store.UnixSocketFactory.refusal(v);
+                if (refused != null) {
+                    throw new IllegalArgumentException(refused);
+                }
                 return v;
             });
     static final Setting.Text<String> ADMIN_TOKEN = new Setting.Text<>("HERALD_ADMIN_TOKEN",

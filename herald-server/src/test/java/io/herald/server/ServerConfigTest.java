@@ -151,6 +151,23 @@ class ServerConfigTest {
     }
 
     @Test
+    void databaseUrl_unixSocketWithAnSslModeThatRequiresEncryption_isRefused_naming_both() {
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_SECRET_KEY", KEY_1,
+                "HERALD_DATABASE_URL", "jdbc:postgresql://localhost/herald?sslmode=require&unixSocket=/var/run/postgresql")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("HERALD_DATABASE_URL")
+                .hasMessageContaining("sslmode=require cannot be used with unixSocket");
+        assertThatThrownBy(() -> ServerConfig.fromEnv(Map.of("HERALD_SECRET_KEY", KEY_1,
+                "HERALD_DATABASE_URL", "jdbc:postgresql://localhost/herald?unixSocket=/run/pg&sslmode=verify-full")))
+                .isInstanceOf(ServerConfig.Invalid.class).hasMessageContaining("sslmode=verify-full");
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_SECRET_KEY", KEY_1,
+                "HERALD_DATABASE_URL", "jdbc:postgresql://localhost/herald?sslmode=prefer&unixSocket=/run/pg")).engineConfig().databaseUrl())
+                .endsWith("unixSocket=/run/pg");
+        assertThat(ServerConfig.fromEnv(Map.of("HERALD_SECRET_KEY", KEY_1,
+                "HERALD_DATABASE_URL", "jdbc:postgresql://db/herald?sslmode=require")).engineConfig().databaseUrl())
+                .as("over TCP it is the server's business").endsWith("sslmode=require");
+    }
+
+    @Test
     void secretKey_unset_isTheKeyFileInTheDataDirectory_whichRekeyDoesNotCreate(@TempDir Path dir) {
         ServerConfig c = ServerConfig.fromEnv(Map.of("HERALD_DATA_DIR", dir.toString()));
         assertThat(c.keyFile()).isEqualTo(dir.resolve("herald.key"));
