@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import org.jdbi.v3.core.Handle;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A batch first runs optimistically: every work in one transaction, no savepoint, one commit.
  * When one of its works throws, none of that counts: the transaction is rolled back and the whole
- * batch runs again with a savepoint per work (callbacks then run twice, as after a deadlock). There,
+ * batch runs again with a savepoint per work (callbacks then run twice). There,
  * a work that throws is rolled back to its savepoint and its caller gets the exception; the others
  * in the batch are not affected. So a caller's outcome is what the careful run decides, and the
  * common batch, where nothing fails, pays no savepoint (on PostgreSQL a round trip per work, which
@@ -43,10 +44,11 @@ import org.slf4j.LoggerFactory;
  * HeraldException.CommitUnknown} instead.
  *
  * <p>A work that the database aborts for a deadlock or a serialization failure (SQLSTATE
- * {@code 40P01}, {@code 40001}) runs once more before its caller hears anything (in the careful
- * run when the optimistic one was aborted, else alone in a transaction of its own): batches hold their locks until they commit, so two writers' batches can
- * deadlock where the same works as separate transactions would have passed each other. Its
- * callback then runs twice. Not guaranteed: that a work waiting for a lock (another batch's, or an
+ * {@code 40P01}, {@code 40001}) runs again before its caller hears anything (in the careful
+ * run when the optimistic one was aborted, else alone in a transaction of its own, and once more
+ * alone after a short pause if aborted again; its callback runs at most {@link #MAX_RUNS} times in
+ * all): batches hold their locks until they commit, so two writers' batches can
+ * deadlock where the same works as separate transactions would have passed each other. Not guaranteed: that a work waiting for a lock (another batch's, or an
  * operator's transaction) does not hold up its batch-mates; it does, until the lock is released or
  * PostgreSQL's {@code deadlock_timeout} finds a cycle. Other writers go on meanwhile.
  *
@@ -74,6 +76,15 @@ final class GroupCommit implements AutoCloseable {
     static final int MAX_BATCH_POSTGRESQL = 64;
     static final String SAVEPOINT = "herald_work";
     private static final Set<String> TRANSIENT = Set.of("40001", "40P01");
+    /**
+     * How many times a callback runs at most when the database keeps aborting it for a deadlock or
+     * a serialization failure: in its batch, in the batch's careful run or alone, then alone again
+     * after a short random pause. A second try was not always enough: a batch on PostgreSQL takes
+     * its works' locks in whatever order its works come, so an application's delete (which locks
+     * the application, then its deliveries) met a batch holding one of those deliveries and then
+     * waiting for the application twice in a row in a loaded test run.
+     */
+    static final int MAX_RUNS = 3;
     /** Put on the queue by close(). A writer that takes it puts it back for the next and stops. */
     private static final Work<Void> STOP = new Work<>(h -> null);
 
@@ -284,7 +295,6 @@ final class GroupCommit implements AutoCloseable {
                 if (w.mayRunAgain()) {
                     // Aborted for a deadlock or serialization failure: the careful run is its second.
                     ranAgain.increment();
-                    w.ranAgain = true;
                 }
                 undo(h, w, null);
                 runWithSavepoints(h, batch);
@@ -423,17 +433,30 @@ final class GroupCommit implements AutoCloseable {
 
     /** A work aborted for a deadlock or serialization failure, alone in a transaction this time. */
     private void runAgainAlone(Work<?> w) {
-        ranAgain.increment();
-        w.ranAgain = true;
-        try (Handle h = jdbi.open()) {
-            begin(h);
-            if (w.run(h)) {
-                commit(h);
-            } else {
-                h.rollback();
+        do {
+            ranAgain.increment();
+            if (w.runs > 1) {
+                // Aborted again, likely by the same other transaction: let it finish first.
+                pause(ThreadLocalRandom.current().nextInt(5, 50));
             }
-        } catch (Throwable e) {
-            w.failBecauseTheBatchFailed(told(e));
+            try (Handle h = jdbi.open()) {
+                begin(h);
+                if (w.run(h)) {
+                    commit(h);
+                } else {
+                    h.rollback();
+                }
+            } catch (Throwable e) {
+                w.failBecauseTheBatchFailed(told(e));
+            }
+        } while (w.mayRunAgain());
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
@@ -459,7 +482,7 @@ final class GroupCommit implements AutoCloseable {
         return transactions.sum();
     }
 
-    /** Works run a second time, alone, after a deadlock or serialization failure. */
+    /** Runs of works after a deadlock or serialization failure aborted them (the careful run or alone). */
     long ranAgain() {
         return ranAgain.sum();
     }
@@ -512,8 +535,8 @@ final class GroupCommit implements AutoCloseable {
         private final CountDownLatch answered = new CountDownLatch(1);
         private T result;
         private Throwable failure;
-        /** Set by the writer before the second run; read by the same writer. */
-        boolean ranAgain;
+        /** How many times the callback has run; only the writer that holds the work touches it. */
+        int runs;
 
         Work(HandleCallback<T, RuntimeException> callback) {
             this.callback = callback;
@@ -521,6 +544,7 @@ final class GroupCommit implements AutoCloseable {
 
         /** Runs the callback; false when it threw (its failure is then kept). */
         boolean run(Handle h) {
+            runs++;
             try {
                 result = callback.withHandle(h);
                 failure = null;
@@ -532,9 +556,9 @@ final class GroupCommit implements AutoCloseable {
             }
         }
 
-        /** Failed for a deadlock or serialization failure the first time. */
+        /** Failed for a deadlock or serialization failure, and has not yet run {@link #MAX_RUNS} times. */
         boolean mayRunAgain() {
-            return !ranAgain && failure != null && isTransient(failure);
+            return runs < MAX_RUNS && failure != null && isTransient(failure);
         }
 
         void failBecauseTheBatchFailed(Throwable e) {

@@ -134,8 +134,8 @@ public final class Store implements AutoCloseable {
      * after the commit. The transaction may be shared with other callers' (see {@link GroupCommit}),
      * so {@code callback} must not start another transaction, and what it does outside the database
      * must be undone by its caller when it throws. When the database aborts it for a deadlock or a
-     * serialization failure, {@code callback} runs a second time, alone: what it does outside the
-     * database must bear that too.
+     * serialization failure, {@code callback} runs again, up to {@link GroupCommit#MAX_RUNS} times
+     * in all: what it does outside the database must bear that too.
      */
     public <T> T inTransaction(HandleCallback<T, RuntimeException> callback) {
         return translate(() -> writer.run(callback));
