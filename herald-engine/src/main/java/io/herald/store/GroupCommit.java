@@ -47,9 +47,10 @@ import org.slf4j.LoggerFactory;
  * {@code 40P01}, {@code 40001}) runs again before its caller hears anything (in the careful
  * run when the optimistic one was aborted, else alone in a transaction of its own, and once more
  * alone after a short pause if aborted again; its callback runs at most {@link #MAX_RUNS} times in
- * all): batches hold their locks until they commit, so two writers' batches can
- * deadlock where the same works as separate transactions would have passed each other. Not guaranteed: that a work waiting for a lock (another batch's, or an
- * operator's transaction) does not hold up its batch-mates; it does, until the lock is released or
+ * all): batches hold their locks until they commit, so two writers' batches can deadlock where
+ * the same works as separate transactions would have passed each other. Not guaranteed: that a
+ * work waiting for a lock (another batch's, or an operator's transaction) does not hold up its
+ * batch-mates; it does, until the lock is released or
  * PostgreSQL's {@code deadlock_timeout} finds a cycle. Other writers go on meanwhile.
  *
  * <p>The native work (statements, fsync) happens on these threads, so callers on virtual threads
@@ -433,6 +434,7 @@ final class GroupCommit implements AutoCloseable {
 
     /** A work aborted for a deadlock or serialization failure, alone in a transaction this time. */
     private void runAgainAlone(Work<?> w) {
+        int alone = 0; // bounds the loop even should the run itself never start
         do {
             ranAgain.increment();
             if (w.runs > 1) {
@@ -449,7 +451,7 @@ final class GroupCommit implements AutoCloseable {
             } catch (Throwable e) {
                 w.failBecauseTheBatchFailed(told(e));
             }
-        } while (w.mayRunAgain());
+        } while (++alone < MAX_RUNS && w.mayRunAgain());
     }
 
     private static void pause(long ms) {
