@@ -64,15 +64,34 @@ abstract class OperationalWebhooksEndToEndTest {
 
     /** Delivers what is due, then the events {@code path} received so far, parsed, after checking each signature. */
     private List<JsonNode> events(String path, String secret, int atLeast) {
-        int ran = herald.runDue();
+        // Claims what is due until the events are in: with the poller off, a claim is the only way
+        // out. Twice in loaded CI runs on PostgreSQL, the one claim made right after the awaited
+        // attempt was seen claimed nothing, while the operational delivery that attempt's record
+        // wrote was there, due and unleased, when looked at 10 s later; a later claim takes it, as
+        // the poller's next round would. Not explained yet: say so when it happens.
+        List<Integer> claims = new java.util.ArrayList<>();
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (receiver.received(path).size() < atLeast && System.nanoTime() < deadline) {
+            claims.add(herald.runDue());
+            if (receiver.received(path).size() < atLeast) {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new AssertionError(e);
+                }
+            }
+        }
+        if (claims.size() > 1) {
+            System.err.println("operational events at " + path + ": it took more than one claim; deliveries claimed per runDue: " + claims);
+        }
         List<LoopbackReceiver.Received> got;
         try {
-            got = receiver.await(path, atLeast, WAIT);
+            got = receiver.await(path, atLeast, Duration.ZERO);
         } catch (AssertionError e) {
-            // Seen once under a loaded CI run and not reproduced since: say what the operational
-            // deliveries were doing, so that a next time shows why.
-            throw new AssertionError(e.getMessage() + "; runDue ran " + ran + "; clock " + herald.clock.millis()
-                    + "; operational deliveries: " + operationalDeliveries() + "; attempts: " + operationalAttempts(), e);
+            throw new AssertionError(e.getMessage() + " (waited " + WAIT + "); deliveries claimed per runDue: " + claims
+                    + "; clock " + herald.clock.millis() + "; operational deliveries: " + operationalDeliveries()
+                    + "; attempts: " + operationalAttempts(), e);
         }
         return got.stream().map(r -> {
             try {
