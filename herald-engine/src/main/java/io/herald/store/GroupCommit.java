@@ -80,10 +80,11 @@ final class GroupCommit implements AutoCloseable {
     /**
      * How many times a callback runs at most when the database keeps aborting it for a deadlock or
      * a serialization failure: in its batch, in the batch's careful run or alone, then alone again
-     * after a short random pause. A second try was not always enough: a batch on PostgreSQL takes
-     * its works' locks in whatever order its works come, so an application's delete (which locks
-     * the application, then its deliveries) met a batch holding one of those deliveries and then
-     * waiting for the application twice in a row in a loaded test run.
+     * after a short random pause, so that one unlucky meeting of two batches does not reach the
+     * caller. It does not cure a lock-order cycle that keeps coming back: an application's delete
+     * (the application row, then its deliveries) against batches that hold one of those deliveries
+     * and then wait for the application row still deadlocks under steady publishing to it, on any
+     * number of tries; that needs its own fix.
      */
     static final int MAX_RUNS = 3;
     /** Put on the queue by close(). A writer that takes it puts it back for the next and stops. */
