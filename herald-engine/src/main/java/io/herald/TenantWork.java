@@ -108,6 +108,11 @@ public final class TenantWork {
         }
     }
 
+    /** Tasks running now (approximate, as the pool counts them); for tests. */
+    static int running() {
+        return POOL.getActiveCount();
+    }
+
     /** Tasks waiting for a thread now; for tests. */
     static int waiting() {
         return POOL.getQueue().size();
