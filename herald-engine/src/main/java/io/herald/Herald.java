@@ -138,6 +138,7 @@ public final class Herald implements AutoCloseable {
         h.tokens.start();
         h.audit.start();
         h.retention.start();
+        h.applications.start();
         return h;
     }
 
@@ -244,6 +245,7 @@ public final class Herald implements AutoCloseable {
 
     @Override
     public void close() {
+        applications.close();
         retention.close();
         tasks.close();
         idempotencyKeys.close();

@@ -8,17 +8,30 @@ import io.herald.store.Ids;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
 import io.herald.store.Pager;
+import io.herald.store.Periodic;
 import io.herald.store.Prepared;
 import io.herald.store.Rows;
 import io.herald.store.Store;
+import io.herald.store.StoreFaults;
 import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.mapper.RowMapper;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /** Applications: create, read, update, delete. */
-public final class Applications {
+public final class Applications implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Applications.class);
+    /** How often each node finishes deleted applications whose removal did not finish. */
+    public static final Duration SWEEP_INTERVAL = Duration.ofMinutes(1);
+    /** Transactions a delete tries to remove the rest in, before leaving it to the sweep. */
+    private static final int REMOVE_RUNS = 3;
     private static final RowMapper<Application> ROW = (rs, ctx) -> new Application(
             rs.getString("id"), rs.getString("uid"), rs.getString("name"),
             Rows.intOrNull(rs, "rate_limit"),
@@ -33,11 +46,13 @@ public final class Applications {
     private final Store store;
     private final Ids ids;
     private final Clock clock;
+    private final Periodic sweep;
 
     public Applications(Store store, Ids ids, Clock clock) {
         this.store = store;
         this.ids = ids;
         this.clock = clock;
+        this.sweep = new Periodic("application-deletion", this::finishDeletions, SWEEP_INTERVAL);
     }
 
     @SuppressWarnings("unchecked")
@@ -219,25 +234,103 @@ public final class Applications {
     /**
      * Deletes the application with its endpoints, messages, queued deliveries, attempts,
      * application tokens (a node that remembers one still finds no application behind it) and
-     * background tasks (before the endpoints: a task batch locks the application, its task, then
-     * its endpoint, so this order cannot deadlock with one on PostgreSQL). The
-     * application row goes first: a publish writing at the same time locks it (see
-     * {@link io.herald.store.Dialect#shareLockClause}), so the publish either commits before this
-     * delete looks for messages, or finds the application gone.
+     * background tasks, in two transactions.
+     *
+     * <p>The first deletes the application's row and writes its {@code application_deletion} row,
+     * and holds no other lock: from its commit on, no publish, task batch or circuit change waits
+     * for the application (a publish finds it gone and writes nothing, see {@link
+     * io.herald.store.Dialect#shareLockClause}), and the publishes that held its row before had
+     * committed. The second ({@link #removeRest}) deletes the rest and that row. One transaction
+     * that deleted the application's row and then locked its deliveries could deadlock on
+     * PostgreSQL with a group-commit batch that had recorded an attempt of one of those deliveries
+     * and then published to the application: under steady publishing every retry met such a batch.
+     *
+     * <p>When the second fails (every run aborted, the database gone), the application stays
+     * deleted and {@link #finishDeletions} removes the rest later, as after a crash between the
+     * two; until then the application's deliveries may still be attempted.
      */
     public void delete(String idOrUid) {
-        store.inTransaction(h -> {
+        String appId = store.inTransaction(h -> {
             Application app = get(h, idOrUid);
             h.createUpdate("DELETE FROM application WHERE id = :app").bind("app", app.id()).execute();
-            // Its deliveries are locked in id order first, the order in which recording attempts
-            // updates them (Deliveries.finish): a delete in the table's own order could hold one
-            // row a recorder batch waits for while waiting for another that batch holds.
-            h.createQuery("SELECT id FROM delivery WHERE app_id = :app ORDER BY id " + store.dialect().rowLockClause())
-                    .bind("app", app.id()).mapTo(String.class).list();
-            for (String table : new String[] {"background_task", "attempt", "delivery", "message", "endpoint", "api_token"}) {
-                h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", app.id()).execute();
+            h.createUpdate("INSERT INTO application_deletion (app_id, deleted_at) VALUES (:app, :now)")
+                    .bind("app", app.id()).bind("now", clock.millis()).execute();
+            return app.id();
+        });
+        RuntimeException failed = null;
+        for (int run = 0; run < REMOVE_RUNS; run++) {
+            try {
+                removeRest(appId);
+                return;
+            } catch (RuntimeException e) {
+                if (failed == null) {
+                    failed = e;
+                } else {
+                    failed.addSuppressed(e);
+                }
+                if (run + 1 == REMOVE_RUNS || !pause(run)) {
+                    break;
+                }
             }
+        }
+        StoreFaults.logAt(log, Level.WARN, failed).log("application {} is deleted; removing its endpoints, messages and "
+                + "deliveries failed, the next sweep of deleted applications (every {}) removes them", appId, SWEEP_INTERVAL);
+    }
+
+    /**
+     * Removes the rest of each deleted application whose removal did not finish (see {@link
+     * #delete}); returns how many were finished. Every node runs it every {@link #SWEEP_INTERVAL}
+     * once {@link #start started}; two nodes finishing one application take turns on its rows.
+     */
+    public int finishDeletions() {
+        List<String> left = store.read(h -> h.createQuery("SELECT app_id FROM application_deletion ORDER BY app_id LIMIT 100")
+                .mapTo(String.class).list());
+        int finished = 0;
+        for (String appId : left) {
+            removeRest(appId);
+            finished++;
+        }
+        return finished;
+    }
+
+    /** Starts {@link #finishDeletions} every {@link #SWEEP_INTERVAL}. */
+    public void start() {
+        sweep.start();
+    }
+
+    @Override
+    public void close() {
+        sweep.close();
+    }
+
+    /**
+     * Deletes what belongs to the deleted application {@code appId}, and its {@code
+     * application_deletion} row, in one transaction. Its deliveries are locked in id order first,
+     * the order in which recording attempts updates them (Deliveries.finish): a delete in the
+     * table's own order could hold one row a recorder batch waits for while waiting for another
+     * that batch holds. Its tasks go before its endpoints: a task batch locks its task, then its
+     * endpoint.
+     */
+    private void removeRest(String appId) {
+        store.inTransaction(h -> {
+            h.createQuery("SELECT id FROM delivery WHERE app_id = :app ORDER BY id " + store.dialect().rowLockClause())
+                    .bind("app", appId).mapTo(String.class).list();
+            for (String table : new String[] {"background_task", "attempt", "delivery", "message", "endpoint", "api_token"}) {
+                h.createUpdate("DELETE FROM " + table + " WHERE app_id = :app").bind("app", appId).execute();
+            }
+            h.createUpdate("DELETE FROM application_deletion WHERE app_id = :app").bind("app", appId).execute();
             return null;
         });
+    }
+
+    /** Waits a little before the {@code run + 1}th removal; false when interrupted. */
+    private static boolean pause(int run) {
+        try {
+            Thread.sleep(ThreadLocalRandom.current().nextLong(50, 200) * (run + 1));
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
     }
 }

@@ -81,10 +81,10 @@ final class GroupCommit implements AutoCloseable {
      * How many times a callback runs at most when the database keeps aborting it for a deadlock or
      * a serialization failure: in its batch, in the batch's careful run or alone, then alone again
      * after a short random pause, so that one unlucky meeting of two batches does not reach the
-     * caller. It does not cure a lock-order cycle that keeps coming back: an application's delete
-     * (the application row, then its deliveries) against batches that hold one of those deliveries
-     * and then wait for the application row still deadlocks under steady publishing to it, on any
-     * number of tries; that needs its own fix.
+     * caller. It does not cure a lock-order cycle that keeps coming back on every try, which must
+     * not exist: an application's delete once held the application's row while it waited for its
+     * deliveries, and under steady publishing every try met a batch holding one of those deliveries
+     * and waiting for that row (now two transactions, see Applications.delete).
      */
     static final int MAX_RUNS = 3;
     /** Put on the queue by close(). A writer that takes it puts it back for the next and stops. */

@@ -36,10 +36,17 @@ final class TaskBatch {
         this.size = size;
     }
 
-    /** The lease was lost: another runner owns the task now. Thrown to roll the batch back. */
+    /**
+     * The lease was lost (another runner owns the task now), or the task's application was deleted
+     * (its task goes with it). Thrown to roll the batch back.
+     */
     static final class LeaseLost extends RuntimeException {
         LeaseLost(String taskId) {
-            super("task " + taskId + ": lease lost; another node runs it now", null, false, false);
+            this(taskId, "lease lost; another node runs it now");
+        }
+
+        LeaseLost(String taskId, String why) {
+            super("task " + taskId + ": " + why, null, false, false);
         }
     }
 
@@ -66,10 +73,12 @@ final class TaskBatch {
     /** Writes a planned batch of {@code leased}; returns the task as written. Throws {@link LeaseLost}. */
     TaskRows.Row write(Handle h, TaskRows.Row leased, Optional<Plan> planned, long now) {
         BackgroundTask t = leased.task();
-        // As a publish does: an application delete waits for this batch, or this batch for it and
-        // then finds its task deleted with the application.
-        h.createQuery("SELECT id FROM application WHERE id = :id " + dialect.shareLockClause())
-                .bind("id", t.appId()).mapTo(String.class).findOne();
+        // As a publish does: an application delete waits for this batch, or this batch finds the
+        // application gone and stops (its task goes with the application's rows, see Applications.delete).
+        if (h.createQuery("SELECT id FROM application WHERE id = :id " + dialect.shareLockClause())
+                .bind("id", t.appId()).mapTo(String.class).findOne().isEmpty()) {
+            throw new LeaseLost(t.id(), "its application " + t.appId() + " was deleted");
+        }
         // Locks the task's row: on PostgreSQL a runner that lost its lease stops here, before it writes.
         if (!TaskRows.stillLeased(h, dialect, leased)) {
             throw new LeaseLost(t.id());

@@ -762,6 +762,76 @@ abstract class StoreContractTest {
     }
 
     @Test
+    void deletingAnApplication_whileABatchHoldsOneOfItsDeliveries_thenPublishesToIt_deadlocksNeither() throws Exception {
+        if (singleProcess()) {
+            return; // SQLite: one writer at a time, nothing to order
+        }
+        endpoint("/a");
+        Published p = publish(message("invoice.paid", null));
+        awaitIdle(node);
+        String delivery = only(deliveriesOf(p)).id();
+
+        try (Handle batch = db.open(); Handle probe = db.open()) {
+            // A group-commit batch that recorded an attempt of the delivery...
+            batch.begin();
+            batch.createUpdate("UPDATE delivery SET updated_at = updated_at + 1 WHERE id = :id").bind("id", delivery).execute();
+            CompletableFuture<Void> delete = CompletableFuture.runAsync(() -> node.applications().delete(app));
+            // ...the delete waits for that delivery, the application already gone for everyone...
+            waitUpTo(Duration.ofSeconds(5), () -> waitingForALock(probe));
+            assertThat(waitingForALock(probe)).as("the delete waits for the batch's delivery").isTrue();
+            assertThatThrownBy(() -> node.applications().get(app)).isInstanceOf(HeraldException.NotFound.class);
+            // ...and the batch then publishes to the application (the message's insert locks its row
+            // FOR KEY SHARE), and opens the circuit of its endpoint (a trigger updates that row):
+            // neither waits for the delete, which would be a deadlock.
+            assertThat(batch.createQuery("SELECT id FROM application WHERE id = :id FOR KEY SHARE").bind("id", app)
+                    .mapTo(String.class).list()).isEmpty();
+            assertThat(batch.createUpdate("UPDATE application SET config_version = config_version + 1 WHERE id = :id")
+                    .bind("id", app).execute()).isZero();
+            assertThat(delete).isNotDone();
+            batch.commit();
+            delete.get(10, TimeUnit.SECONDS);
+        }
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM message")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM endpoint")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM application_deletion")).isZero();
+    }
+
+    /** Whether a session of this test's database waits for a lock (PostgreSQL). */
+    private static boolean waitingForALock(Handle probe) {
+        return probe.createQuery("""
+                SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'""")
+                .mapTo(Integer.class).one() > 0;
+    }
+
+    @Test
+    void anApplicationWhoseDeleteStoppedAfterItsRow_isFinishedByTheSweep() {
+        endpoint("/a");
+        publish(message("invoice.paid", null));
+        awaitIdle(node);
+        String other = node.applications().create(new ApplicationIn("other", "other", null, null), false).application().id();
+        node.endpoints().create(other, new EndpointIn(receiver.url("/other"), null, null, null, null, null, null,
+                false, null, null, null));
+        node.messages().create(other, message("invoice.paid", null));
+        awaitIdle(node);
+        // What the delete's first transaction leaves when the node stops before its second.
+        db.useHandle(h -> {
+            h.execute("DELETE FROM application WHERE id = ?", app);
+            h.execute("INSERT INTO application_deletion (app_id, deleted_at) VALUES (?, ?)", app, clock.millis());
+        });
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE app_id = '" + app + "'")).isEqualTo(1);
+
+        assertThat(node.applications().finishDeletions()).isEqualTo(1);
+
+        for (String table : List.of("message", "delivery", "attempt", "endpoint", "application_deletion")) {
+            assertThat(count("SELECT COUNT(*) FROM " + table + " WHERE app_id = '" + app + "'")).as(table).isZero();
+        }
+        assertThat(count("SELECT COUNT(*) FROM delivery WHERE app_id = '" + other + "'")).as("another application's").isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM endpoint WHERE app_id = '" + other + "'")).isEqualTo(1);
+        assertThat(node.applications().finishDeletions()).as("nothing left").isZero();
+    }
+
+    @Test
     void publishing_whileTheApplicationIsDeleted_leavesNoMessageOrDeliveryWithoutItsApplication() throws Exception {
         // Publish reads the application before its write transaction; the write re-checks it.
         for (int round = 0; round < 5; round++) {

@@ -324,6 +324,35 @@ abstract class BackgroundTaskContractTest {
     }
 
     @Test
+    void applicationDeletedBetweenPlanAndWrite_theBatchQueuesNothing_andTheTaskGoesWithTheApplication() {
+        Endpoint ep = failingEndpoint();
+        Instant since = clock.instant();
+        publishFailingForGood(ep, 2);
+        clock.advance(Duration.ofSeconds(1));
+        node.tasks().recover(app, ep.id(), since, null);
+        TaskRunner runner = runner("node-split", TaskBatch.DEFAULT_SIZE);
+        TaskBatch batch = new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(), node.store().dialect(), 500);
+        TaskRows.Row leased = runner.claim().orElseThrow();
+        Optional<TaskBatch.Plan> plan = node.store().read(h -> batch.plan(h, leased));
+        assertThat(plan.orElseThrow().chosen()).hasSize(2);
+        long deliveries = count("SELECT COUNT(*) FROM delivery");
+
+        // Between the plan and the write, the delete's first transaction: the application's row is gone,
+        // its task and endpoint not yet.
+        db.useHandle(h -> {
+            h.execute("DELETE FROM application WHERE id = ?", app);
+            h.execute("INSERT INTO application_deletion (app_id, deleted_at) VALUES (?, ?)", app, clock.millis());
+        });
+        assertThatThrownBy(() -> node.store().inTransaction(h -> batch.write(h, leased, plan, clock.millis())))
+                .isInstanceOf(TaskBatch.LeaseLost.class).hasMessageContaining("application " + app + " was deleted");
+        assertThat(count("SELECT COUNT(*) FROM delivery")).as("nothing queued").isEqualTo(deliveries);
+
+        assertThat(node.applications().finishDeletions()).isEqualTo(1);
+        assertThat(count("SELECT COUNT(*) FROM background_task")).isZero();
+        assertThat(count("SELECT COUNT(*) FROM delivery")).isZero();
+    }
+
+    @Test
     void task_endpointDeleted_failsSayingSo() {
         Endpoint ep = failingEndpoint();
         Instant since = clock.instant();
