@@ -70,10 +70,16 @@ abstract class OperationalWebhooksEndToEndTest {
         // wrote was there, due and unleased, when looked at 10 s later; a later claim takes it, as
         // the poller's next round would. Not explained yet: say so when it happens.
         List<Integer> claims = new java.util.ArrayList<>();
+        String atAnEmptyClaim = null;
         long deadline = System.nanoTime() + WAIT.toNanos();
         while (receiver.received(path).size() < atLeast && System.nanoTime() < deadline) {
             claims.add(herald.runDue());
             if (receiver.received(path).size() < atLeast) {
+                if (claims.getLast() == 0 && atAnEmptyClaim == null) {
+                    // What the claim may have met: the rows as they are now, and who else is in the database.
+                    atAnEmptyClaim = "right after a claim that took nothing: clock " + herald.clock.millis()
+                            + "; operational deliveries: " + operationalDeliveries() + "; other sessions: " + sessions();
+                }
                 try {
                     Thread.sleep(50);
                 } catch (InterruptedException e) {
@@ -83,7 +89,8 @@ abstract class OperationalWebhooksEndToEndTest {
             }
         }
         if (claims.size() > 1) {
-            System.err.println("operational events at " + path + ": it took more than one claim; deliveries claimed per runDue: " + claims);
+            System.err.println("operational events at " + path + ": it took more than one claim; deliveries claimed per runDue: "
+                    + claims + "; " + atAnEmptyClaim);
         }
         List<LoopbackReceiver.Received> got;
         try {
@@ -91,7 +98,7 @@ abstract class OperationalWebhooksEndToEndTest {
         } catch (AssertionError e) {
             throw new AssertionError(e.getMessage() + " (waited " + WAIT + "); deliveries claimed per runDue: " + claims
                     + "; clock " + herald.clock.millis() + "; operational deliveries: " + operationalDeliveries()
-                    + "; attempts: " + operationalAttempts(), e);
+                    + "; attempts: " + operationalAttempts() + "; " + atAnEmptyClaim, e);
         }
         return got.stream().map(r -> {
             try {
@@ -114,10 +121,29 @@ abstract class OperationalWebhooksEndToEndTest {
     }
 
     private List<Map<String, Object>> operationalDeliveries() {
+        // On PostgreSQL also the row versions' transactions: the one that wrote it, and one that locked it.
+        String versions = postgres() ? ", CAST(d.xmin AS text) AS xmin, CAST(d.xmax AS text) AS xmax" : "";
         return herald.server.herald().store().read(h -> h.createQuery("""
-                        SELECT d.id, m.event_type, d.status, d.attempts, d.next_attempt_at, d.locked_by, d.locked_until
-                        FROM delivery d JOIN message m ON m.id = d.message_id WHERE d.app_id = :app ORDER BY d.id""")
+                        SELECT d.id, m.event_type, d.status, d.attempts, d.next_attempt_at, d.locked_by, d.locked_until%s
+                        FROM delivery d JOIN message m ON m.id = d.message_id WHERE d.app_id = :app ORDER BY d.id"""
+                        .formatted(versions))
                 .bind("app", OperationalEvents.APP_ID).mapToMap().list());
+    }
+
+    /** PostgreSQL: the other sessions on this test's database, their transaction and what they run or ran last. */
+    private List<Map<String, Object>> sessions() {
+        if (!postgres()) {
+            return List.of();
+        }
+        return herald.server.herald().store().read(h -> h.createQuery("""
+                        SELECT pid, state, CAST(backend_xid AS text) AS xid, wait_event_type, left(query, 120) AS query
+                        FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
+                          AND state <> 'idle'""")
+                .mapToMap().list());
+    }
+
+    private boolean postgres() {
+        return herald.server.herald().store().dialect() == io.herald.store.Dialect.POSTGRESQL;
     }
 
     private List<Map<String, Object>> operationalAttempts() {
