@@ -26,6 +26,7 @@ import io.herald.message.Messages.Published;
 import io.herald.metrics.ServerOverview;
 import io.herald.store.Page;
 import io.herald.store.PageRequest;
+import io.herald.testing.InterruptedDelete;
 import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Received;
 import io.herald.testing.LoopbackReceiver.Reply;
@@ -780,6 +781,7 @@ abstract class StoreContractTest {
             waitUpTo(Duration.ofSeconds(5), () -> waitingForALock(probe));
             assertThat(waitingForALock(probe)).as("the delete waits for the batch's delivery").isTrue();
             assertThatThrownBy(() -> node.applications().get(app)).isInstanceOf(HeraldException.NotFound.class);
+            assertThat(count("SELECT COUNT(*) FROM application_deletion")).as("the deletion recorded with it").isEqualTo(1);
             // ...and the batch then publishes to the application (the message's insert locks its row
             // FOR KEY SHARE), and opens the circuit of its endpoint (a trigger updates that row):
             // neither waits for the delete, which would be a deadlock.
@@ -814,11 +816,7 @@ abstract class StoreContractTest {
                 false, null, null, null));
         node.messages().create(other, message("invoice.paid", null));
         awaitIdle(node);
-        // What the delete's first transaction leaves when the node stops before its second.
-        db.useHandle(h -> {
-            h.execute("DELETE FROM application WHERE id = ?", app);
-            h.execute("INSERT INTO application_deletion (app_id, deleted_at) VALUES (?, ?)", app, clock.millis());
-        });
+        InterruptedDelete.ofApplication(db, app, clock.millis());
         assertThat(count("SELECT COUNT(*) FROM delivery WHERE app_id = '" + app + "'")).isEqualTo(1);
 
         assertThat(node.applications().finishDeletions()).isEqualTo(1);

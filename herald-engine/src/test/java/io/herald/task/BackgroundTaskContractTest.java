@@ -18,6 +18,7 @@ import io.herald.endpoint.EndpointIn;
 import io.herald.endpoint.Endpoints;
 import io.herald.message.MessageIn;
 import io.herald.store.Ids;
+import io.herald.testing.InterruptedDelete;
 import io.herald.testing.LoopbackReceiver;
 import io.herald.testing.LoopbackReceiver.Reply;
 import io.herald.testing.SettableClock;
@@ -268,7 +269,7 @@ abstract class BackgroundTaskContractTest {
         List<String> messages = db.withHandle(h -> h.createQuery("SELECT id FROM message ORDER BY id").mapTo(String.class).list());
         BackgroundTask task = node.tasks().recover(app, ep.id(), since, null);
         TaskRunner runner = runner("node-split", TaskBatch.DEFAULT_SIZE);
-        TaskBatch batch = new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(), node.store().dialect(), 500);
+        TaskBatch batch = batchOf500();
         TaskRows.Row leased = runner.claim().orElseThrow();
 
         Optional<TaskBatch.Plan> plan = node.store().read(h -> batch.plan(h, leased));
@@ -294,7 +295,7 @@ abstract class BackgroundTaskContractTest {
         Endpoint late = failingEndpoint();
         node.tasks().replayMissing(app, late.id(), since, null);
         TaskRunner runner = runner("node-split", TaskBatch.DEFAULT_SIZE);
-        TaskBatch batch = new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(), node.store().dialect(), 500);
+        TaskBatch batch = batchOf500();
         TaskRows.Row leased = runner.claim().orElseThrow();
 
         Optional<TaskBatch.Plan> plan = node.store().read(h -> batch.plan(h, leased));
@@ -331,7 +332,7 @@ abstract class BackgroundTaskContractTest {
         clock.advance(Duration.ofSeconds(1));
         node.tasks().recover(app, ep.id(), since, null);
         TaskRunner runner = runner("node-split", TaskBatch.DEFAULT_SIZE);
-        TaskBatch batch = new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(), node.store().dialect(), 500);
+        TaskBatch batch = batchOf500();
         TaskRows.Row leased = runner.claim().orElseThrow();
         Optional<TaskBatch.Plan> plan = node.store().read(h -> batch.plan(h, leased));
         assertThat(plan.orElseThrow().chosen()).hasSize(2);
@@ -339,10 +340,7 @@ abstract class BackgroundTaskContractTest {
 
         // Between the plan and the write, the delete's first transaction: the application's row is gone,
         // its task and endpoint not yet.
-        db.useHandle(h -> {
-            h.execute("DELETE FROM application WHERE id = ?", app);
-            h.execute("INSERT INTO application_deletion (app_id, deleted_at) VALUES (?, ?)", app, clock.millis());
-        });
+        InterruptedDelete.ofApplication(db, app, clock.millis());
         assertThatThrownBy(() -> node.store().inTransaction(h -> batch.write(h, leased, plan, clock.millis())))
                 .isInstanceOf(TaskBatch.LeaseLost.class).hasMessageContaining("application " + app + " was deleted");
         assertThat(count("SELECT COUNT(*) FROM delivery")).as("nothing queued").isEqualTo(deliveries);
@@ -428,6 +426,11 @@ abstract class BackgroundTaskContractTest {
 
     List<Long> deliveriesPerMessage() {
         return db.withHandle(h -> h.createQuery("SELECT COUNT(*) FROM delivery GROUP BY message_id").mapTo(Long.class).list());
+    }
+
+    /** A batch of 500 messages run step by step (plan, then write), for what happens between the two. */
+    private TaskBatch batchOf500() {
+        return new TaskBatch(new Ids(clock, random), node.dispatcher().retryDelays(), node.store().dialect(), 500);
     }
 
     long count(String sql) {
